@@ -1,0 +1,54 @@
+# The two commands that set everything up on a fresh machine:
+#   make demo   install dependencies, build, run the main job on an embedded default
+#   make test   install dependencies, build, run the whole test suite
+# Both are idempotent and quick when nothing changed.
+
+BUILD ?= build
+SHARED ?= $(abspath ../shared)
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: all deps configure build demo test test-fast bench asan tsan format clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/build.ninja: | deps
+	cmake -S . -B $(BUILD) -G Ninja -DRVM_SHARED_DIR=$(SHARED) $(CMAKE_FLAGS)
+
+configure: $(BUILD)/build.ninja
+
+build: deps configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	@scripts/demo.sh $(BUILD) $(SHARED)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+# Unit tests only (skips labelled slow/fault/integration suites).
+test-fast: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE 'slow|fault|integration'
+
+bench: build
+	$(BUILD)/rvm-edge bench --model $(SHARED)/models/yolox_nano.onnx $(SHARED)/images/dev/images
+
+# Sanitizer runs over the test suite, in their own build trees.
+asan: deps
+	cmake -S . -B build-asan -G Ninja -DRVM_SHARED_DIR=$(SHARED) -DRVM_SANITIZE=address -DCMAKE_BUILD_TYPE=Debug
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) --timeout 1200
+
+tsan: deps
+	cmake -S . -B build-tsan -G Ninja -DRVM_SHARED_DIR=$(SHARED) -DRVM_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug
+	cmake --build build-tsan -j $(JOBS)
+	cd build-tsan && ctest --output-on-failure -j $(JOBS) --timeout 1200
+
+format:
+	find src tests bench tools -name '*.h' -o -name '*.cc' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) build-asan build-tsan
