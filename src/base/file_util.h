@@ -16,7 +16,8 @@ Result<std::vector<uint8_t>> ReadFileBytes(const std::string& path, std::string_
 
 // Reads a whole file into `out`, reusing its capacity (no allocation when the
 // file fits). Used on hot paths that read many files of similar size.
-Status ReadFileInto(const std::string& path, std::vector<uint8_t>& out, std::string_view what = "file");
+Status ReadFileInto(const std::string& path, std::vector<uint8_t>& out,
+                    std::string_view what = "file");
 
 // Writes `data` to `path` so that after return either the old or the new
 // content survives a crash or power cut: write to a temporary file in the

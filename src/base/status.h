@@ -16,13 +16,13 @@ namespace rvm {
 
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument,   // bad input from the caller or a file (corrupt image, bad config)
-  kNotFound,          // a file or resource does not exist
-  kUnsupported,       // well-formed, but not something this build can handle
-  kIoError,           // the operating system refused a read or write
-  kResourceExhausted, // a limit was hit (pixel limit, disk quota, pool)
-  kUnavailable,       // a peer or device is (perhaps temporarily) unreachable
-  kInternal,          // a library failed in a way the caller cannot fix
+  kInvalidArgument,    // bad input from the caller or a file (corrupt image, bad config)
+  kNotFound,           // a file or resource does not exist
+  kUnsupported,        // well-formed, but not something this build can handle
+  kIoError,            // the operating system refused a read or write
+  kResourceExhausted,  // a limit was hit (pixel limit, disk quota, pool)
+  kUnavailable,        // a peer or device is (perhaps temporarily) unreachable
+  kInternal,           // a library failed in a way the caller cannot fix
 };
 
 const char* StatusCodeName(StatusCode code);
@@ -45,7 +45,9 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
-inline Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+inline Status InvalidArgument(std::string m) {
+  return {StatusCode::kInvalidArgument, std::move(m)};
+}
 inline Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
 inline Status Unsupported(std::string m) { return {StatusCode::kUnsupported, std::move(m)}; }
 inline Status IoError(std::string m) { return {StatusCode::kIoError, std::move(m)}; }
@@ -58,7 +60,7 @@ inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {  // NOLINT: implicit by design
     assert(!status_.ok() && "Result constructed from an OK status without a value");
   }
@@ -91,8 +93,8 @@ class [[nodiscard]] Result {
 }  // namespace rvm
 
 // Returns early from the enclosing function when `expr` yields a non-OK Status.
-#define RVM_RETURN_IF_ERROR(expr)          \
-  do {                                     \
-    ::rvm::Status rvm_status_ = (expr);    \
+#define RVM_RETURN_IF_ERROR(expr)              \
+  do {                                         \
+    ::rvm::Status rvm_status_ = (expr);        \
     if (!rvm_status_.ok()) return rvm_status_; \
   } while (0)

@@ -31,9 +31,9 @@ inline float IoU(const Box& a, const Box& b) {
 }
 
 struct Detection {
-  int class_id = -1;   // index into the model's label list
-  float score = 0;     // confidence in [0, 1]
-  Box box;             // original-image pixels, clipped to the image
+  int class_id = -1;  // index into the model's label list
+  float score = 0;    // confidence in [0, 1]
+  Box box;            // original-image pixels, clipped to the image
 };
 
 using Detections = std::vector<Detection>;

@@ -1,0 +1,178 @@
+#include "vision/image_decoder.h"
+
+#include <cstdio>  // jpeglib.h needs FILE
+
+#include <jerror.h>
+#include <jpeglib.h>
+#include <opencv2/imgcodecs.hpp>
+
+#include <algorithm>
+#include <csetjmp>
+#include <cstring>
+
+namespace rvm {
+namespace {
+
+struct JpegError {
+  jpeg_error_mgr mgr;
+  std::jmp_buf jump;
+  bool truncated = false;
+  char message[JMSG_LENGTH_MAX] = {};
+};
+
+void OnJpegError(j_common_ptr cinfo) {
+  auto* err = reinterpret_cast<JpegError*>(cinfo->err);
+  (*cinfo->err->format_message)(cinfo, err->message);
+  std::longjmp(err->jump, 1);
+}
+
+void OnJpegMessage(j_common_ptr cinfo, int level) {
+  auto* err = reinterpret_cast<JpegError*>(cinfo->err);
+  // Level -1 is a warning about corrupt data; premature end of data means the
+  // file was cut short and the bottom of the image would be invented grey.
+  if (level == -1 && cinfo->err->msg_code == JWRN_JPEG_EOF) err->truncated = true;
+}
+
+bool IsJpeg(const uint8_t* d, size_t n) {
+  return n >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF;
+}
+bool IsPng(const uint8_t* d, size_t n) {
+  return n >= 24 && std::memcmp(d, "\x89PNG\r\n\x1a\n", 8) == 0;
+}
+
+// Smallest M in 1..8 with M/8 >= needed (so later resizing only shrinks).
+int ScaleNumerator(double needed) {
+  for (int m = 1; m < 8; ++m) {
+    if (m / 8.0 >= needed) return m;
+  }
+  return 8;
+}
+
+// The plain-C part of JPEG decoding. No C++ object with a destructor may live
+// in this frame: longjmp skips destructors. Returns 0 on success, 1 on a
+// libjpeg error (message in err), 2 when the pixel limit is exceeded, 3 when
+// the colour space cannot be converted to BGR here.
+struct JpegJob {
+  const uint8_t* data;
+  size_t size;
+  int target_w, target_h;
+  bool keep_aspect;
+  int64_t max_pixels;
+  std::vector<uint8_t>* pixels;
+  int original_w, original_h, out_w, out_h, scale_num;
+};
+
+int RunJpeg(JpegJob* job, JpegError* err) {
+  jpeg_decompress_struct cinfo;
+  cinfo.err = jpeg_std_error(&err->mgr);
+  err->mgr.error_exit = OnJpegError;
+  err->mgr.emit_message = OnJpegMessage;
+  if (setjmp(err->jump)) {
+    jpeg_destroy_decompress(&cinfo);
+    return 1;
+  }
+  jpeg_create_decompress(&cinfo);
+  jpeg_mem_src(&cinfo, job->data, static_cast<unsigned long>(job->size));
+  jpeg_read_header(&cinfo, TRUE);
+  job->original_w = static_cast<int>(cinfo.image_width);
+  job->original_h = static_cast<int>(cinfo.image_height);
+  if (static_cast<int64_t>(cinfo.image_width) * cinfo.image_height > job->max_pixels) {
+    jpeg_destroy_decompress(&cinfo);
+    return 2;
+  }
+  if (cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK) {
+    jpeg_destroy_decompress(&cinfo);
+    return 3;
+  }
+  cinfo.out_color_space = JCS_EXT_BGR;
+  job->scale_num = 8;
+  if (job->target_w > 0 && job->target_h > 0) {
+    const double sx = static_cast<double>(job->target_w) / cinfo.image_width;
+    const double sy = static_cast<double>(job->target_h) / cinfo.image_height;
+    job->scale_num = ScaleNumerator(job->keep_aspect ? std::min(sx, sy) : std::max(sx, sy));
+  }
+  cinfo.scale_num = static_cast<unsigned>(job->scale_num);
+  cinfo.scale_denom = 8;
+  jpeg_start_decompress(&cinfo);
+  job->out_w = static_cast<int>(cinfo.output_width);
+  job->out_h = static_cast<int>(cinfo.output_height);
+  const size_t stride = static_cast<size_t>(job->out_w) * 3;
+  if (job->pixels->size() < stride * job->out_h) job->pixels->resize(stride * job->out_h);
+  while (cinfo.output_scanline < cinfo.output_height) {
+    JSAMPROW row = job->pixels->data() + stride * cinfo.output_scanline;
+    jpeg_read_scanlines(&cinfo, &row, 1);
+  }
+  jpeg_finish_decompress(&cinfo);
+  jpeg_destroy_decompress(&cinfo);
+  return 0;
+}
+
+}  // namespace
+
+Status ImageDecoder::CheckPixels(int64_t w, int64_t h, const std::string& name) const {
+  if (w * h > max_pixels_) {
+    return ResourceExhausted("image '" + name + "': " + std::to_string(w) + "x" +
+                             std::to_string(h) + " is " + std::to_string(w * h) +
+                             " pixels, above the limit of " + std::to_string(max_pixels_));
+  }
+  return Status::Ok();
+}
+
+Status ImageDecoder::Decode(const uint8_t* data, size_t size, const std::string& name,
+                            const DecodeTarget& target, DecodedImage& out) {
+  if (size == 0) return InvalidArgument("image '" + name + "': file is empty");
+  if (IsJpeg(data, size)) return DecodeJpeg(data, size, name, target, out);
+  return DecodeOther(data, size, name, out);
+}
+
+Status ImageDecoder::DecodeJpeg(const uint8_t* data, size_t size, const std::string& name,
+                                const DecodeTarget& target, DecodedImage& out) {
+  JpegJob job{
+      data, size, target.width, target.height, target.keep_aspect, max_pixels_, &pixels_, 0, 0, 0,
+      0,    8};
+  JpegError err;
+  const int rc = RunJpeg(&job, &err);
+  if (rc == 1) {
+    return InvalidArgument("image '" + name + "': corrupt JPEG data (" + err.message + ")");
+  }
+  if (rc == 2) return CheckPixels(job.original_w, job.original_h, name);
+  if (rc == 3) return DecodeOther(data, size, name, out);  // CMYK: let OpenCV convert
+  if (err.truncated) return InvalidArgument("image '" + name + "': JPEG data is truncated");
+  out.bgr = cv::Mat(job.out_h, job.out_w, CV_8UC3, pixels_.data());
+  out.original_width = job.original_w;
+  out.original_height = job.original_h;
+  out.scale = job.scale_num / 8.0f;
+  return Status::Ok();
+}
+
+Status ImageDecoder::DecodeOther(const uint8_t* data, size_t size, const std::string& name,
+                                 DecodedImage& out) {
+  if (IsPng(data, size)) {
+    auto be32 = [&](size_t o) {
+      return (int64_t{data[o]} << 24) | (data[o + 1] << 16) | (data[o + 2] << 8) | data[o + 3];
+    };
+    RVM_RETURN_IF_ERROR(CheckPixels(be32(16), be32(20), name));
+  }
+  cv::Mat decoded;
+  try {
+    decoded = cv::imdecode(cv::Mat(1, static_cast<int>(size), CV_8UC1, const_cast<uint8_t*>(data)),
+                           cv::IMREAD_COLOR);
+  } catch (const cv::Exception& e) {
+    return InvalidArgument("image '" + name + "': cannot decode (" + e.what() + ")");
+  }
+  if (decoded.empty()) {
+    return InvalidArgument("image '" + name +
+                           "': not a readable image (unknown format or corrupt data)");
+  }
+  RVM_RETURN_IF_ERROR(CheckPixels(decoded.cols, decoded.rows, name));
+  const size_t bytes = decoded.total() * 3;
+  if (pixels_.size() < bytes) pixels_.resize(bytes);
+  out.bgr = cv::Mat(decoded.rows, decoded.cols, CV_8UC3, pixels_.data());
+  decoded.copyTo(out.bgr);
+  out.original_width = decoded.cols;
+  out.original_height = decoded.rows;
+  out.scale = 1.0f;
+  return Status::Ok();
+}
+
+}  // namespace rvm

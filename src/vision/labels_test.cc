@@ -1,0 +1,52 @@
+#include "vision/labels.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace rvm {
+namespace {
+
+TEST(LabelsTest, ParsesUltralyticsDictLiteral) {
+  auto r = ParseNamesMetadata("{0: 'person', 2: \"car\", 1: 'bicycle'}");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(*r, (std::vector<std::string>{"person", "bicycle", "car"}));
+}
+
+TEST(LabelsTest, ParsesListLiteral) {
+  auto r = ParseNamesMetadata("['can', 'pet_bottle']");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->size(), 2u);
+}
+
+TEST(LabelsTest, RejectsGapsAndGarbage) {
+  EXPECT_FALSE(ParseNamesMetadata("{0: 'a', 2: 'c'}").ok());
+  EXPECT_FALSE(ParseNamesMetadata("person,car").ok());
+  EXPECT_FALSE(ParseNamesMetadata("{0: 'a'} extra").ok());
+  EXPECT_FALSE(ParseNamesMetadata("{}").ok());
+}
+
+TEST(LabelsTest, LoadsTheSharedCocoNames) {
+  auto r = LoadLabelsFile(std::string(RVM_SHARED_DIR) + "/models/coco.names");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->size(), 80u);
+  EXPECT_EQ((*r)[39], "bottle");
+}
+
+TEST(LabelsTest, EmptyLineInTheMiddleIsAnErrorNamingTheLine) {
+  auto path = std::filesystem::temp_directory_path() / "rvm_labels_test_gap.txt";
+  std::ofstream(path) << "a\n\nb\n";
+  auto r = LoadLabelsFile(path.string());
+  std::filesystem::remove(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("line 2"), std::string::npos);
+}
+
+TEST(LabelsTest, LabelForOutOfRangeIsSynthesised) {
+  EXPECT_EQ(LabelFor({"a"}, 0), "a");
+  EXPECT_EQ(LabelFor({"a"}, 5), "class_5");
+}
+
+}  // namespace
+}  // namespace rvm

@@ -1,0 +1,41 @@
+// Postprocessor: one image's raw output tensor -> final detections in source
+// pixels (decode for the model family, confidence threshold, class-aware NMS
+// with a cap, map back through the letterbox, clip). Owns its scratch buffers
+// so the steady state does not allocate. Thread-compatible.
+#pragma once
+
+#include <vector>
+
+#include "vision/decoders.h"
+#include "vision/image_transform.h"
+#include "vision/nms.h"
+
+namespace rvm {
+
+struct PostprocessOptions {
+  float conf_threshold = 0.3f;  // minimum score kept, in [0, 1]
+  float iou_threshold = 0.45f;  // NMS: same-class boxes overlapping more than this are dropped
+  int max_detections = 100;     // cap on detections per image after NMS
+};
+
+class Postprocessor {
+ public:
+  Postprocessor(const OutputLayout& layout, const PostprocessOptions& options);
+
+  void set_conf_threshold(float t) { options_.conf_threshold = t; }
+  const PostprocessOptions& options() const { return options_; }
+
+  // `output` points at this image's slice of the output tensor. `out` is
+  // cleared and filled in descending score order.
+  void Run(const float* output, const ImageTransform& transform, Detections& out);
+
+ private:
+  OutputLayout layout_;
+  PostprocessOptions options_;
+  std::vector<Detection> candidates_;
+  std::vector<float> best_score_;
+  std::vector<int> best_class_;
+  NmsScratch nms_;
+};
+
+}  // namespace rvm
