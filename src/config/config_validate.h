@@ -1,0 +1,24 @@
+// ValidateConfig: the range and consistency rules of a Config, as a pure
+// function over the struct. It reports every problem, not just the first, so
+// an operator fixes a configuration file in one pass. Each issue names the key
+// and the offending value ("detector.conf_threshold = 1.7: must be in [0, 1]").
+// Stateless and thread-safe.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+
+namespace rvm {
+
+// One problem in a configuration: `key` is the dotted TOML key it concerns
+// ("detector.conf_threshold"); `message` is the full sentence, key included.
+struct ConfigIssue {
+  std::string key;
+  std::string message;
+};
+
+std::vector<ConfigIssue> ValidateConfig(const Config& config);
+
+}  // namespace rvm

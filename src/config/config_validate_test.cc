@@ -1,0 +1,138 @@
+#include "config/config_validate.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace rvm {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::Field;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+std::vector<std::string> Messages(const Config& c) {
+  std::vector<std::string> out;
+  for (const ConfigIssue& issue : ValidateConfig(c)) out.push_back(issue.message);
+  return out;
+}
+
+TEST(ConfigValidateTest, TheDefaultConfigIsValid) {
+  EXPECT_THAT(ValidateConfig(Config{}), IsEmpty());
+}
+
+TEST(ConfigValidateTest, AThresholdAboveOneIsReportedWithKeyAndValue) {
+  Config c;
+  c.detector.conf_threshold = 1.7;
+  const std::vector<ConfigIssue> issues = ValidateConfig(c);
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_EQ(issues[0].key, "detector.conf_threshold");
+  EXPECT_EQ(issues[0].message, "detector.conf_threshold = 1.7: must be in [0, 1]");
+}
+
+TEST(ConfigValidateTest, AnUnknownChoiceListsTheAllowedValues) {
+  Config c;
+  c.capture.source = "webcam";
+  EXPECT_THAT(Messages(c),
+              ElementsAre("capture.source = \"webcam\": must be one of camera, gstreamer, video, "
+                          "images, synthetic"));
+}
+
+TEST(ConfigValidateTest, AFileSourceNeedsAPath) {
+  Config c;
+  c.capture.source = "images";
+  EXPECT_THAT(Messages(c), ElementsAre("capture.path = \"\": must not be empty"));
+}
+
+TEST(ConfigValidateTest, SettleFramesBelowTheMinimumFramesIsReported) {
+  Config c;
+  c.tracker.min_frames_to_decide = 5;
+  c.tracker.settle_frames = 3;
+  EXPECT_THAT(
+      Messages(c),
+      ElementsAre("tracker.settle_frames = 3: must be >= tracker.min_frames_to_decide (5)"));
+}
+
+TEST(ConfigValidateTest, AZeroIouMatchThresholdIsRejected) {
+  Config c;
+  c.tracker.iou_match_threshold = 0;
+  EXPECT_THAT(Messages(c), ElementsAre("tracker.iou_match_threshold = 0: must be in (0, 1]"));
+}
+
+TEST(ConfigValidateTest, IdleRateAboveActiveRateIsReported) {
+  Config c;
+  c.capture.idle_fps = 20;
+  EXPECT_THAT(Messages(c), ElementsAre(HasSubstr("capture.idle_fps = 20: must not exceed")));
+}
+
+TEST(ConfigValidateTest, AnOnlineEdgeV1UplinkNeedsAnApiKey) {
+  Config c;
+  c.uplink.base_url = "http://127.0.0.1:8000";
+  EXPECT_THAT(Messages(c), ElementsAre(HasSubstr("uplink.api_key = (unset): required")));
+  c.uplink.api_key = {"k", "file"};
+  EXPECT_THAT(Messages(c), IsEmpty());
+}
+
+TEST(ConfigValidateTest, AnOfflineUplinkNeedsNoCredentials) {
+  Config c;
+  c.uplink.contract = "v2";
+  c.uplink.sync_offline_auth = "bearer";
+  EXPECT_THAT(Messages(c), IsEmpty());
+}
+
+TEST(ConfigValidateTest, BearerSyncNeedsATokenAndTheMachineId) {
+  Config c;
+  c.uplink.base_url = "https://platform.example";
+  c.uplink.api_key = {"k", "file"};
+  c.uplink.sync_offline_auth = "bearer";
+  EXPECT_THAT(ValidateConfig(c), ElementsAre(Field(&ConfigIssue::key, "uplink.token"),
+                                             Field(&ConfigIssue::key, "uplink.machine_id")));
+}
+
+TEST(ConfigValidateTest, TheV2ContractNeedsEmailPasswordAndRvmId) {
+  Config c;
+  c.uplink.base_url = "https://platform.example";
+  c.uplink.contract = "v2";
+  EXPECT_THAT(ValidateConfig(c), ElementsAre(Field(&ConfigIssue::key, "uplink.email"),
+                                             Field(&ConfigIssue::key, "uplink.password"),
+                                             Field(&ConfigIssue::key, "uplink.machine_id")));
+}
+
+TEST(ConfigValidateTest, ABaseUrlMustBeHttp) {
+  Config c;
+  c.uplink.base_url = "ftp://x";
+  c.uplink.api_key = {"k", "file"};
+  EXPECT_THAT(Messages(c),
+              ElementsAre("uplink.base_url = \"ftp://x\": must start with http:// or https://"));
+}
+
+TEST(ConfigValidateTest, AHeartbeatSlowerThanAMinuteIsRejected) {
+  Config c;
+  c.uplink.heartbeat_interval_s = 90;
+  EXPECT_THAT(Messages(c), ElementsAre("uplink.heartbeat_interval_s = 90: must be in [1, 60]"));
+}
+
+TEST(ConfigValidateTest, ALabelBothIgnoredAndMappedIsReported) {
+  Config c;
+  c.policy.ignored_labels = {"bottle"};
+  EXPECT_THAT(Messages(c), ElementsAre(HasSubstr("policy.ignored_labels = \"bottle\"")));
+}
+
+TEST(ConfigValidateTest, PolicyTablesAreChecked) {
+  Config c;
+  c.policy.accept_threshold[Material::kGlass] = 1.5;
+  c.policy.accepted_materials = {Material::kPet, Material::kPet};
+  c.sessions.points[Material::kAluminium] = -1;
+  EXPECT_THAT(Messages(c), ElementsAre("policy.accept_threshold.glass = 1.5: must be in [0, 1]",
+                                       "policy.accepted_materials = \"pet\": is listed twice",
+                                       "sessions.points.aluminium = -1: must be in [0, 1000000]"));
+}
+
+TEST(ConfigValidateTest, AnEmptyLabelMapIsRejected) {
+  Config c;
+  c.policy.label_materials.clear();
+  EXPECT_THAT(Messages(c), ElementsAre("policy.labels = {}: must map at least one label"));
+}
+
+}  // namespace
+}  // namespace rvm
