@@ -1,0 +1,97 @@
+#include "capture/video_file_source.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <system_error>
+
+namespace rvm {
+
+VideoFileSource::VideoFileSource(VideoFileOptions options, const Clock& clock, SleepFn sleep)
+    : options_(std::move(options)),
+      clock_(clock),
+      sleep_(std::move(sleep)),
+      name_("video:" + std::filesystem::path(options_.path).filename().string()) {}
+
+Status VideoFileSource::Open() {
+  Close();
+  const std::string& path = options_.path;
+  std::error_code ec;
+  if (path.empty()) return InvalidArgument("video source: no file path given");
+  if (!std::filesystem::exists(path, ec)) return NotFound("video '" + path + "': no such file");
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return InvalidArgument("video '" + path + "': not a regular file");
+  }
+  try {
+    if (!capture_.open(path, cv::CAP_FFMPEG)) {
+      return InvalidArgument("video '" + path +
+                             "': cannot be opened as a video (unknown container "
+                             "or codec)");
+    }
+  } catch (const cv::Exception& e) {
+    return InvalidArgument("video '" + path + "': cannot be opened: " + e.what());
+  }
+  double fps = capture_.get(cv::CAP_PROP_FPS);
+  fps_ = (std::isfinite(fps) && fps > 0 && fps < 1000) ? fps : options_.fallback_fps;
+  width_ = static_cast<int>(capture_.get(cv::CAP_PROP_FRAME_WIDTH));
+  height_ = static_cast<int>(capture_.get(cv::CAP_PROP_FRAME_HEIGHT));
+  next_seq_ = 0;
+  loops_ = 0;
+  next_due_ = clock_.Now();
+  return Status::Ok();
+}
+
+void VideoFileSource::Close() { capture_.release(); }
+
+Status VideoFileSource::Rewind() {
+  // Seeking to frame 0 is reliable for the FFmpeg backend; reopening is the
+  // fallback for containers that refuse to seek.
+  if (!capture_.set(cv::CAP_PROP_POS_FRAMES, 0)) {
+    capture_.release();
+    if (!capture_.open(options_.path, cv::CAP_FFMPEG)) {
+      return Unavailable("video '" + options_.path + "': cannot reopen to loop");
+    }
+  }
+  ++loops_;
+  return Status::Ok();
+}
+
+Status VideoFileSource::Read(Frame& into) {
+  if (!capture_.isOpened()) return Unavailable("video '" + options_.path + "': not open");
+  if (options_.pace) {
+    auto now = clock_.Now();
+    if (next_due_ > now) sleep_(next_due_ - now);
+    auto period = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(1.0 / fps_));
+    next_due_ = std::max(next_due_, clock_.Now() - period) + period;
+  }
+  bool got = false;
+  try {
+    got = capture_.read(into.image);
+    if (!got && options_.loop) {
+      RVM_RETURN_IF_ERROR(Rewind());
+      got = capture_.read(into.image);
+      // A file that yields no frame straight after rewinding would loop
+      // forever without producing anything.
+      if (!got) {
+        return InvalidArgument("video '" + options_.path + "': no frame decodes after rewinding");
+      }
+    }
+  } catch (const cv::Exception& e) {
+    return InvalidArgument("video '" + options_.path + "': decode failed: " + e.what());
+  }
+  if (!got) return EndOfStream(name_);
+  RVM_RETURN_IF_ERROR(EnsureBgr8(into.image, scratch_, name_));
+  StampFrame(into, next_seq_++, clock_, name_);
+  return Status::Ok();
+}
+
+std::string VideoFileSource::Describe() const {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, " %dx%d@%.3g%s%s", width_, height_, fps_,
+                options_.loop ? ", looping" : "", options_.pace ? ", paced" : "");
+  return name_ + buf;
+}
+
+}  // namespace rvm

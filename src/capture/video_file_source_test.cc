@@ -1,0 +1,92 @@
+#include "capture/video_file_source.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace rvm {
+namespace {
+
+const std::string kVideo =
+    std::string(RVM_SHARED_DIR) + "/video/bottling_line_conveyor_bottles.mp4";
+constexpr int kVideoFrames = 213;  // the file's frame count, 596x336 at 25 fps
+
+TEST(VideoFileSourceTest, ReadsEveryFrameThenEndsTheStream) {
+  FakeClock clock;
+  VideoFileSource source({.path = kVideo}, clock);
+  ASSERT_TRUE(source.Open().ok());
+  EXPECT_DOUBLE_EQ(source.fps(), 25.0);
+  Frame frame;
+  int n = 0;
+  Status s;
+  while ((s = source.Read(frame)).ok()) {
+    ASSERT_EQ(frame.seq, n);
+    ++n;
+  }
+  EXPECT_TRUE(IsEndOfStream(s)) << s.ToString();
+  EXPECT_EQ(n, kVideoFrames);
+  EXPECT_EQ(frame.source_name, "video:bottling_line_conveyor_bottles.mp4");
+}
+
+TEST(VideoFileSourceTest, FramesAreBgr8AtTheFilesSizeInAReusedBuffer) {
+  FakeClock clock;
+  VideoFileSource source({.path = kVideo}, clock);
+  ASSERT_TRUE(source.Open().ok());
+  Frame frame;
+  ASSERT_TRUE(source.Read(frame).ok());
+  const uchar* data = frame.image.data;
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(source.Read(frame).ok());
+  EXPECT_EQ(frame.image.type(), CV_8UC3);
+  EXPECT_EQ(frame.image.size(), cv::Size(596, 336));
+  EXPECT_EQ(frame.image.data, data);
+}
+
+TEST(VideoFileSourceTest, LoopingStartsAgainAndKeepsCountingSequence) {
+  FakeClock clock;
+  VideoFileSource source({.path = kVideo, .loop = true}, clock);
+  ASSERT_TRUE(source.Open().ok());
+  Frame frame;
+  cv::Mat first;
+  ASSERT_TRUE(source.Read(frame).ok());
+  frame.image.copyTo(first);
+  for (int i = 1; i < kVideoFrames; ++i) ASSERT_TRUE(source.Read(frame).ok());
+  ASSERT_TRUE(source.Read(frame).ok());
+  EXPECT_EQ(frame.seq, kVideoFrames);
+  EXPECT_EQ(source.loops(), 1);
+  EXPECT_EQ(cv::norm(frame.image, first, cv::NORM_INF), 0.0) << "wrapped to the first frame";
+}
+
+TEST(VideoFileSourceTest, PacedPlaybackRunsAtTheFilesFrameRate) {
+  FakeClock clock;
+  VideoFileSource source({.path = kVideo, .pace = true}, clock, FakeSleep(clock));
+  ASSERT_TRUE(source.Open().ok());
+  Frame frame;
+  ASSERT_TRUE(source.Read(frame).ok());
+  auto start = frame.captured_at;
+  for (int i = 0; i < 25; ++i) ASSERT_TRUE(source.Read(frame).ok());
+  EXPECT_EQ(frame.captured_at - start, std::chrono::seconds(1));
+}
+
+TEST(VideoFileSourceTest, MissingFileIsNotFoundNamingThePath) {
+  FakeClock clock;
+  VideoFileSource source({.path = "no/such/clip.mp4"}, clock);
+  Status s = source.Open();
+  EXPECT_EQ(s.code(), StatusCode::kNotFound);
+  EXPECT_NE(s.message().find("no/such/clip.mp4"), std::string::npos);
+}
+
+TEST(VideoFileSourceTest, FileThatIsNotAVideoIsRejectedAsFatal) {
+  auto path = std::filesystem::temp_directory_path() /
+              ("rvm_not_a_video_" + std::to_string(::getpid()) + ".mp4");
+  std::ofstream(path) << "this is not a video";
+  FakeClock clock;
+  VideoFileSource source({.path = path.string()}, clock);
+  Status s = source.Open();
+  std::filesystem::remove(path);
+  EXPECT_TRUE(IsFatal(s)) << s.ToString();
+  EXPECT_NE(s.message().find(path.string()), std::string::npos);
+}
+
+}  // namespace
+}  // namespace rvm
