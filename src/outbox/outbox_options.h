@@ -1,0 +1,49 @@
+// OutboxOptions: how an Outbox is laid out on disk and bounded. A plain struct
+// with defaults; Outbox::Open validates it and names the offending field.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace rvm::outbox {
+
+struct OutboxOptions {
+  // Directory holding outbox.db (+ -wal, -shm), LOCK and spool/. Created if
+  // missing. Required.
+  std::string dir;
+
+  // Upper bound on the bytes the outbox occupies (database, WAL charge and
+  // evidence). When an append would exceed it, evidence images are dropped,
+  // delivered records' first, oldest first; records are never dropped. When
+  // even records no longer fit, the outbox stops accepting (see reserve_bytes).
+  int64_t quota_bytes = int64_t{1} << 30;
+
+  // Room kept for records: the outbox reports accepting() == false, and
+  // Append fails with ResourceExhausted, once less than this is left for rows
+  // with all evidence dropped. It accepts again as soon as the room is back.
+  int64_t reserve_bytes = 256 << 10;
+
+  // The WAL is checkpointed into the database and truncated when it reaches
+  // this size; it is charged to the quota at this size from the start.
+  int64_t wal_checkpoint_bytes = 1 << 20;
+
+  // Most records committed in one transaction (one fsync of the WAL). Appends
+  // that arrive while a commit is in progress wait and join the next one.
+  int max_group_commit = 512;
+
+  // How long the thread that leads a group commit waits for more appends to
+  // join before committing. Zero commits at once; batches still form from
+  // appends that arrive during the previous commit's fsync.
+  std::chrono::microseconds group_commit_window{0};
+
+  // Open for inspection only: no lock, no recovery, every mutation fails.
+  // Safe while the agent has the same outbox open.
+  bool read_only = false;
+
+  // Name of a registered SQLite VFS to use instead of the default; tests
+  // register a fault-injecting one.
+  std::string sqlite_vfs;
+};
+
+}  // namespace rvm::outbox
