@@ -21,6 +21,11 @@ void FaultInjectionEnv::SetSpaceLimit(int64_t bytes) {
   space_limit_ = bytes;
 }
 
+void FaultInjectionEnv::FailNextWrites(int n) {
+  std::lock_guard l(mu_);
+  failing_writes_ = n;
+}
+
 void FaultInjectionEnv::CutPower() {
   std::lock_guard l(mu_);
   power_on_ = false;
@@ -66,7 +71,9 @@ Status FaultInjectionEnv::WriteFile(const std::string& path, std::string_view da
   auto it = files_.find(path);
   int64_t old_size = it == files_.end() ? 0 : it->second.size;
   int64_t size = static_cast<int64_t>(data.size());
-  if (space_limit_ >= 0 && space_used_ - old_size + size > space_limit_) {
+  bool injected = failing_writes_ > 0;
+  if (injected) --failing_writes_;
+  if (injected || (space_limit_ >= 0 && space_used_ - old_size + size > space_limit_)) {
     return ResourceExhausted("'" + path + "': write failed: No space left on device (simulated)");
   }
   RVM_RETURN_IF_ERROR(base_.WriteFile(path, data));

@@ -36,6 +36,9 @@ class FaultInjectionEnv final : public Env {
   // Bytes the files written through this Env may occupy in total; negative
   // means unlimited (the default).
   void SetSpaceLimit(int64_t bytes);
+  // The next `n` WriteFile calls fail with ResourceExhausted (ENOSPC)
+  // although FreeBytes reports room: another process filled the disk.
+  void FailNextWrites(int n);
   void CutPower();
   // Leaves the disk as a power cut would and turns the power back on.
   void RestoreDurableState();
@@ -71,6 +74,7 @@ class FaultInjectionEnv final : public Env {
   int64_t space_limit_ = -1;                // guarded by mu_
   int64_t space_used_ = 0;                  // guarded by mu_
   int64_t sync_count_ = 0;                  // guarded by mu_
+  int failing_writes_ = 0;                  // guarded by mu_
   bool power_on_ = true;                    // guarded by mu_
 };
 
