@@ -1,0 +1,124 @@
+#include "deposit/decision_recorder.h"
+
+#include <chrono>
+
+namespace rvm {
+
+DecisionRecorder::DecisionRecorder(const MachineConfig& machine, const PolicyConfig& policy,
+                                   const SessionsConfig& sessions, LabelMap labels,
+                                   DecisionSink& sink, const Clock& clock, UuidV7Generator& ids)
+    : machine_id_(machine.id),
+      policy_(policy),
+      labels_(std::move(labels)),
+      sink_(sink),
+      clock_(clock),
+      ids_(ids),
+      sessions_(sessions, machine.id, clock, ids) {}
+
+int64_t DecisionRecorder::WallMillisOf(FrameTime t) const {
+  const auto age = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Now() - t);
+  return clock_.WallMillis() - age.count();
+}
+
+namespace {
+
+// A guest session that recorded nothing (its only item was refused by the
+// sink) has nothing to report; every other summary is kept.
+bool WorthRecording(const SessionSummary& s) {
+  return s.session.kind == SessionKind::kUser || !s.items.empty();
+}
+
+}  // namespace
+
+void DecisionRecorder::QueueLocked(std::optional<SessionSummary> summary) {
+  if (summary && WorthRecording(*summary)) pending_.push_back(std::move(*summary));
+}
+
+Status DecisionRecorder::DrainLocked() {
+  while (!pending_.empty()) {
+    RVM_RETURN_IF_ERROR(sink_.WriteSessionSummary(pending_.front()));
+    pending_.erase(pending_.begin());
+  }
+  return Status::Ok();
+}
+
+Result<Decision> DecisionRecorder::Record(const TrackedItem& item, ItemEvidence evidence) {
+  const Verdict verdict = Decide(item, labels_, policy_);
+  std::lock_guard<std::mutex> lock(mu_);
+  SessionBook::Change change = sessions_.TicketForNextItem();
+  QueueLocked(std::move(change.closed));
+  RVM_RETURN_IF_ERROR(DrainLocked());
+
+  Decision d;
+  d.item_id = ids_.Next();
+  d.machine_id = machine_id_;
+  d.session_id = change.ticket.session_id;
+  d.session_kind = SessionKindName(change.ticket.kind);
+  d.user_id = change.ticket.user_id;
+  d.class_id = verdict.class_id;
+  d.label = verdict.label;
+  d.material = verdict.material;
+  d.confidence = verdict.confidence;
+  d.vote_share = item.fused.vote_share;
+  d.threshold = verdict.threshold;
+  d.accepted = verdict.accepted;
+  d.reason = verdict.reason;
+  d.points = sessions_.PointsFor(verdict.material, verdict.accepted);
+  d.frames = item.frames_seen;
+  d.distinct_classes = item.fused.distinct_classes;
+  d.finish = FinishReasonName(item.reason);
+  d.first_seen_ms = WallMillisOf(item.first_seen);
+  d.last_seen_ms = WallMillisOf(item.last_seen);
+  d.decided_ms = clock_.WallMillis();
+  d.best_box = item.best.box;
+  d.best_score = item.best.score;
+  d.best_frame_ms = WallMillisOf(item.best_frame_time);
+  d.best_frame_jpeg = std::move(evidence.best_frame_jpeg);
+  d.stage_ms = std::move(evidence.stage_ms);
+
+  RVM_RETURN_IF_ERROR(sink_.Write(d));
+  // The session was opened or checked under this same lock, so it is still open.
+  RVM_RETURN_IF_ERROR(sessions_.AddItem(
+      change.ticket, {d.item_id, d.material, d.accepted, d.points, d.decided_ms}));
+  return d;
+}
+
+Result<SessionTicket> DecisionRecorder::OpenUserSession(int64_t user_id, std::string session_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Result<SessionBook::Change> change = sessions_.OpenUserSession(user_id, std::move(session_id));
+  if (!change.ok()) return change.status();
+  QueueLocked(std::move(change->closed));
+  // The new session is open either way; a summary the sink refused stays pending.
+  RVM_RETURN_IF_ERROR(DrainLocked());
+  return change->ticket;
+}
+
+Status DecisionRecorder::CloseSession() {
+  std::lock_guard<std::mutex> lock(mu_);
+  QueueLocked(sessions_.Close("closed"));
+  return DrainLocked();
+}
+
+Status DecisionRecorder::CloseIdleSession() {
+  std::lock_guard<std::mutex> lock(mu_);
+  QueueLocked(sessions_.CloseIfIdle());
+  return DrainLocked();
+}
+
+Status DecisionRecorder::Flush() {
+  std::lock_guard<std::mutex> lock(mu_);
+  RVM_RETURN_IF_ERROR(DrainLocked());
+  return sink_.Flush();
+}
+
+std::optional<SessionTicket> DecisionRecorder::CurrentSession() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return sessions_.current();
+}
+
+size_t DecisionRecorder::pending_summaries() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return pending_.size();
+}
+
+}  // namespace rvm

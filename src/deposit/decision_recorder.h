@@ -1,0 +1,90 @@
+// DecisionRecorder: finished items -> recorded decisions, in sessions.
+//
+// For each item the tracker finishes: apply the decision policy, mint the
+// item id (UUIDv7), find its session (a guest session is opened by the first
+// item when none is open; an idle one is closed first), write the Decision to
+// the sink, and only then count the item in its session. Session summaries go
+// to the same sink when a session closes.
+//
+// What a failure means (a deposit is money):
+//  * The sink refuses a decision: Record returns that error, and the item is
+//    in no session and earns nothing. The caller must treat the item as not
+//    taken (return it to the person) and may retry with the same TrackedItem.
+//  * The sink refuses a session summary: the summary is kept and written
+//    again, before anything else, on every later call; it is never dropped.
+//
+// Frame times in TrackedItem must come from the same Clock's Now(); they are
+// turned into wall-clock times for the record.
+//
+// Thread-safe: one mutex serialises items from the pipeline thread and
+// session opens and closes from the admin API.
+#pragma once
+
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "config/config.h"
+#include "deposit/decision.h"
+#include "deposit/decision_sink.h"
+#include "deposit/item_tracker.h"
+#include "deposit/label_map.h"
+#include "deposit/session.h"
+#include "deposit/uuid_v7.h"
+
+namespace rvm {
+
+// What the pipeline knows about an item beyond the tracker.
+struct ItemEvidence {
+  std::string best_frame_jpeg;        // JPEG of the frame at TrackedItem::best_frame_time
+  std::vector<StageTiming> stage_ms;  // per-stage timings of that frame
+};
+
+class DecisionRecorder {
+ public:
+  DecisionRecorder(const MachineConfig& machine, const PolicyConfig& policy,
+                   const SessionsConfig& sessions, LabelMap labels, DecisionSink& sink,
+                   const Clock& clock, UuidV7Generator& ids);
+
+  // Decides `item` and records it; see the failure rules above.
+  Result<Decision> Record(const TrackedItem& item, ItemEvidence evidence = {});
+
+  // Opens a user session (see SessionBook::OpenUserSession); a session it
+  // replaces is summarised to the sink.
+  Result<SessionTicket> OpenUserSession(int64_t user_id, std::string session_id = "");
+
+  // Closes the open session, if any, and writes its summary.
+  Status CloseSession();
+
+  // Closes the open session if it has been idle past the timeout; call it
+  // periodically (every second is plenty).
+  Status CloseIdleSession();
+
+  // Writes pending summaries and flushes the sink.
+  Status Flush();
+
+  std::optional<SessionTicket> CurrentSession() const;
+  // Summaries closed but not yet accepted by the sink.
+  size_t pending_summaries() const;
+
+ private:
+  void QueueLocked(std::optional<SessionSummary> summary);
+  Status DrainLocked();
+  int64_t WallMillisOf(FrameTime t) const;
+
+  const std::string machine_id_;
+  const PolicyConfig policy_;
+  const LabelMap labels_;
+  DecisionSink& sink_;
+  const Clock& clock_;
+  UuidV7Generator& ids_;
+
+  mutable std::mutex mu_;
+  SessionBook sessions_;                 // guarded by mu_
+  std::vector<SessionSummary> pending_;  // guarded by mu_
+};
+
+}  // namespace rvm

@@ -1,0 +1,58 @@
+// DecisionSink: where decisions and session summaries go once made.
+//
+// The seam between the deposit logic and storage: for now a JSON-lines file
+// or standard output (JsonLinesSink); the durable outbox plugs in here later.
+// A sink that returns OK from Write has taken responsibility for the record;
+// what survives a crash depends on the sink (JsonLinesSink: lines written
+// before the last successful Flush()).
+//
+// Implementations must be thread-safe: the pipeline writes decisions while the
+// admin API may close a session.
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "base/status.h"
+#include "deposit/decision.h"
+#include "deposit/session.h"
+
+namespace rvm {
+
+class DecisionSink {
+ public:
+  virtual ~DecisionSink() = default;
+  virtual Status Write(const Decision& decision) = 0;
+  virtual Status WriteSessionSummary(const SessionSummary& summary) = 0;
+  // Makes everything written so far durable (as far as the sink can).
+  virtual Status Flush() = 0;
+};
+
+// One JSON object per line: DecisionToJson / SessionSummaryToJson. Each line
+// is handed to the operating system when written (so a crash of this process
+// loses nothing written); Flush() also fsyncs a file (so a power cut loses
+// nothing flushed). Errors name the path.
+class JsonLinesSink final : public DecisionSink {
+ public:
+  // Appends to `path`, creating it; "-" writes to standard output.
+  static Result<std::unique_ptr<JsonLinesSink>> Open(const std::string& path);
+  ~JsonLinesSink() override;
+
+  Status Write(const Decision& decision) override;
+  Status WriteSessionSummary(const SessionSummary& summary) override;
+  Status Flush() override;
+
+ private:
+  JsonLinesSink(std::string path, std::FILE* file, bool owned)
+      : path_(std::move(path)), file_(file), owned_(owned) {}
+  Status WriteLine(const std::string& line);
+
+  const std::string path_;
+  std::mutex mu_;
+  std::FILE* const file_;  // guarded by mu_
+  const bool owned_;       // false for stdout
+};
+
+}  // namespace rvm
