@@ -48,26 +48,28 @@ Status SyntheticSource::Open() {
     cv::circle(background_, c, r, cv::Scalar::all(110 + shade), cv::FILLED, cv::LINE_AA);
   }
   rng_ = cv::RNG(options_.seed);
-  next_seq_ = 0;
-  next_due_ = clock_.Now();
+  next_scene_frame_ = 0;
+  last_scene_frame_ = -1;
+  delivered_ = 0;
+  opened_at_ = clock_.Now();
   open_ = true;
   return Status::Ok();
 }
 
 void SyntheticSource::Close() { open_ = false; }
 
-bool SyntheticSource::ObjectVisibleAt(int64_t seq) const {
+bool SyntheticSource::ObjectVisibleAt(int64_t n) const {
   return std::any_of(
       options_.objects.begin(), options_.objects.end(),
-      [seq](const SyntheticObject& o) { return seq >= o.enter_frame && seq < o.exit_frame; });
+      [n](const SyntheticObject& o) { return n >= o.enter_frame && n < o.exit_frame; });
 }
 
-void SyntheticSource::DrawObjects(int64_t seq, cv::Mat& image) const {
+void SyntheticSource::DrawObjects(int64_t n, cv::Mat& image) const {
   for (const SyntheticObject& o : options_.objects) {
-    if (seq < o.enter_frame || seq >= o.exit_frame) continue;
+    if (n < o.enter_frame || n >= o.exit_frame) continue;
     // Slides from fully left of the frame to fully right of it; on its first
     // and last visible frames it is partly inside.
-    double t = (static_cast<double>(seq - o.enter_frame) + 0.5) /
+    double t = (static_cast<double>(n - o.enter_frame) + 0.5) /
                static_cast<double>(o.exit_frame - o.enter_frame);
     int x = static_cast<int>(-o.size.width + t * (options_.width + o.size.width));
     int y = (options_.height - o.size.height) / 2;
@@ -82,30 +84,35 @@ void SyntheticSource::DrawObjects(int64_t seq, cv::Mat& image) const {
 
 Status SyntheticSource::Read(Frame& into) {
   if (!open_) return Unavailable("synthetic source '" + name_ + "': not open");
-  if (options_.frame_count > 0 && next_seq_ >= options_.frame_count) return EndOfStream(name_);
+  int64_t scene_frame = next_scene_frame_;
   if (options_.pace) {
+    // Like a camera, the scene moves on with time whether or not anyone
+    // reads: take the frame "exposed" most recently, or wait for the next.
+    auto elapsed = std::chrono::duration<double>(clock_.Now() - opened_at_).count();
+    scene_frame = std::max(next_scene_frame_, static_cast<int64_t>(elapsed * options_.fps));
+    auto due = opened_at_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                std::chrono::duration<double>(scene_frame / options_.fps));
     auto now = clock_.Now();
-    if (next_due_ > now) sleep_(next_due_ - now);
-    auto period = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-        std::chrono::duration<double>(1.0 / options_.fps));
-    // A slow reader does not get a burst of catch-up frames.
-    next_due_ = std::max(next_due_, clock_.Now() - period) + period;
+    if (due > now) sleep_(due - now);
   }
-  const int64_t seq = next_seq_++;
+  if (options_.frame_count > 0 && scene_frame >= options_.frame_count) return EndOfStream(name_);
+  next_scene_frame_ = scene_frame + 1;
+  last_scene_frame_ = scene_frame;
+  const int64_t n = scene_frame;
   double offset =
-      std::clamp(options_.brightness_drift_per_frame * static_cast<double>(seq), -100.0, 100.0);
+      std::clamp(options_.brightness_drift_per_frame * static_cast<double>(n), -100.0, 100.0);
   if (offset == 0.0) {
     background_.copyTo(into.image);
   } else {
     background_.convertTo(into.image, CV_8U, 1.0, offset);
   }
-  DrawObjects(seq, into.image);
+  DrawObjects(n, into.image);
   if (options_.noise_stddev > 0) {
     noise_.create(into.image.size(), CV_16SC3);
     rng_.fill(noise_, cv::RNG::NORMAL, 0.0, options_.noise_stddev);
     cv::add(into.image, noise_, into.image, cv::noArray(), CV_8U);
   }
-  StampFrame(into, seq, clock_, name_);
+  StampFrame(into, delivered_++, clock_, name_);
   return Status::Ok();
 }
 

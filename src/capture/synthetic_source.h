@@ -4,9 +4,12 @@
 //
 // The scene is a fixed textured background (the chute walls). Objects (a
 // bottle-like shape) slide across it from left to right between their enter
-// and exit frames; optional Gaussian sensor noise and a slow global brightness
-// drift make it look more like a real sensor. The same options and seed always
-// produce the same pixels.
+// and exit scene frames. Unpaced, scene frame n is simply the n-th frame read.
+// Paced, the scene runs on the clock like a camera's sensor: scene frame n is
+// exposed at n / fps seconds after Open(), a reader waits for the next one,
+// and a slow reader (idle sampling) gets the latest one and skips the rest; optional Gaussian
+// sensor noise and a slow global brightness drift make it look more like a real sensor. The same
+// options and seed always produce the same pixels.
 //
 // Thread-compatible, like every FrameSource.
 #pragma once
@@ -25,7 +28,7 @@
 namespace rvm {
 
 struct SyntheticObject {
-  // First frame (by sequence number) on which the object is visible.
+  // First scene frame on which the object is visible.
   int64_t enter_frame = 0;
   // First frame on which it has left again; must be > enter_frame.
   int64_t exit_frame = 30;
@@ -41,9 +44,9 @@ struct SyntheticSceneOptions {
   // Frame size in pixels.
   int width = 640;
   int height = 480;
-  // Frame rate: spacing of frames when `pace` is set.
+  // Scene frame rate, used when `pace` is set.
   double fps = 30.0;
-  // Frames before end of stream; 0 = endless.
+  // Scene frames before end of stream; 0 = endless.
   int64_t frame_count = 0;
   // Objects passing through the scene.
   std::vector<SyntheticObject> objects;
@@ -70,8 +73,10 @@ class SyntheticSource final : public FrameSource {
   const std::string& name() const override { return name_; }
   std::string Describe() const override;
 
-  // Whether any object covers part of frame `seq` (for tests' ground truth).
-  bool ObjectVisibleAt(int64_t seq) const;
+  // Whether any object covers part of scene frame `n` (tests' ground truth).
+  bool ObjectVisibleAt(int64_t n) const;
+  // Scene frame of the last delivered frame; -1 before the first.
+  int64_t last_scene_frame() const { return last_scene_frame_; }
 
  private:
   void DrawObjects(int64_t seq, cv::Mat& image) const;
@@ -81,8 +86,10 @@ class SyntheticSource final : public FrameSource {
   SleepFn sleep_;
   const std::string name_;
   bool open_ = false;
-  int64_t next_seq_ = 0;
-  std::chrono::steady_clock::time_point next_due_{};
+  int64_t next_scene_frame_ = 0;
+  int64_t last_scene_frame_ = -1;
+  int64_t delivered_ = 0;  // Frame::seq of the next frame
+  std::chrono::steady_clock::time_point opened_at_{};
   cv::Mat background_;
   cv::Mat noise_;
   cv::RNG rng_;
