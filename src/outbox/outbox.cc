@@ -81,6 +81,10 @@ std::string_view AsChars(std::span<const uint8_t> bytes) {
 
 struct Outbox::Writer {
   const NewRecord* record = nullptr;
+  // The evidence image, written and fsynced by the appending thread itself so
+  // that many images are synced in parallel; empty when there is none or the
+  // write failed. The commit leader renames it into place or removes it.
+  std::string evidence_tmp;
   std::optional<Result<Appended>> result;
   bool done = false;
   std::condition_variable cv;
@@ -140,8 +144,15 @@ Status Outbox::Init() {
         "; PRAGMA journal_size_limit = " + std::to_string(options_.wal_checkpoint_bytes)));
   }
   RVM_RETURN_IF_ERROR(CreateOrCheckSchema());
-  if (options_.read_only) return Status::Ok();
-  RVM_RETURN_IF_ERROR(Recover());
+  if (options_.read_only) {
+    // No recovery (the writer owns the spool): charge what the rows say.
+    auto spool = db_->QueryInt(
+        "SELECT COALESCE(SUM(evidence_bytes), 0) FROM records WHERE evidence_state = 'stored'");
+    if (!spool.ok()) return spool.status();
+    spool_bytes_ = *spool;
+  } else {
+    RVM_RETURN_IF_ERROR(Recover());
+  }
   SpaceUsage usage;
   SpaceLimits limits;
   RVM_RETURN_IF_ERROR(MeasureSpaceLocked(&usage, &limits));
@@ -326,13 +337,14 @@ Status Outbox::FreeEvidenceLocked(int64_t bytes_needed, int64_t* freed) {
   return Status::Ok();
 }
 
-Status Outbox::WriteEvidenceLocked(const NewRecord& record, const std::string& file) {
-  std::string tmp = SpoolPath(file) + kTempSuffix;
+std::string Outbox::WriteEvidenceTemp(const NewRecord& record) {
+  std::string tmp = SpoolPath(record.item_id + kEvidenceSuffix + "." +
+                              std::to_string(tmp_counter_.fetch_add(1)) + kTempSuffix);
   Status s = env_.WriteFile(tmp, AsChars(record.evidence_jpeg));
   if (s.ok()) s = env_.SyncFile(tmp);
-  if (s.ok()) s = env_.RenameFile(tmp, SpoolPath(file));
-  if (!s.ok()) (void)env_.RemoveFile(tmp);
-  return s;
+  if (s.ok()) return tmp;
+  (void)env_.RemoveFile(tmp);
+  return {};  // the record will be stored with its evidence marked dropped
 }
 
 Result<Appended> Outbox::Append(const NewRecord& record) {
@@ -340,6 +352,7 @@ Result<Appended> Outbox::Append(const NewRecord& record) {
   RVM_RETURN_IF_ERROR(ValidateNewRecord(record));
   Writer self;
   self.record = &record;
+  if (!record.evidence_jpeg.empty()) self.evidence_tmp = WriteEvidenceTemp(record);
   std::unique_lock l(writers_mu_);
   writers_.push_back(&self);
   self.cv.wait(l, [&] { return self.done || writers_.front() == &self; });
@@ -369,6 +382,14 @@ Result<Appended> Outbox::Append(const NewRecord& record) {
 
 void Outbox::CommitBatch(const std::vector<Writer*>& batch) {
   std::lock_guard l(db_mu_);
+  CommitBatchLocked(batch);
+  // Images not renamed into place (duplicates, dropped, failed commits).
+  for (Writer* w : batch) {
+    if (!w->evidence_tmp.empty()) (void)env_.RemoveFile(w->evidence_tmp);
+  }
+}
+
+void Outbox::CommitBatchLocked(const std::vector<Writer*>& batch) {
   auto fail_all = [&](const Status& s) {
     for (Writer* w : batch) {
       if (!w->result) w->result = s;
@@ -417,7 +438,7 @@ void Outbox::CommitBatch(const std::vector<Writer*>& batch) {
     record_bytes += EstimateRowBytes(static_cast<int64_t>(r.payload_json.size()),
                                      static_cast<int64_t>(r.item_id.size() + r.machine_id.size()));
     evidence_bytes += static_cast<int64_t>(r.evidence_jpeg.size());
-    keep_evidence[i] = !r.evidence_jpeg.empty();
+    keep_evidence[i] = !batch[i]->evidence_tmp.empty();
   }
   auto refuse = [&]() {
     accepting_ = false;
@@ -442,13 +463,16 @@ void Outbox::CommitBatch(const std::vector<Writer*>& batch) {
     if (record_bytes > RoomNow(usage, limits)) return refuse();
   }
 
-  // 3. Evidence first, durable (file and directory entry) before any row
-  // refers to it. An image that cannot be written is dropped, not the record.
+  // 3. Evidence first: its contents were synced by the appending thread; the
+  // rename into place is made durable (directory fsync, once per batch) before
+  // any row refers to it. An image that cannot be stored is dropped, not the
+  // record.
   std::vector<std::string> written;
   for (size_t i : fresh) {
     if (!keep_evidence[i]) continue;
     std::string file = batch[i]->record->item_id + kEvidenceSuffix;
-    if (WriteEvidenceLocked(*batch[i]->record, file).ok()) {
+    if (env_.RenameFile(batch[i]->evidence_tmp, SpoolPath(file)).ok()) {
+      batch[i]->evidence_tmp.clear();
       written.push_back(file);
     } else {
       keep_evidence[i] = false;
@@ -733,22 +757,11 @@ Result<OutboxStats> Outbox::Stats() {
       }
     }
   }
-  if (!options_.read_only) {
-    SpaceUsage usage;
-    SpaceLimits limits;
-    RVM_RETURN_IF_ERROR(MeasureSpaceLocked(&usage, &limits));
-    UpdateAcceptingLocked(usage, limits);
-    stats.bytes_used = usage.UsedBytes();
-  } else {
-    // Without recovery the spool is not scanned; charge what the rows say.
-    auto spool = db_->QueryInt(
-        "SELECT COALESCE(SUM(evidence_bytes), 0) FROM records WHERE evidence_state = 'stored'");
-    if (!spool.ok()) return spool.status();
-    auto db_size = env_.FileSize(db_path_);
-    auto wal_size = env_.FileSize(db_path_ + "-wal");
-    stats.bytes_used = *spool + (db_size.ok() ? static_cast<int64_t>(*db_size) : 0) +
-                       (wal_size.ok() ? static_cast<int64_t>(*wal_size) : 0);
-  }
+  SpaceUsage usage;
+  SpaceLimits limits;
+  RVM_RETURN_IF_ERROR(MeasureSpaceLocked(&usage, &limits));
+  UpdateAcceptingLocked(usage, limits);
+  stats.bytes_used = usage.UsedBytes();
   stats.accepting = accepting_.load();
   stats.quota_bytes = options_.quota_bytes;
   stats.group_commits = group_commits_;

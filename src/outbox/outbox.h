@@ -125,10 +125,13 @@ class Outbox {
   Status CheckWritable() const;
   // The group-commit leader's work: stores `batch` and fills in results.
   void CommitBatch(const std::vector<Writer*>& batch);
+  void CommitBatchLocked(const std::vector<Writer*>& batch);
+  // Writes and fsyncs the record's image under a temporary name in the spool;
+  // returns the path, or empty when it could not be written.
+  std::string WriteEvidenceTemp(const NewRecord& record);
   Status MeasureSpaceLocked(SpaceUsage* usage, SpaceLimits* limits);
   Status FreeEvidenceLocked(int64_t bytes_needed, int64_t* freed);
   void UpdateAcceptingLocked(const SpaceUsage& usage, const SpaceLimits& limits);
-  Status WriteEvidenceLocked(const NewRecord& record, const std::string& file);
   Status RunInTransactionLocked(const std::function<Status()>& body);
   Status DeleteSpoolFileLocked(const std::string& file);
   std::string SpoolPath(const std::string& file) const;
@@ -155,6 +158,7 @@ class Outbox {
   SpaceUsage last_usage_;         // guarded by db_mu_
   SpaceLimits last_limits_;       // guarded by db_mu_
   std::atomic<bool> accepting_{true};
+  std::atomic<uint64_t> tmp_counter_{0};  // makes temporary image names unique
 };
 
 }  // namespace rvm::outbox
