@@ -1,0 +1,23 @@
+// Resetting one accepted TCP connection from inside a request handler.
+//
+// The HTTP library hands handlers the peer's address and port but not the
+// socket, so the sim finds the server-side socket among this process's open
+// descriptors by its (local port, peer address, peer port) and disconnects it
+// with an RST. The library's later write then fails and it closes the
+// descriptor as usual; the client sees its connection reset with no response,
+// which is the failure a flaky mobile link or a crashing proxy produces.
+//
+// Thread-safe: only reads the descriptor table and acts on one socket.
+#pragma once
+
+#include <string>
+
+#include "base/status.h"
+
+namespace rvm::sim {
+
+// Resets the TCP connection whose local port is `local_port` and whose peer is
+// `peer_addr`:`peer_port`. NotFound when no such socket is open.
+Status ResetTcpConnection(int local_port, const std::string& peer_addr, int peer_port);
+
+}  // namespace rvm::sim
