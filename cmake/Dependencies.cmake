@@ -8,6 +8,7 @@ find_package(GTest REQUIRED)
 find_package(OpenSSL REQUIRED)
 find_package(JPEG REQUIRED)
 find_package(CLI11 CONFIG REQUIRED)
+find_package(fmt REQUIRED)
 
 set(RVM_ORT_DIR "${CMAKE_SOURCE_DIR}/third_party/onnxruntime" CACHE PATH "ONNX Runtime SDK root")
 if(NOT EXISTS "${RVM_ORT_DIR}/lib/libonnxruntime.so")

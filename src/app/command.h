@@ -14,8 +14,8 @@ using CommandAction = std::function<int()>;
 
 // Exit codes shared by all subcommands.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;     // the job ran, but some inputs failed
-inline constexpr int kExitUsage = 2;       // bad command line or configuration
-inline constexpr int kExitFatal = 3;       // could not start (model, device, ...)
+inline constexpr int kExitFailure = 1;  // the job ran, but some inputs failed
+inline constexpr int kExitUsage = 2;    // bad command line or configuration
+inline constexpr int kExitFatal = 3;    // could not start (model, device, ...)
 
 }  // namespace rvm::app

@@ -13,7 +13,7 @@
 namespace rvm {
 
 struct PostprocessOptions {
-  float conf_threshold = 0.3f;  // minimum score kept, in [0, 1]
+  float conf_threshold = 0.4f;  // minimum score kept, in [0, 1]
   float iou_threshold = 0.45f;  // NMS: same-class boxes overlapping more than this are dropped
   int max_detections = 100;     // cap on detections per image after NMS
 };

@@ -1,0 +1,242 @@
+// `rvm-edge bench`: measures, in one run and interleaved so machine noise hits
+// both alike, (a) bare inference on a prepared tensor and (b) the full
+// per-image path from JPEG bytes in memory to final detections.
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "app/commands.h"
+#include "app/detector_flags.h"
+#include "base/file_util.h"
+#include "base/process_stats.h"
+#include "base/sample_stats.h"
+
+namespace rvm::app {
+namespace {
+
+struct BenchFlags {
+  DetectorFlags detector;
+  int iterations = 300;
+  int warmup = 20;
+  bool json = false;
+  std::vector<std::string> inputs;
+};
+
+struct Image {
+  std::string path;
+  std::vector<uint8_t> bytes;
+};
+
+double Ms(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+nlohmann::json SummaryJson(const SampleSummary& s) {
+  auto r = [](double v) { return std::round(v * 1000.0) / 1000.0; };
+  return {{"median", r(s.median)}, {"p90", r(s.p90)}, {"p99", r(s.p99)}, {"mean", r(s.mean)}};
+}
+
+// Loads the model twice through a private cache directory: the first load
+// optimizes and stores the graph (cold), the second loads the stored graph.
+struct LoadTimes {
+  double cold_ms = 0, cached_ms = 0;
+  std::string cached_state;
+};
+
+Result<LoadTimes> MeasureLoadTimes(DetectorOptions options) {
+  if (options.engine.backend != "ort") return LoadTimes{};
+  char tmpl[] = "/tmp/rvm-bench-cache-XXXXXX";
+  if (!::mkdtemp(tmpl)) return IoError("cannot create a temporary cache directory");
+  options.engine.cache_dir = tmpl;
+  LoadTimes t;
+  {
+    auto cold = DetectorModel::Load(options);
+    if (!cold.ok()) return cold.status();
+    t.cold_ms = (*cold)->info().load_ms;
+  }
+  {
+    auto cached = DetectorModel::Load(options);
+    if (!cached.ok()) return cached.status();
+    t.cached_ms = (*cached)->info().load_ms;
+    t.cached_state = (*cached)->info().cache;
+  }
+  std::filesystem::remove_all(tmpl);
+  return t;
+}
+
+int RunBench(const BenchFlags& f) {
+  auto options = ToDetectorOptions(f.detector);
+  if (!options.ok()) {
+    std::cerr << "rvm-edge bench: " << options.status().message() << "\n";
+    return kExitUsage;
+  }
+  auto paths = ExpandImageArgs(f.inputs);
+  if (!paths.ok()) {
+    std::cerr << "rvm-edge bench: " << paths.status().message() << "\n";
+    return kExitUsage;
+  }
+  std::vector<Image> images;
+  for (const std::string& p : *paths) {
+    auto bytes = ReadFileBytes(p, "image");
+    if (!bytes.ok()) {
+      std::cerr << "rvm-edge bench: skipping " << bytes.status().message() << "\n";
+      continue;
+    }
+    images.push_back({p, std::move(*bytes)});
+  }
+  if (images.empty()) {
+    std::cerr << "rvm-edge bench: no readable images\n";
+    return kExitUsage;
+  }
+  auto load_times = MeasureLoadTimes(*options);
+  if (!load_times.ok()) {
+    std::cerr << "rvm-edge bench: " << load_times.status().message() << "\n";
+    return kExitFatal;
+  }
+  auto model = DetectorModel::Load(*options);
+  if (!model.ok()) {
+    std::cerr << "rvm-edge bench: " << model.status().message() << "\n";
+    return kExitFatal;
+  }
+  auto detector = (*model)->NewDetector();
+  if (!detector.ok()) {
+    std::cerr << "rvm-edge bench: " << detector.status().message() << "\n";
+    return kExitFatal;
+  }
+  Detector& det = **detector;
+  if (!f.json) std::cerr << DescribeModel(**model) << "\n";
+
+  // Reject undecodable images up front so every iteration measures real work.
+  DetectionResult result;
+  std::vector<const Image*> usable;
+  for (const Image& img : images) {
+    Status s = det.DetectEncoded(img.bytes.data(), img.bytes.size(), img.path, result);
+    if (s.ok()) {
+      usable.push_back(&img);
+    } else {
+      std::cerr << "rvm-edge bench: skipping " << s.message() << "\n";
+    }
+  }
+  if (usable.empty()) {
+    std::cerr << "rvm-edge bench: no decodable images\n";
+    return kExitUsage;
+  }
+
+  std::vector<double> bare, full, decode, pre, infer, post;
+  const int total = f.warmup + f.iterations;
+  const auto bench_start = std::chrono::steady_clock::now();
+  double full_sum_ms = 0;
+  for (int i = 0; i < total; ++i) {
+    const Image& img = *usable[i % usable.size()];
+    auto t0 = std::chrono::steady_clock::now();
+    Status s = det.InferOnly();
+    auto t1 = std::chrono::steady_clock::now();
+    if (s.ok()) s = det.DetectEncoded(img.bytes.data(), img.bytes.size(), img.path, result);
+    auto t2 = std::chrono::steady_clock::now();
+    if (!s.ok()) {
+      std::cerr << "rvm-edge bench: " << s.message() << "\n";
+      return kExitFatal;
+    }
+    if (i < f.warmup) continue;
+    bare.push_back(Ms(t0, t1));
+    full.push_back(Ms(t1, t2));
+    full_sum_ms += Ms(t1, t2);
+    decode.push_back(result.timings.decode_ms);
+    pre.push_back(result.timings.preprocess_ms);
+    infer.push_back(result.timings.inference_ms);
+    post.push_back(result.timings.postprocess_ms);
+    const int done = i - f.warmup + 1;
+    if (!f.json && (done % std::max(1, f.iterations / 10) == 0 || done == f.iterations)) {
+      std::cerr << fmt::format("\rbench: {}/{} iterations", done, f.iterations) << std::flush;
+    }
+  }
+  if (!f.json) std::cerr << "\n";
+  const double wall_s = Ms(bench_start, std::chrono::steady_clock::now()) / 1000.0;
+  (void)wall_s;
+
+  const SampleSummary sb = Summarize(bare), sf = Summarize(full), sd = Summarize(decode),
+                      sp = Summarize(pre), si = Summarize(infer), so = Summarize(post);
+  const double ratio = sb.median > 0 ? sf.median / sb.median : 0;
+  const double images_per_s = full_sum_ms > 0 ? 1000.0 * full.size() / full_sum_ms : 0;
+  const double peak_rss_mb = ReadProcessStats().peak_rss_bytes / (1024.0 * 1024.0);
+  const ModelInfo& info = (*model)->info();
+
+  if (f.json) {
+    nlohmann::json j = {
+        {"model", info.path},
+        {"family", ModelFamilyName((*model)->layout().family)},
+        {"backend", info.backend},
+        {"threads", options->engine.threads},
+        {"input", {info.input_width, info.input_height}},
+        {"images", usable.size()},
+        {"iterations", f.iterations},
+        {"bare_ms_median", std::round(sb.median * 1000) / 1000},
+        {"bare_ms_p90", std::round(sb.p90 * 1000) / 1000},
+        {"bare_ms_p99", std::round(sb.p99 * 1000) / 1000},
+        {"full_ms_median", std::round(sf.median * 1000) / 1000},
+        {"full_ms_p90", std::round(sf.p90 * 1000) / 1000},
+        {"full_ms_p99", std::round(sf.p99 * 1000) / 1000},
+        {"ratio", std::round(ratio * 1000) / 1000},
+        {"images_per_s", std::round(images_per_s * 10) / 10},
+        {"peak_rss_mb", std::round(peak_rss_mb * 10) / 10},
+        {"stages",
+         {{"decode", SummaryJson(sd)},
+          {"preprocess", SummaryJson(sp)},
+          {"inference", SummaryJson(si)},
+          {"postprocess", SummaryJson(so)}}},
+        {"load_cold_ms", std::round(load_times->cold_ms * 10) / 10},
+        {"load_cached_ms", std::round(load_times->cached_ms * 10) / 10},
+    };
+    std::cout << j.dump() << "\n";
+    return kExitOk;
+  }
+  std::cout << fmt::format("{} images, {} iterations after {} warm-up, {} thread{}, backend {}\n",
+                           usable.size(), f.iterations, f.warmup, options->engine.threads,
+                           options->engine.threads == 1 ? "" : "s", info.backend);
+  std::cout << fmt::format("{:<22}{:>9}{:>9}{:>9}\n", "stage (ms)", "median", "p90", "p99");
+  auto row = [](const char* name, const SampleSummary& s) {
+    std::cout << fmt::format("{:<22}{:>9.3f}{:>9.3f}{:>9.3f}\n", name, s.median, s.p90, s.p99);
+  };
+  row("  decode (JPEG)", sd);
+  row("  preprocess", sp);
+  row("  inference", si);
+  row("  postprocess", so);
+  row("full per-image path", sf);
+  row("bare inference", sb);
+  std::cout << fmt::format("full/bare ratio (median): {:.3f}\n", ratio);
+  std::cout << fmt::format("throughput (full path):   {:.1f} images/s\n", images_per_s);
+  std::cout << fmt::format("peak RSS:                 {:.1f} MB\n", peak_rss_mb);
+  if (info.backend == "ort") {
+    std::cout << fmt::format(
+        "model load:               {:.1f} ms cold (optimize + store), {:.1f} ms from cache ({})\n",
+        load_times->cold_ms, load_times->cached_ms, load_times->cached_state);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterBenchCommand(CLI::App& root, CommandAction& action) {
+  auto f = std::make_shared<BenchFlags>();
+  CLI::App* cmd =
+      root.add_subcommand("bench", "Benchmark bare inference against the full per-image path");
+  AddDetectorFlags(*cmd, f->detector);
+  cmd->add_option("--iterations", f->iterations, "Measured iterations")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  cmd->add_option("--warmup", f->warmup, "Unmeasured iterations first")
+      ->check(CLI::Range(0, 100000))
+      ->capture_default_str();
+  cmd->add_flag("--json", f->json, "Print one JSON summary object");
+  f->inputs = {std::string(RVM_DEFAULT_SHARED_DIR) + "/images/dev/images"};
+  cmd->add_option("images", f->inputs,
+                  "Image files or directories (default: the shared dev images)");
+  cmd->callback([f, &action] { action = [f] { return RunBench(*f); }; });
+}
+
+}  // namespace rvm::app

@@ -1,0 +1,152 @@
+// `rvm-edge detect`: detections for images and directories of images, as
+// JSON lines or a readable table, optionally writing annotated copies.
+#include <opencv2/imgcodecs.hpp>
+
+#include <filesystem>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "app/commands.h"
+#include "app/detector_flags.h"
+#include "base/file_util.h"
+#include "vision/annotate.h"
+
+namespace rvm::app {
+namespace {
+
+struct DetectFlags {
+  DetectorFlags detector;
+  std::string annotate_dir;
+  bool json = false;
+  std::vector<std::string> inputs;
+};
+
+nlohmann::json ToJson(const std::string& file, const DetectionResult& r, const DetectorModel& m) {
+  nlohmann::json dets = nlohmann::json::array();
+  for (const Detection& d : r.detections) {
+    auto round1 = [](float v) { return std::round(static_cast<double>(v) * 10.0) / 10.0; };
+    dets.push_back(
+        {{"class_id", d.class_id},
+         {"label", m.label(d.class_id)},
+         {"score", std::round(static_cast<double>(d.score) * 10000.0) / 10000.0},
+         {"box", {round1(d.box.x1), round1(d.box.y1), round1(d.box.x2), round1(d.box.y2)}}});
+  }
+  auto ms = [](double v) { return std::round(v * 1000.0) / 1000.0; };
+  const StageTimings& t = r.timings;
+  return {{"file", file},
+          {"width", r.width},
+          {"height", r.height},
+          {"detections", dets},
+          {"timings_ms",
+           {{"read", ms(t.read_ms)},
+            {"decode", ms(t.decode_ms)},
+            {"preprocess", ms(t.preprocess_ms)},
+            {"inference", ms(t.inference_ms)},
+            {"postprocess", ms(t.postprocess_ms)},
+            {"total", ms(t.total_ms())}}}};
+}
+
+void PrintTable(const std::string& file, const DetectionResult& r, const DetectorModel& m) {
+  std::cout << fmt::format(
+      "{}  {}x{}  {} detection{}  {:.1f} ms (decode {:.1f}, pre {:.1f}, infer {:.1f}, post "
+      "{:.2f})\n",
+      file, r.width, r.height, r.detections.size(), r.detections.size() == 1 ? "" : "s",
+      r.timings.total_ms(), r.timings.decode_ms, r.timings.preprocess_ms, r.timings.inference_ms,
+      r.timings.postprocess_ms);
+  for (const Detection& d : r.detections) {
+    std::cout << fmt::format("    {:>3} {:<16} {:.3f}  ({:.0f}, {:.0f})-({:.0f}, {:.0f})\n",
+                             d.class_id, m.label(d.class_id), d.score, d.box.x1, d.box.y1, d.box.x2,
+                             d.box.y2);
+  }
+}
+
+Status Annotate(const std::string& file, const DetectionResult& r, const DetectorModel& m,
+                const std::string& dir) {
+  cv::Mat img = cv::imread(file, cv::IMREAD_COLOR);
+  if (img.empty()) return InvalidArgument("image '" + file + "': cannot re-read for annotation");
+  DrawDetections(img, r.detections, m.labels());
+  std::filesystem::path out = std::filesystem::path(dir) / std::filesystem::path(file).filename();
+  if (out.extension() != ".png") out.replace_extension(".jpg");
+  if (!cv::imwrite(out.string(), img))
+    return IoError("annotated image '" + out.string() + "': cannot write");
+  return Status::Ok();
+}
+
+int RunDetect(const DetectFlags& f) {
+  auto options = ToDetectorOptions(f.detector);
+  if (!options.ok()) {
+    std::cerr << "rvm-edge detect: " << options.status().message() << "\n";
+    return kExitUsage;
+  }
+  auto images = ExpandImageArgs(f.inputs);
+  if (!images.ok()) {
+    std::cerr << "rvm-edge detect: " << images.status().message() << "\n";
+    return kExitUsage;
+  }
+  if (images->empty()) {
+    std::cerr << "rvm-edge detect: no images found in the given paths\n";
+    return kExitUsage;
+  }
+  if (!f.annotate_dir.empty()) {
+    if (Status s = CreateDirectories(f.annotate_dir); !s.ok()) {
+      std::cerr << "rvm-edge detect: " << s.message() << "\n";
+      return kExitUsage;
+    }
+  }
+  auto model = DetectorModel::Load(*options);
+  if (!model.ok()) {
+    std::cerr << "rvm-edge detect: " << model.status().message() << "\n";
+    return kExitFatal;
+  }
+  std::cerr << DescribeModel(**model) << "\n";
+  auto detector = (*model)->NewDetector();
+  if (!detector.ok()) {
+    std::cerr << "rvm-edge detect: " << detector.status().message() << "\n";
+    return kExitFatal;
+  }
+  int failed = 0;
+  DetectionResult result;
+  for (const std::string& file : *images) {
+    Status s = (*detector)->DetectFile(file, result);
+    if (!s.ok()) {
+      ++failed;
+      if (f.json) {
+        std::cout << nlohmann::json{{"file", file}, {"error", s.message()}}.dump() << "\n";
+      } else {
+        std::cout << file << "  ERROR: " << s.message() << "\n";
+      }
+      continue;
+    }
+    if (f.json) {
+      std::cout << ToJson(file, result, **model).dump() << "\n";
+    } else {
+      PrintTable(file, result, **model);
+    }
+    if (!f.annotate_dir.empty()) {
+      if (Status a = Annotate(file, result, **model, f.annotate_dir); !a.ok()) {
+        std::cerr << "rvm-edge detect: " << a.message() << "\n";
+        ++failed;
+      }
+    }
+  }
+  std::cout.flush();
+  std::cerr << fmt::format("{} image{}, {} failed\n", images->size(),
+                           images->size() == 1 ? "" : "s", failed);
+  return failed ? kExitFailure : kExitOk;
+}
+
+}  // namespace
+
+void RegisterDetectCommand(CLI::App& root, CommandAction& action) {
+  auto f = std::make_shared<DetectFlags>();
+  CLI::App* cmd = root.add_subcommand("detect", "Detect objects in images");
+  AddDetectorFlags(*cmd, f->detector);
+  cmd->add_option("--annotate", f->annotate_dir, "Write annotated copies of the images here");
+  cmd->add_flag("--json", f->json, "One JSON object per image instead of a table");
+  cmd->add_option("images", f->inputs, "Image files or directories")->required();
+  cmd->callback([f, &action] { action = [f] { return RunDetect(*f); }; });
+}
+
+}  // namespace rvm::app

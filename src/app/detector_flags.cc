@@ -1,0 +1,102 @@
+#include "app/detector_flags.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace rvm::app {
+
+std::string DefaultModelPath() {
+  if (const char* m = std::getenv("RVM_EDGE_MODEL"); m && *m) return m;
+  return std::string(RVM_DEFAULT_SHARED_DIR) + "/models/yolox_nano.onnx";
+}
+
+void AddDetectorFlags(CLI::App& cmd, DetectorFlags& f) {
+  f.model = DefaultModelPath();
+  cmd.add_option("--model", f.model, "ONNX detection model")->capture_default_str();
+  cmd.add_option("--labels", f.labels,
+                 "Labels file, one name per line (default: the model's 'names' metadata)");
+  cmd.add_option("--backend", f.backend, "Inference backend: ort or opencv")
+      ->check(CLI::IsMember({"ort", "opencv"}))
+      ->capture_default_str();
+  cmd.add_option("--family", f.family,
+                 "Model family: auto, yolox, yolov5, yolov7, yolov8, yolo11, fastestdet")
+      ->capture_default_str();
+  cmd.add_option("--conf", f.conf, "Confidence threshold")
+      ->check(CLI::Range(0.0f, 1.0f))
+      ->capture_default_str();
+  cmd.add_option("--iou", f.iou, "NMS IoU threshold")
+      ->check(CLI::Range(0.0f, 1.0f))
+      ->capture_default_str();
+  cmd.add_option("--max-detections", f.max_detections, "Cap on detections per image")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  cmd.add_option("--threads", f.threads, "Intra-op inference threads")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  cmd.add_flag("--spin", f.spin, "Let idle inference threads spin (ORT)");
+  cmd.add_option("--cache-dir", f.cache_dir,
+                 "Optimized-model cache directory ('none' disables; default: user cache dir)");
+  cmd.add_option("--max-megapixels", f.max_megapixels, "Refuse images larger than this")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+}
+
+Result<DetectorOptions> ToDetectorOptions(const DetectorFlags& f) {
+  DetectorOptions o;
+  o.engine.model_path = f.model;
+  o.engine.backend = f.backend;
+  o.engine.threads = f.threads;
+  o.engine.spin = f.spin;
+  o.engine.cache_dir =
+      f.cache_dir.empty() ? DefaultCacheDir() : (f.cache_dir == "none" ? "" : f.cache_dir);
+  o.labels_path = f.labels;
+  auto family = ParseModelFamily(f.family);
+  if (!family.ok()) return family.status();
+  o.family = *family;
+  o.post = PostprocessOptions{f.conf, f.iou, f.max_detections};
+  o.max_image_pixels = static_cast<int64_t>(f.max_megapixels * 1e6);
+  return o;
+}
+
+Result<std::vector<std::string>> ExpandImageArgs(const std::vector<std::string>& args) {
+  namespace fs = std::filesystem;
+  static const std::vector<std::string> kExt = {".jpg",  ".jpeg", ".png", ".bmp",
+                                                ".webp", ".tif",  ".tiff"};
+  std::vector<std::string> out;
+  for (const std::string& a : args) {
+    std::error_code ec;
+    if (fs::is_directory(a, ec)) {
+      std::vector<std::string> files;
+      for (const auto& e : fs::directory_iterator(a, ec)) {
+        std::string ext = e.path().extension().string();
+        std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
+        if (e.is_regular_file() && std::find(kExt.begin(), kExt.end(), ext) != kExt.end()) {
+          files.push_back(e.path().string());
+        }
+      }
+      if (ec) return IoError("directory '" + a + "': cannot list: " + ec.message());
+      std::sort(files.begin(), files.end());
+      out.insert(out.end(), files.begin(), files.end());
+    } else {
+      out.push_back(a);  // missing files become error records later
+    }
+  }
+  return out;
+}
+
+std::string DescribeModel(const DetectorModel& m) {
+  const ModelInfo& i = m.info();
+  std::string cache = i.cache;
+  if (!i.cache_detail.empty()) cache += ": " + i.cache_detail;
+  return fmt::format(
+      "model {}: {} {}x{}, {} classes (labels: {}), backend {}, loaded in {:.1f} ms (cache {})",
+      std::filesystem::path(i.path).filename().string(), ModelFamilyName(m.layout().family),
+      i.input_width, i.input_height, m.layout().num_classes, m.labels_source(), i.backend,
+      i.load_ms, cache);
+}
+
+}  // namespace rvm::app

@@ -1,0 +1,42 @@
+// Command-line flags shared by every subcommand that loads a detector, and
+// the image-list expansion they share.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "app/command.h"
+#include "inference/detector.h"
+
+namespace rvm::app {
+
+struct DetectorFlags {
+  std::string model;
+  std::string labels;
+  std::string backend = "ort";
+  std::string family = "auto";
+  float conf = 0.4f;
+  float iou = 0.45f;
+  int max_detections = 100;
+  int threads = 2;
+  bool spin = false;
+  std::string cache_dir;  // "" = default location; "none" = off
+  double max_megapixels = 50;
+};
+
+// The model used when --model is not given: $RVM_EDGE_MODEL, else the
+// YOLOX-nano in the shared data directory the build was configured with.
+std::string DefaultModelPath();
+
+void AddDetectorFlags(CLI::App& cmd, DetectorFlags& flags);
+Result<DetectorOptions> ToDetectorOptions(const DetectorFlags& flags);
+
+// Expands files and directories (non-recursive, image extensions only, name
+// order) into a list of image paths. Files named explicitly are kept whatever
+// their extension, so a wrong file gets an error record rather than vanishing.
+Result<std::vector<std::string>> ExpandImageArgs(const std::vector<std::string>& args);
+
+// One line describing a loaded model, for stderr.
+std::string DescribeModel(const DetectorModel& model);
+
+}  // namespace rvm::app

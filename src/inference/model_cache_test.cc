@@ -1,0 +1,83 @@
+#include "inference/model_cache.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "base/file_util.h"
+
+namespace rvm {
+namespace {
+
+class ModelCacheTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = (std::filesystem::temp_directory_path() /
+            ("rvm_cache_test_" + std::to_string(::getpid()) + "_" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name()))
+               .string();
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  ModelCache Make(const std::string& model_sha = "abc") {
+    return ModelCache(dir_, CacheKeyInputs{model_sha, "1.29.0", "level=all", "cpu"});
+  }
+  void Stage(const ModelCache& c, const std::string& content) {
+    std::ofstream(c.staging_path()) << content;
+  }
+  std::string dir_;
+};
+
+TEST_F(ModelCacheTest, MissingEntryIsNotFound) {
+  EXPECT_EQ(Make().Verify().code(), StatusCode::kNotFound);
+}
+
+TEST_F(ModelCacheTest, PublishedEntryVerifies) {
+  ModelCache c = Make();
+  Stage(c, "optimized graph bytes");
+  ASSERT_TRUE(c.Publish().ok());
+  EXPECT_TRUE(c.Verify().ok());
+  EXPECT_FALSE(std::filesystem::exists(c.staging_path()));
+}
+
+TEST_F(ModelCacheTest, CorruptGraphIsDetected) {
+  ModelCache c = Make();
+  Stage(c, "optimized graph bytes");
+  ASSERT_TRUE(c.Publish().ok());
+  std::ofstream(c.model_path(), std::ios::binary | std::ios::trunc) << "optimized graph bytez";
+  Status s = c.Verify();
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("does not match"), std::string::npos);
+}
+
+TEST_F(ModelCacheTest, GraphWithoutManifestIsNotTrusted) {
+  ModelCache c = Make();
+  std::ofstream(c.model_path()) << "half-written";
+  EXPECT_EQ(c.Verify().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(ModelCacheTest, GarbageManifestIsNotTrusted) {
+  ModelCache c = Make();
+  Stage(c, "graph");
+  ASSERT_TRUE(c.Publish().ok());
+  std::ofstream(c.manifest_path(), std::ios::trunc) << "{not json";
+  EXPECT_EQ(c.Verify().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(ModelCacheTest, DifferentModelHashGivesADifferentKey) {
+  EXPECT_NE(Make("a").key(), Make("b").key());
+  EXPECT_EQ(Make("a").key(), Make("a").key());
+}
+
+TEST_F(ModelCacheTest, RemoveDeletesBothFiles) {
+  ModelCache c = Make();
+  Stage(c, "graph");
+  ASSERT_TRUE(c.Publish().ok());
+  c.Remove();
+  EXPECT_EQ(c.Verify().code(), StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace rvm
