@@ -40,8 +40,8 @@ Status CameraSource::Open() {
     return InvalidArgument(where + ": pixel format '" + options_.fourcc +
                            "' is not a four-character code");
   }
-  if (options_.width < 0 || options_.height < 0 || options_.fps < 0) {
-    return InvalidArgument(where + ": width, height and fps must not be negative");
+  if (options_.width < 0 || options_.height < 0 || options_.fps < 0 || options_.buffers < 0) {
+    return InvalidArgument(where + ": width, height, fps and buffers must not be negative");
   }
   std::string path = IsIndex(device) ? "/dev/video" + device : device;
   struct stat st {};
@@ -64,6 +64,7 @@ Status CameraSource::Open() {
     if (options_.width > 0) capture_.set(cv::CAP_PROP_FRAME_WIDTH, options_.width);
     if (options_.height > 0) capture_.set(cv::CAP_PROP_FRAME_HEIGHT, options_.height);
     if (options_.fps > 0) capture_.set(cv::CAP_PROP_FPS, options_.fps);
+    if (options_.buffers > 0) capture_.set(cv::CAP_PROP_BUFFERSIZE, options_.buffers);
     granted_.width = static_cast<int>(capture_.get(cv::CAP_PROP_FRAME_WIDTH));
     granted_.height = static_cast<int>(capture_.get(cv::CAP_PROP_FRAME_HEIGHT));
     granted_.fps = capture_.get(cv::CAP_PROP_FPS);

@@ -6,6 +6,9 @@
 // they support. The granted mode is reported by Describe() and granted(); with
 // `require_requested`, a mismatch fails Open() instead.
 //
+// The picture is converted to BGR by the backend (MJPG is decoded on read,
+// so frames that are never read cost no decode).
+//
 // A missing device ("no such device") or one that cannot be opened is a
 // temporary failure (kUnavailable): the camera may be plugged in later, and
 // ReconnectingSource keeps trying. A device path that exists but is not a
@@ -37,6 +40,11 @@ struct CameraOptions {
   std::string fourcc = "MJPG";
   // Fail Open() if the driver grants a different size or rate.
   bool require_requested = false;
+  // Driver buffers to queue; 0 keeps OpenCV's default (4). While idle
+  // sampling reads slower than the camera delivers, the queue fills and a
+  // read returns the oldest queued frame, so fewer buffers mean fresher
+  // idle samples (at the cost of dropped frames under load).
+  int buffers = 0;
 };
 
 // What the driver actually granted.

@@ -16,4 +16,27 @@ SleepFn FakeSleep(FakeClock& clock) {
   };
 }
 
+SleepFn InterruptibleSleeper::AsSleepFn() {
+  return [this](std::chrono::nanoseconds d) { Wait(d); };
+}
+
+void InterruptibleSleeper::Wait(std::chrono::nanoseconds d) {
+  if (d.count() <= 0) return;
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait_for(lock, d, [this] { return interrupted_; });
+}
+
+void InterruptibleSleeper::Interrupt() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    interrupted_ = true;
+  }
+  cv_.notify_all();
+}
+
+bool InterruptibleSleeper::interrupted() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return interrupted_;
+}
+
 }  // namespace rvm

@@ -4,11 +4,14 @@
 // sleep that wakes early on shutdown.
 //
 // RealSleep() is thread-safe. FakeSleep() advances the given FakeClock (which
-// is itself thread-safe) and returns at once.
+// is itself thread-safe) and returns at once. InterruptibleSleeper is
+// thread-safe: any thread may Interrupt() a wait running on another.
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 
 #include "base/clock.h"
 
@@ -22,5 +25,25 @@ SleepFn RealSleep();
 
 // Advances `clock` by `d` instead of sleeping. `clock` must outlive the SleepFn.
 SleepFn FakeSleep(FakeClock& clock);
+
+// Real sleeps that shutdown can cut short: after Interrupt(), the current
+// wait and every later one return at once, so a capture thread waiting out a
+// reconnect backoff (up to max_backoff) stops promptly.
+class InterruptibleSleeper {
+ public:
+  // The SleepFn to hand to sources and the capture loop; this object must
+  // outlive it.
+  SleepFn AsSleepFn();
+  // Wakes all current and future waits.
+  void Interrupt();
+  bool interrupted() const;
+
+ private:
+  void Wait(std::chrono::nanoseconds d);
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool interrupted_ = false;  // guarded by mu_
+};
 
 }  // namespace rvm
