@@ -1,0 +1,140 @@
+// End-to-end tests of the rvm-edge binary: exit codes, JSON output, error
+// records for bad inputs, annotation files.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+RunResult RunCli(const std::string& args) {
+  const fs::path err_file =
+      fs::temp_directory_path() / ("rvm_cli_err_" + std::to_string(::getpid()));
+  const std::string cmd =
+      std::string(RVM_BINARY_DIR) + "/rvm-edge " + args + " 2>" + err_file.string();
+  RunResult r;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  const int status = ::pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream e(err_file);
+  std::stringstream ss;
+  ss << e.rdbuf();
+  r.err = ss.str();
+  fs::remove(err_file);
+  return r;
+}
+
+std::vector<nlohmann::json> JsonLines(const std::string& out) {
+  std::vector<nlohmann::json> v;
+  std::istringstream in(out);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty()) v.push_back(nlohmann::json::parse(line));
+  }
+  return v;
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    tmp_ = fs::temp_directory_path() /
+           ("rvm_cli_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(tmp_);
+    shared_ = RVM_SHARED_DIR;
+    common_ =
+        "--cache-dir " + (tmp_ / "cache").string() + " --labels " + shared_ + "/models/coco.names ";
+  }
+  void TearDown() override { fs::remove_all(tmp_); }
+  fs::path tmp_;
+  std::string shared_, common_;
+};
+
+TEST_F(CliTest, DetectJsonPrintsOneObjectPerImageWithDetectionsAndTimings) {
+  RunResult r = RunCli("detect --json " + common_ + shared_ + "/images/misc/smartbin_bottle.jpg " +
+                       shared_ + "/images/misc/nanodet_dog.jpg");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto lines = JsonLines(r.out);
+  ASSERT_EQ(lines.size(), 2u);
+  const auto& bottle = lines[0];
+  EXPECT_EQ(bottle["width"], 177);
+  EXPECT_EQ(bottle["height"], 386);
+  ASSERT_EQ(bottle["detections"].size(), 1u);
+  EXPECT_EQ(bottle["detections"][0]["class_id"], 39);
+  EXPECT_EQ(bottle["detections"][0]["label"], "bottle");
+  EXPECT_EQ(bottle["detections"][0]["box"].size(), 4u);
+  for (const char* stage : {"decode", "preprocess", "inference", "postprocess", "total"}) {
+    EXPECT_TRUE(bottle["timings_ms"].contains(stage)) << stage;
+  }
+  EXPECT_GE(lines[1]["detections"].size(), 3u);
+}
+
+TEST_F(CliTest, BadImagesBecomeErrorRecordsTheRunContinuesAndTheExitCodeSaysSo) {
+  const std::string zero = (tmp_ / "zero.jpg").string();
+  std::ofstream(zero).close();
+  const std::string text = (tmp_ / "readme.png").string();
+  std::ofstream(text) << "not an image";
+  RunResult r = RunCli("detect --json " + common_ + zero + " " + text + " " + shared_ +
+                       "/images/misc/smartbin_bottle.jpg");
+  EXPECT_EQ(r.exit_code, 1);
+  auto lines = JsonLines(r.out);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_NE(lines[0]["error"].get<std::string>().find("file is empty"), std::string::npos);
+  EXPECT_NE(lines[1]["error"].get<std::string>().find("not a readable image"), std::string::npos);
+  EXPECT_EQ(lines[2]["detections"].size(), 1u);
+  EXPECT_NE(r.err.find("3 images, 2 failed"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, MissingModelIsFatalWithAClearMessage) {
+  RunResult r = RunCli("detect --model " + (tmp_ / "absent.onnx").string() + " " + shared_ +
+                       "/images/misc/smartbin_bottle.jpg");
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("absent.onnx': no such file"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, TableOutputAndAnnotatedImages) {
+  const std::string dir = (tmp_ / "annotated").string();
+  RunResult r = RunCli("detect " + common_ + "--annotate " + dir + " " + shared_ + "/images/misc");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("bottle"), std::string::npos);
+  EXPECT_NE(r.out.find("dog"), std::string::npos);
+  EXPECT_TRUE(fs::exists(fs::path(dir) / "smartbin_bottle.jpg"));
+  EXPECT_TRUE(fs::exists(fs::path(dir) / "nanodet_dog.jpg"));
+}
+
+TEST_F(CliTest, BenchJsonReportsTheRequiredFigures) {
+  RunResult r = RunCli("bench --json --iterations 5 --warmup 1 " + common_ + shared_ +
+                       "/images/misc/nanodet_dog.jpg");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  for (const char* key : {"bare_ms_median", "full_ms_median", "ratio", "images_per_s",
+                          "peak_rss_mb", "load_cold_ms", "load_cached_ms"}) {
+    ASSERT_TRUE(j.contains(key)) << key;
+    EXPECT_GT(j[key].get<double>(), 0) << key;
+  }
+  EXPECT_GE(j["full_ms_median"].get<double>(), j["stages"]["inference"]["median"].get<double>());
+}
+
+TEST_F(CliTest, UnknownBackendIsAUsageError) {
+  RunResult r = RunCli("detect --backend tensorflow x.jpg");
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+}  // namespace
