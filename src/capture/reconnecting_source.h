@@ -15,6 +15,11 @@
 //
 // Frames are renumbered so sequence numbers keep rising across reconnects.
 //
+// A stall is seen when a read finally returns without a frame. A read that
+// never returns cannot be seen from inside this thread: OpenCV's V4L2 backend
+// gives up on a read after about 10 s, but a GStreamer appsink can block
+// indefinitely, so the pipeline should watch the capture thread's progress.
+//
 // Waiting goes through the injected SleepFn and time through the Clock, so
 // tests run a whole outage with a FakeClock in microseconds; the pipeline can
 // pass a SleepFn that wakes early on shutdown.

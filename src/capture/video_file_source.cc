@@ -38,7 +38,8 @@ Status VideoFileSource::Open() {
   height_ = static_cast<int>(capture_.get(cv::CAP_PROP_FRAME_HEIGHT));
   next_seq_ = 0;
   loops_ = 0;
-  next_due_ = clock_.Now();
+  consumed_ = 0;
+  started_at_ = clock_.Now();
   return Status::Ok();
 }
 
@@ -57,31 +58,51 @@ Status VideoFileSource::Rewind() {
   return Status::Ok();
 }
 
-Status VideoFileSource::Read(Frame& into) {
-  if (!capture_.isOpened()) return Unavailable("video '" + options_.path + "': not open");
-  if (options_.pace) {
-    auto now = clock_.Now();
-    if (next_due_ > now) sleep_(next_due_ - now);
-    auto period = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-        std::chrono::duration<double>(1.0 / fps_));
-    next_due_ = std::max(next_due_, clock_.Now() - period) + period;
-  }
-  bool got = false;
+Status VideoFileSource::Grab() {
   try {
-    got = capture_.read(into.image);
-    if (!got && options_.loop) {
-      RVM_RETURN_IF_ERROR(Rewind());
-      got = capture_.read(into.image);
-      // A file that yields no frame straight after rewinding would loop
-      // forever without producing anything.
-      if (!got) {
-        return InvalidArgument("video '" + options_.path + "': no frame decodes after rewinding");
-      }
+    if (capture_.grab()) {
+      ++consumed_;
+      return Status::Ok();
+    }
+    if (!options_.loop) return EndOfStream(name_);
+    RVM_RETURN_IF_ERROR(Rewind());
+    // A file that yields no frame straight after rewinding would loop forever
+    // without producing anything.
+    if (!capture_.grab()) {
+      return InvalidArgument("video '" + options_.path + "': no frame decodes after rewinding");
     }
   } catch (const cv::Exception& e) {
     return InvalidArgument("video '" + options_.path + "': decode failed: " + e.what());
   }
-  if (!got) return EndOfStream(name_);
+  ++consumed_;
+  return Status::Ok();
+}
+
+Status VideoFileSource::Read(Frame& into) {
+  if (!capture_.isOpened()) return Unavailable("video '" + options_.path + "': not open");
+  if (options_.pace) {
+    // Frame i of the playback is "exposed" at i / fps after Open(). Wait for
+    // the next one, or, if the reader is slower than the file (idle
+    // sampling), skip to the latest one, as a live camera would.
+    auto due = started_at_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                 std::chrono::duration<double>(consumed_ / fps_));
+    auto now = clock_.Now();
+    if (due > now) {
+      sleep_(due - now);
+    } else {
+      auto latest =
+          static_cast<int64_t>(std::chrono::duration<double>(now - started_at_).count() * fps_);
+      while (consumed_ < latest) RVM_RETURN_IF_ERROR(Grab());
+    }
+  }
+  RVM_RETURN_IF_ERROR(Grab());
+  bool got = false;
+  try {
+    got = capture_.retrieve(into.image);
+  } catch (const cv::Exception& e) {
+    return InvalidArgument("video '" + options_.path + "': decode failed: " + e.what());
+  }
+  if (!got) return InvalidArgument("video '" + options_.path + "': frame cannot be decoded");
   RVM_RETURN_IF_ERROR(EnsureBgr8(into.image, scratch_, name_));
   StampFrame(into, next_seq_++, clock_, name_);
   return Status::Ok();

@@ -4,9 +4,11 @@
 //
 // At the end of the file it either reports end of stream or, with `loop`,
 // starts again from the first frame (sequence numbers keep counting). With
-// `pace`, frames are delivered no faster than the file's frame rate (waiting
-// through the SleepFn), like a live camera; without it, as fast as they
-// decode.
+// `pace`, playback runs on the clock like a live camera: a fast reader waits
+// (through the SleepFn) for the next frame's time, and a slow reader (idle
+// sampling at 2 fps) gets the current frame, the ones in between being
+// skipped, so the scene moves at its real speed. Without `pace`, every frame
+// is delivered, as fast as it decodes.
 //
 // Thread-compatible, like every FrameSource.
 #pragma once
@@ -52,6 +54,8 @@ class VideoFileSource final : public FrameSource {
   int64_t loops() const { return loops_; }
 
  private:
+  // Advances one frame (decoded but not converted), wrapping when looping.
+  Status Grab();
   Status Rewind();
 
   const VideoFileOptions options_;
@@ -65,7 +69,8 @@ class VideoFileSource final : public FrameSource {
   int height_ = 0;
   int64_t next_seq_ = 0;
   int64_t loops_ = 0;
-  std::chrono::steady_clock::time_point next_due_{};
+  int64_t consumed_ = 0;  // frames taken from the file since Open, across loops
+  std::chrono::steady_clock::time_point started_at_{};
 };
 
 }  // namespace rvm

@@ -68,6 +68,36 @@ TEST(VideoFileSourceTest, PacedPlaybackRunsAtTheFilesFrameRate) {
   EXPECT_EQ(frame.captured_at - start, std::chrono::seconds(1));
 }
 
+TEST(VideoFileSourceTest, SlowReaderOfAPacedVideoSkipsToTheCurrentFrame) {
+  FakeClock clock;
+  VideoFileSource paced({.path = kVideo, .pace = true}, clock, FakeSleep(clock));
+  ASSERT_TRUE(paced.Open().ok());
+  Frame frame;
+  ASSERT_TRUE(paced.Read(frame).ok());  // file frame 0 at t = 0
+  clock.Advance(std::chrono::seconds(2));
+  ASSERT_TRUE(paced.Read(frame).ok());  // t = 2 s: file frame 50
+  EXPECT_EQ(frame.seq, 1) << "sequence counts delivered frames";
+
+  FakeClock other;
+  VideoFileSource every({.path = kVideo}, other);
+  ASSERT_TRUE(every.Open().ok());
+  Frame expected;
+  for (int i = 0; i <= 50; ++i) ASSERT_TRUE(every.Read(expected).ok());
+  EXPECT_EQ(cv::norm(frame.image, expected.image, cv::NORM_INF), 0.0);
+}
+
+TEST(VideoFileSourceTest, PacedLoopingVideoKeepsRunningPastItsEnd) {
+  FakeClock clock;
+  VideoFileSource source({.path = kVideo, .loop = true, .pace = true}, clock, FakeSleep(clock));
+  ASSERT_TRUE(source.Open().ok());
+  Frame frame;
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(source.Read(frame).ok());
+    clock.Advance(std::chrono::seconds(3));  // 75 frames per read; the file has 213
+  }
+  EXPECT_GE(source.loops(), 3);
+}
+
 TEST(VideoFileSourceTest, MissingFileIsNotFoundNamingThePath) {
   FakeClock clock;
   VideoFileSource source({.path = "no/such/clip.mp4"}, clock);
