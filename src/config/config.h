@@ -38,13 +38,15 @@ struct MachineConfig {
 
 struct DetectorConfig {
   std::string model_path = "models/yolox_nano.onnx";  // ONNX model file
-  std::string labels_path = "models/coco.names";      // label list, one class name per line
-  std::string backend = "ort";   // "ort" (ONNX Runtime) | "opencv" (OpenCV DNN)
-  std::string family = "auto";   // output decoder: auto|yolox|yolov5|yolov8|yolo11|fastestdet
-  double conf_threshold = 0.25;  // minimum detection score, [0, 1]
-  double nms_iou = 0.45;         // NMS overlap threshold, [0, 1]
-  int max_detections = 100;      // detections kept per image after NMS
-  int intra_op_threads = 0;      // runtime threads per inference, 0 = runtime default
+  std::string
+      labels_path;  // label list, one name per line; "" = model metadata or a list beside it
+  std::string backend = "ort";  // "ort" (ONNX Runtime) | "opencv" (OpenCV DNN)
+  std::string family =
+      "auto";  // output decoder: auto|yolox|yolov5|yolov7|yolov8|yolo11|yolov11|fastestdet
+  double conf_threshold = 0.25;           // minimum detection score, [0, 1]
+  double nms_iou = 0.45;                  // NMS overlap threshold, [0, 1]
+  int max_detections = 100;               // detections kept per image after NMS
+  int intra_op_threads = 0;               // runtime threads per inference, 0 = runtime default
   std::string cache_dir = "var/cache";    // optimised-model cache, "" = no cache
   int64_t max_image_pixels = 50'000'000;  // larger decoded images are refused, pixels
 
@@ -63,10 +65,14 @@ struct CaptureConfig {
   bool watch = false;                  // keep polling an image directory for new files
   double idle_fps = 2;                 // rate while nothing moves, frames per second
   double active_fps = 15;              // rate after motion or a trigger, frames per second
-  double motion_threshold = 0.02;      // fraction of changed pixels that counts as motion, [0, 1]
+  double motion_threshold = 0.01;      // fraction of changed pixels that counts as motion, [0, 1]
   int quiet_period_ms = 1500;          // no motion this long returns to idle rate, ms
   int reconnect_backoff_min_ms = 500;  // first wait before reopening a lost source, ms
   int reconnect_backoff_max_ms = 30000;  // longest wait between reopen attempts, ms
+  int stall_timeout_ms = 3000;           // no frame this long counts as a lost source, ms
+  int failures_before_reopen = 3;        // consecutive failed reads that count as a lost source
+  std::string fourcc = "MJPG";           // camera pixel format (4 characters), "" = driver default
+  bool pace = true;  // replay a video or synthetic scene at its frame rate, like a camera
 
   bool operator==(const CaptureConfig&) const = default;
 };

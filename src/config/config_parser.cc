@@ -386,6 +386,10 @@ Config ReadConfig(const toml::table& root, Diagnostics& diag, const EnvLookup& e
     r.Read("quiet_period_ms", cap.quiet_period_ms);
     r.Read("reconnect_backoff_min_ms", cap.reconnect_backoff_min_ms);
     r.Read("reconnect_backoff_max_ms", cap.reconnect_backoff_max_ms);
+    r.Read("stall_timeout_ms", cap.stall_timeout_ms);
+    r.Read("failures_before_reopen", cap.failures_before_reopen);
+    r.Read("fourcc", cap.fourcc);
+    r.Read("pace", cap.pace);
     r.Finish();
   }
   {

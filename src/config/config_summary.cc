@@ -87,6 +87,10 @@ std::string RenderConfigSummary(const Config& c) {
   w.Int("quiet_period_ms", cap.quiet_period_ms);
   w.Int("reconnect_backoff_min_ms", cap.reconnect_backoff_min_ms);
   w.Int("reconnect_backoff_max_ms", cap.reconnect_backoff_max_ms);
+  w.Int("stall_timeout_ms", cap.stall_timeout_ms);
+  w.Int("failures_before_reopen", cap.failures_before_reopen);
+  w.Str("fourcc", cap.fourcc);
+  w.Bool("pace", cap.pace);
 
   const PipelineConfig& p = c.pipeline;
   w.Section("pipeline");

@@ -66,10 +66,9 @@ constexpr int64_t kMaxMs = 3'600'000;  // one hour: longer waits are surely a ty
 
 void CheckDetector(const DetectorConfig& d, Checker& c) {
   c.NonEmpty("detector.model_path", d.model_path);
-  c.NonEmpty("detector.labels_path", d.labels_path);
   c.OneOf("detector.backend", d.backend, {"ort", "opencv"});
   c.OneOf("detector.family", d.family,
-          {"auto", "yolox", "yolov5", "yolov8", "yolo11", "fastestdet"});
+          {"auto", "yolox", "yolov5", "yolov7", "yolov8", "yolo11", "yolov11", "fastestdet"});
   c.InRange("detector.conf_threshold", d.conf_threshold, 0.0, 1.0);
   c.InRange("detector.nms_iou", d.nms_iou, 0.0, 1.0);
   c.InRange("detector.max_detections", d.max_detections, 1, 10'000);
@@ -95,6 +94,11 @@ void CheckCapture(const CaptureConfig& cap, Checker& c) {
   c.InRange("capture.quiet_period_ms", cap.quiet_period_ms, 0, kMaxMs);
   c.InRange("capture.reconnect_backoff_min_ms", cap.reconnect_backoff_min_ms, 1, kMaxMs);
   c.InRange("capture.reconnect_backoff_max_ms", cap.reconnect_backoff_max_ms, 1, kMaxMs);
+  c.InRange("capture.stall_timeout_ms", cap.stall_timeout_ms, 1, kMaxMs);
+  c.InRange("capture.failures_before_reopen", cap.failures_before_reopen, 1, 1000);
+  if (!cap.fourcc.empty() && cap.fourcc.size() != 4) {
+    c.Fail("capture.fourcc", Quote(cap.fourcc), "must be 4 characters (e.g. \"MJPG\") or empty");
+  }
   if (cap.reconnect_backoff_max_ms < cap.reconnect_backoff_min_ms) {
     c.Fail("capture.reconnect_backoff_max_ms", std::to_string(cap.reconnect_backoff_max_ms),
            "must be >= capture.reconnect_backoff_min_ms (" +

@@ -44,6 +44,15 @@ TEST(ConfigValidateTest, AFileSourceNeedsAPath) {
   EXPECT_THAT(Messages(c), ElementsAre("capture.path = \"\": must not be empty"));
 }
 
+TEST(ConfigValidateTest, AFourccMustBeFourCharactersOrEmpty) {
+  Config c;
+  c.capture.fourcc = "MJPEG";
+  EXPECT_THAT(Messages(c),
+              ElementsAre(HasSubstr("capture.fourcc = \"MJPEG\": must be 4 characters")));
+  c.capture.fourcc = "";
+  EXPECT_THAT(Messages(c), IsEmpty());
+}
+
 TEST(ConfigValidateTest, SettleFramesBelowTheMinimumFramesIsReported) {
   Config c;
   c.tracker.min_frames_to_decide = 5;
