@@ -6,8 +6,9 @@
 namespace rvm {
 namespace {
 
-// A detection whose box lies this much inside an already matched item's box
-// is a second look at the same object (a cap, a label), not a new item.
+// A box that lies this much inside another (or contains it) shows the same
+// object: a cap or label detected beside the whole bottle, or the visible
+// part of a half-hidden item.
 constexpr float kContainedFraction = 0.8f;
 
 float IntersectionOverSmaller(const Box& a, const Box& b) {
@@ -75,6 +76,26 @@ std::vector<TrackedItem> ItemTracker::Update(FrameTime frame_time, const Detecti
     if (track_match[t] >= 0 || det_used[d]) continue;
     track_match[t] = static_cast<int>(d);
     det_used[d] = true;
+  }
+  // Second pass, for what IoU misses: a box that shrank to the visible part of
+  // a half-hidden item, or grew as the item came closer, lies mostly inside
+  // (or around) the item's last box.
+  for (size_t t = 0; t < tracks_.size(); ++t) {
+    if (track_match[t] >= 0) continue;
+    int best = -1;
+    float best_overlap = kContainedFraction;
+    for (size_t d = 0; d < detections.size(); ++d) {
+      if (det_used[d]) continue;
+      const float overlap = IntersectionOverSmaller(tracks_[t].last_box, detections[d].box);
+      if (overlap >= best_overlap) {
+        best_overlap = overlap;
+        best = static_cast<int>(d);
+      }
+    }
+    if (best >= 0) {
+      track_match[t] = best;
+      det_used[static_cast<size_t>(best)] = true;
+    }
   }
 
   const size_t existing = tracks_.size();

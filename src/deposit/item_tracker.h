@@ -8,9 +8,10 @@
 //  * Matching. A detection continues an item when its box overlaps the item's
 //    last box with IoU >= iou_match_threshold (greedy, best overlap first,
 //    class-agnostic, so a detector that flickers between classes keeps one
-//    item). A second detection on an item already matched in the same frame
-//    (IoU above the threshold, or lying mostly inside it) is a duplicate and
-//    is dropped rather than starting a second item.
+//    item); failing that, when one box lies mostly inside the other (the
+//    visible part of a half-hidden item). A second detection on an item already matched in the same
+//    frame (IoU above the threshold, or lying mostly inside it) is a duplicate and is dropped
+//    rather than starting a second item.
 //  * Occlusion. An item unseen for up to max_missed_frames frames is still
 //    there; a detection overlapping its last box picks it up again.
 //  * Finishing. An item is finished when it settles (seen settle_frames

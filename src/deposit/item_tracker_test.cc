@@ -103,6 +103,17 @@ TEST(ItemTrackerTest, ABriefOcclusionDoesNotSplitTheItem) {
   EXPECT_EQ(s.finished()[0].frames_seen, 8);
 }
 
+TEST(ItemTrackerTest, APartlyHiddenItemWhoseBoxShrinksStaysOneItem) {
+  Script s;
+  s.Frames(3, {At(200)});
+  // A hand covers the lower three quarters: IoU with the full box is 0.25.
+  s.Frames(3, {Det(kBottle, 0.6f, 200, 100, 300, 150)});
+  s.Frames(3, {At(200)});
+  s.Empty(3);
+  ASSERT_EQ(s.finished().size(), 1u);
+  EXPECT_EQ(s.finished()[0].frames_seen, 9);
+}
+
 TEST(ItemTrackerTest, AnAbsenceLongerThanTheOcclusionLimitMakesTwoItems) {
   Script s;
   s.Frames(4, {At(200)});
