@@ -85,6 +85,7 @@ struct Outbox::Writer {
   // that many images are synced in parallel; empty when there is none or the
   // write failed. The commit leader renames it into place or removes it.
   std::string evidence_tmp;
+  std::string evidence_sha256;  // also computed by the appending thread
   std::optional<Result<Appended>> result;
   bool done = false;
   std::condition_variable cv;
@@ -151,6 +152,9 @@ Status Outbox::Init() {
     if (!spool.ok()) return spool.status();
     spool_bytes_ = *spool;
   } else {
+    // SQLite syncs the directory entry of its WAL but not of a newly created
+    // database file; spool/ is new too on first open.
+    RVM_RETURN_IF_ERROR(env_.SyncDir(options_.dir));
     RVM_RETURN_IF_ERROR(Recover());
   }
   SpaceUsage usage;
@@ -352,7 +356,10 @@ Result<Appended> Outbox::Append(const NewRecord& record) {
   RVM_RETURN_IF_ERROR(ValidateNewRecord(record));
   Writer self;
   self.record = &record;
-  if (!record.evidence_jpeg.empty()) self.evidence_tmp = WriteEvidenceTemp(record);
+  if (!record.evidence_jpeg.empty()) {
+    self.evidence_sha256 = Sha256Hex(AsChars(record.evidence_jpeg));
+    self.evidence_tmp = WriteEvidenceTemp(record);
+  }
   std::unique_lock l(writers_mu_);
   writers_.push_back(&self);
   self.cv.wait(l, [&] { return self.done || writers_.front() == &self; });
@@ -514,7 +521,7 @@ void Outbox::CommitBatchLocked(const std::vector<Writer*>& batch) {
           insert->BindNull(7);
         }
         insert->BindInt(8, static_cast<int64_t>(r.evidence_jpeg.size()));
-        insert->BindText(9, Sha256Hex(AsChars(r.evidence_jpeg)));
+        insert->BindText(9, batch[i]->evidence_sha256);
       }
       RVM_RETURN_IF_ERROR(insert->Run());
       seqs[i] = sqlite3_last_insert_rowid(db_->raw());
@@ -526,7 +533,7 @@ void Outbox::CommitBatchLocked(const std::vector<Writer*>& batch) {
     if (s.code() == StatusCode::kResourceExhausted) {
       disk_full_ = true;
       accepting_ = false;
-    } else {
+    } else if (s.code() != StatusCode::kUnavailable) {
       // The connection's state is unknown (an I/O error during commit); stop
       // appending until the outbox is reopened and recovered.
       sticky_error_ = s;
