@@ -37,6 +37,9 @@ struct DetectorOptions {
   int64_t max_image_pixels = ImageDecoder::kDefaultMaxPixels;  // larger images are refused
   // Decode large JPEGs at a reduced DCT scale that still covers the model input.
   bool scaled_jpeg_decode = true;
+  // Load a quantized model even without a passing accuracy report for that
+  // exact file (see quantization_gate.h); --force-int8.
+  bool allow_unverified_int8 = false;
 };
 
 // Milliseconds spent in each stage of one image.
