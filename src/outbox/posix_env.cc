@@ -91,7 +91,8 @@ class PosixEnvImpl final : public Env {
     std::error_code ec;
     std::vector<std::string> names;
     for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-      if (it->is_regular_file()) names.push_back(it->path().filename().string());
+      std::error_code type_ec;
+      if (it->is_regular_file(type_ec)) names.push_back(it->path().filename().string());
     }
     if (ec) return IoError("directory '" + dir + "': cannot list: " + ec.message());
     return names;
