@@ -38,11 +38,11 @@ struct MachineConfig {
 
 struct DetectorConfig {
   std::string model_path = "models/yolox_nano.onnx";  // ONNX model file
-  std::string
-      labels_path;  // label list, one name per line; "" = model metadata or a list beside it
+  // Label list, one name per line; "" = the model's metadata or a list beside it.
+  std::string labels_path;
   std::string backend = "ort";  // "ort" (ONNX Runtime) | "opencv" (OpenCV DNN)
-  std::string family =
-      "auto";  // output decoder: auto|yolox|yolov5|yolov7|yolov8|yolo11|yolov11|fastestdet
+  // Output decoder: auto|yolox|yolov5|yolov7|yolov8|yolo11|yolov11|fastestdet.
+  std::string family = "auto";
   double conf_threshold = 0.25;           // minimum detection score, [0, 1]
   double nms_iou = 0.45;                  // NMS overlap threshold, [0, 1]
   int max_detections = 100;               // detections kept per image after NMS
