@@ -354,6 +354,14 @@ std::string Outbox::WriteEvidenceTemp(const NewRecord& record) {
 Result<Appended> Outbox::Append(const NewRecord& record) {
   RVM_RETURN_IF_ERROR(CheckWritable());
   RVM_RETURN_IF_ERROR(ValidateNewRecord(record));
+  if (!accepting_.load()) {
+    // Fail fast, before writing an image into a full disk.
+    RVM_RETURN_IF_ERROR(RefreshSpace());
+    if (!accepting_.load()) {
+      return ResourceExhausted("outbox '" + options_.dir +
+                               "': not accepting: out of room for records");
+    }
+  }
   Writer self;
   self.record = &record;
   if (!record.evidence_jpeg.empty()) {
