@@ -3,7 +3,7 @@
 //
 // JPEGs go through libjpeg-turbo directly. When the caller says how large the
 // image needs to be (a model input is usually far smaller than a photo), the
-// JPEG is decoded at the smallest DCT scale M/8 that still covers that size:
+// JPEG is decoded at the smallest DCT scale (1/8, 1/4 or 1/2) that still covers that size:
 // the decoder then skips most of the inverse-DCT and colour work, which is
 // the largest cost of the whole per-image path for big photos. The pixel
 // limit is checked from the header, before any pixel is decoded.

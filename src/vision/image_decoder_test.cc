@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>
 
+#include <iostream>
+
 #include "base/file_util.h"
 
 namespace rvm {

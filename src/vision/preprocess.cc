@@ -8,8 +8,6 @@ namespace rvm {
 
 Preprocessor::Preprocessor(const InputSpec& spec) : spec_(spec) {
   assert(spec.width > 0 && spec.height > 0);
-  row_a_.resize(3 * static_cast<size_t>(spec.width));
-  row_b_.resize(3 * static_cast<size_t>(spec.width));
 }
 
 namespace {
@@ -47,20 +45,6 @@ void Preprocessor::PrepareTables(const ImageTransform& t) {
   table_transform_ = t;
 }
 
-void Preprocessor::HorizontalPass(const uint8_t* src, float* dst) const {
-  const int n = table_transform_.resized_w;
-  const int last = 3 * (table_src_w_ - 1);
-  for (int i = 0; i < n; ++i) {
-    const int o = x_offset_[i];
-    const int o2 = std::min(o + 3, last);
-    const float w = x_weight_[i];
-    for (int c = 0; c < 3; ++c) {
-      const float a = src[o + c];
-      dst[3 * i + c] = a + w * (static_cast<float>(src[o2 + c]) - a);
-    }
-  }
-}
-
 ImageTransform Preprocessor::Run(const cv::Mat& bgr, float* tensor) {
   assert(bgr.type() == CV_8UC3 && !bgr.empty());
   const int in_w = spec_.width, in_h = spec_.height;
@@ -81,39 +65,42 @@ ImageTransform Preprocessor::Run(const cv::Mat& bgr, float* tensor) {
     std::fill(planes[c] + static_cast<size_t>(t.pad_y + t.resized_h) * in_w, planes[c] + plane,
               pad);
   }
-  int row_a_src = -1, row_b_src = -1;
+  const int row_len = 3 * t.source_w;
+  if (row_.size() < static_cast<size_t>(row_len)) row_.resize(row_len);
+  float* row = row_.data();
+  const int last = 3 * (t.source_w - 1);
   for (int y = 0; y < t.resized_h; ++y) {
     const int y0 = y_index_[y];
     const int y1 = std::min(y0 + 1, t.source_h - 1);
-    // Keep row_a_ = source row y0 and row_b_ = source row y1, reusing work.
-    if (row_a_src != y0) {
-      if (row_b_src == y0) {
-        std::swap(row_a_, row_b_);
-        row_a_src = y0;
-        row_b_src = -1;
-      } else {
-        HorizontalPass(bgr.ptr<uint8_t>(y0), row_a_.data());
-        row_a_src = y0;
-      }
-    }
-    if (row_b_src != y1) {
-      HorizontalPass(bgr.ptr<uint8_t>(y1), row_b_.data());
-      row_b_src = y1;
-    }
     const float wy = y_weight_[y];
-    const float* ra = row_a_.data();
-    const float* rb = row_b_.data();
-    const size_t row_start = static_cast<size_t>(t.pad_y + y) * in_w;
-    for (int c = 0; c < 3; ++c) {
-      float* out = planes[c] + row_start;
-      std::fill(out, out + t.pad_x, pad);
-      float* img = out + t.pad_x;
-      for (int x = 0; x < t.resized_w; ++x) {
-        const float a = ra[3 * x + c];
-        img[x] = (a + wy * (rb[3 * x + c] - a)) * scale;
-      }
-      std::fill(img + t.resized_w, out + in_w, pad);
+    const uint8_t* a = bgr.ptr<uint8_t>(y0);
+    const uint8_t* b = bgr.ptr<uint8_t>(y1);
+    // Vertical blend of two source rows: contiguous, so it vectorises.
+    for (int k = 0; k < row_len; ++k) {
+      const float fa = a[k];
+      row[k] = fa + wy * (static_cast<float>(b[k]) - fa);
     }
+    const size_t row_start = static_cast<size_t>(t.pad_y + y) * in_w;
+    float* out0 = planes[0] + row_start;
+    float* out1 = planes[1] + row_start;
+    float* out2 = planes[2] + row_start;
+    std::fill(out0, out0 + t.pad_x, pad);
+    std::fill(out1, out1 + t.pad_x, pad);
+    std::fill(out2, out2 + t.pad_x, pad);
+    // Horizontal sampling straight into the three planes.
+    for (int x = 0; x < t.resized_w; ++x) {
+      const int o = x_offset_[x];
+      const int o2 = std::min(o + 3, last);
+      const float wx = x_weight_[x];
+      const int dx = t.pad_x + x;
+      out0[dx] = (row[o] + wx * (row[o2] - row[o])) * scale;
+      out1[dx] = (row[o + 1] + wx * (row[o2 + 1] - row[o + 1])) * scale;
+      out2[dx] = (row[o + 2] + wx * (row[o2 + 2] - row[o + 2])) * scale;
+    }
+    const int right = t.pad_x + t.resized_w;
+    std::fill(out0 + right, out0 + in_w, pad);
+    std::fill(out1 + right, out1 + in_w, pad);
+    std::fill(out2 + right, out2 + in_w, pad);
   }
   return t;
 }

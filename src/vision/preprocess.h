@@ -2,10 +2,13 @@
 // (bilinear resize + letterbox padding + channel reorder + scaling), writing
 // straight into a caller-owned tensor.
 //
-// Why a hand-written resize: cv::resize followed by a layout conversion reads
-// and writes the image twice and allocates its coefficient tables on every
-// call. Here the tables live in the Preprocessor and are rebuilt only when the
-// source size changes, so the steady state does not allocate.
+// Why a hand-written resize: cv::resize allocates its coefficient tables and
+// buffers on every call (2-3 heap allocations per frame) and is followed by a
+// second pass for the layout conversion. Here the tables live in the
+// Preprocessor and are rebuilt only when the source size changes, so the
+// steady state does not allocate. Each output row is made by blending two
+// source rows vertically (contiguous, vectorised) and then sampling that row
+// horizontally straight into the three planes.
 // Bilinear sampling follows OpenCV's INTER_LINEAR convention
 // (src = (dst + 0.5) / scale - 0.5, edges clamped).
 //
@@ -35,7 +38,6 @@ class Preprocessor {
 
  private:
   void PrepareTables(const ImageTransform& t);
-  void HorizontalPass(const uint8_t* src_row, float* dst) const;
 
   InputSpec spec_;
   // Tables for the current source size.
@@ -45,9 +47,8 @@ class Preprocessor {
   std::vector<float> x_weight_;  // per resized column: weight of the right source pixel
   std::vector<int> y_index_;     // per resized row: upper source row
   std::vector<float> y_weight_;  // per resized row: weight of the lower source row
-  // Two horizontally resampled source rows (interleaved BGR floats) and the
-  // source rows they hold; consecutive output rows mostly share one of them.
-  std::vector<float> row_a_, row_b_;
+  // One vertically blended source row (interleaved BGR floats).
+  std::vector<float> row_;
 };
 
 }  // namespace rvm
