@@ -1,0 +1,230 @@
+#include "uplink/delivery_service.h"
+
+#include <algorithm>
+
+namespace rvm::uplink {
+namespace {
+
+uint64_t SeedFrom(const DeliveryOptions& o, const Clock& clock) {
+  if (o.seed != 0) return o.seed;
+  return static_cast<uint64_t>(clock.Now().time_since_epoch().count()) ^ 0x9e3779b97f4a7c15ULL;
+}
+
+}  // namespace
+
+DeliveryService::DeliveryService(outbox::Outbox& outbox, PlatformClient& client, const Clock& clock,
+                                 DeliveryOptions options)
+    : outbox_(outbox),
+      client_(client),
+      clock_(clock),
+      options_(options),
+      backoff_(options.backoff, SeedFrom(options, clock)),
+      breaker_(options.breaker, clock) {}
+
+DeliveryService::~DeliveryService() { Stop(); }
+
+void DeliveryService::Start() {
+  if (thread_.joinable()) return;
+  {
+    std::lock_guard lock(mu_);
+    stop_ = false;
+  }
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void DeliveryService::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void DeliveryService::Notify() {
+  {
+    std::lock_guard lock(mu_);
+    notified_ = true;
+  }
+  cv_.notify_all();
+}
+
+void DeliveryService::Loop() {
+  using std::chrono::milliseconds;
+  const milliseconds idle(std::max<int64_t>(1, options_.idle_poll_ms));
+  while (true) {
+    const auto start = clock_.Now();
+    auto round = RunOnce();
+    milliseconds wait = idle;
+    if (round.ok()) {
+      wait = round->handled > 0 ? round->wait : std::max(round->wait, milliseconds(0));
+      if (round->handled == 0 && round->wait == milliseconds(0)) wait = idle;
+      if (round->handled > 0 && options_.max_records_per_s > 0) {
+        // Rate bound: this round's records spread over at least handled/rate seconds.
+        const auto budget = std::chrono::duration_cast<milliseconds>(
+            std::chrono::duration<double>(round->handled / options_.max_records_per_s));
+        const auto spent = std::chrono::duration_cast<milliseconds>(clock_.Now() - start);
+        wait = std::max(wait, budget - spent);
+      }
+    } else {
+      std::lock_guard lock(mu_);
+      ++stats_.outbox_errors;
+      stats_.last_error = round.status().ToString();
+    }
+    std::unique_lock lock(mu_);
+    if (stop_) return;
+    if (wait > milliseconds(0)) {
+      // A notification cuts an idle wait short, never a backoff or rate wait.
+      const bool interruptible = !round.ok() || round->handled == 0;
+      cv_.wait_for(lock, wait, [&] { return stop_ || (interruptible && notified_); });
+      if (stop_) return;
+    }
+    notified_ = false;
+  }
+}
+
+bool DeliveryService::Apply(std::span<const OutgoingRecord> sent,
+                            const std::vector<SendOutcome>& outcomes,
+                            std::vector<int64_t>& delivered, int& handled) {
+  bool ok = true;
+  std::lock_guard lock(mu_);
+  for (size_t i = 0; i < sent.size() && i < outcomes.size(); ++i) {
+    const outbox::StoredRecord& rec = *sent[i].record;
+    const SendOutcome& o = outcomes[i];
+    switch (o.kind) {
+      case OutcomeKind::kDelivered:
+        delivered.push_back(rec.seq);
+        ++handled;
+        if (o.skipped) ++stats_.skipped;
+        if (o.garbled_ack) ++stats_.garbled_acks;
+        breaker_.RecordSuccess();
+        break;
+      case OutcomeKind::kPark:
+        if (Status st = outbox_.Park(rec.seq, o.message); !st.ok()) {
+          ++stats_.outbox_errors;
+          stats_.last_error = st.ToString();
+        } else {
+          ++stats_.parked;
+          stats_.last_error = o.message;
+        }
+        ++handled;
+        breaker_.RecordSuccess();  // the platform answered: it is up
+        break;
+      case OutcomeKind::kRetry: {
+        int64_t delay = o.retry_after_ms >= 0
+                            ? std::min(o.retry_after_ms, options_.max_retry_after_ms)
+                            : backoff_.NextDelayMs(rec.attempts + 1);
+        const int64_t next = clock_.WallMillis() + delay;
+        if (Status st = outbox_.MarkRetry(rec.seq, next, o.message); !st.ok()) {
+          ++stats_.outbox_errors;
+          stats_.last_error = st.ToString();
+        }
+        not_before_ = clock_.Now() + std::chrono::milliseconds(delay);
+        ++stats_.retries;
+        if (o.auth_failure) ++stats_.auth_failures;
+        stats_.last_error = o.message;
+        breaker_.RecordFailure();
+        ++handled;
+        ok = false;
+        break;
+      }
+      case OutcomeKind::kNotSent:
+        break;
+    }
+  }
+  return ok;
+}
+
+Result<RoundResult> DeliveryService::RunOnce() {
+  using std::chrono::milliseconds;
+  RoundResult result;
+  const auto now = clock_.Now();
+  if (now < not_before_) {
+    result.wait = std::chrono::duration_cast<milliseconds>(not_before_ - now) + milliseconds(1);
+    return result;
+  }
+  const int limit =
+      breaker_.state() == CircuitState::kClosed ? std::max(1, options_.records_per_round) : 1;
+  auto pending = outbox_.NextPending(limit, clock_.WallMillis());
+  if (!pending.ok()) return pending.status();
+  if (pending->empty()) return result;
+  if (!breaker_.AllowRequest()) {
+    result.wait = std::max(breaker_.RemainingOpen(), milliseconds(1));
+    return result;
+  }
+  const bool more_waiting = static_cast<int>(pending->size()) >= limit;
+
+  std::vector<OutgoingRecord> deposits;
+  std::vector<OutgoingRecord> sessions;
+  for (const auto& rec : *pending) {
+    OutgoingRecord out{&rec, {}};
+    if (rec.kind == outbox::RecordKind::kSession) {
+      sessions.push_back(std::move(out));
+      continue;
+    }
+    if (rec.evidence == outbox::EvidenceState::kStored) {
+      auto jpeg = outbox_.ReadEvidence(rec.seq);
+      if (jpeg.ok()) out.evidence_jpeg = std::move(jpeg).value();
+    }
+    deposits.push_back(std::move(out));
+  }
+
+  std::vector<int64_t> delivered;
+  bool ok = true;
+  if (!deposits.empty()) {
+    ok = Apply(deposits, client_.SendDeposits(deposits), delivered, result.handled);
+  }
+  if (ok && !sessions.empty()) {
+    const int64_t oldest_wait = clock_.WallMillis() - sessions.front().record->created_ms;
+    if (!client_.batches_sessions() || more_waiting ||
+        ShouldSendBatch(static_cast<int>(sessions.size()), oldest_wait, options_.session_batch)) {
+      for (size_t i = 0; i < sessions.size() && ok;) {
+        const size_t n =
+            std::min<size_t>(std::max(1, options_.session_batch.max_records), sessions.size() - i);
+        std::span<const OutgoingRecord> batch(sessions.data() + i, n);
+        ok = Apply(batch, client_.SendSessions(batch), delivered, result.handled);
+        i += n;
+      }
+    } else {
+      result.wait =
+          milliseconds(std::max<int64_t>(1, options_.session_batch.max_delay_ms - oldest_wait));
+    }
+  }
+  Status marked = delivered.empty() ? Status::Ok() : outbox_.MarkDelivered(delivered);
+  std::lock_guard lock(mu_);
+  ++stats_.rounds;
+  if (marked.ok()) {
+    stats_.delivered += static_cast<int64_t>(delivered.size());
+  } else {
+    ++stats_.outbox_errors;
+    stats_.last_error = marked.ToString();
+  }
+  const PlatformClientStats cs = client_.stats();
+  stats_.api_calls = cs.api_calls;
+  stats_.connections_opened = cs.connections_opened;
+  stats_.circuit = std::string(CircuitStateName(breaker_.state()));
+  stats_.circuit_opened = breaker_.times_opened();
+  if (!ok) {
+    result.wait = std::chrono::duration_cast<milliseconds>(not_before_ - clock_.Now());
+  }
+  if (!marked.ok()) return marked;
+  return result;
+}
+
+DeliveryStats DeliveryService::Stats() {
+  DeliveryStats out;
+  {
+    std::lock_guard lock(mu_);
+    out = stats_;
+  }
+  if (auto s = outbox_.Stats(); s.ok()) {
+    out.backlog_records = s->pending;
+    out.backlog_bytes = s->pending_bytes;
+    out.backlog_oldest_age_ms = s->oldest_pending_age_ms;
+    out.parked_records = s->parked;
+    out.outbox_accepting = s->accepting;
+  }
+  return out;
+}
+
+}  // namespace rvm::uplink

@@ -1,0 +1,128 @@
+// DeliveryService: moves records from the outbox to the platform.
+//
+// One thread runs delivery rounds. A round takes the pending records that are
+// due from the outbox (Outbox::NextPending, in seq order), reads each deposit's
+// evidence, sends deposits one by one and session summaries as a batch
+// through the PlatformClient, and then updates the outbox: records the
+// platform acknowledged are marked delivered (in one transaction per round,
+// and only after the acknowledgement), records it refused for good are
+// parked with its message, and the first record that failed is scheduled for
+// a retry. Nothing after a failed record is sent in that round, and every
+// later round waits for the failed record's retry time, so the backlog is
+// replayed in order.
+//
+// Retries use exponential backoff with full jitter (Backoff), or the server's
+// Retry-After when it sent one. A CircuitBreaker opens after consecutive
+// failures; while it is open nothing is sent, and then a single record probes
+// the platform. `max_records_per_s` bounds the replay rate so a long backlog
+// does not starve new items or swamp the platform; new records keep flowing
+// into the outbox meanwhile (appending never waits for delivery).
+//
+// A crash between the platform's acknowledgement and MarkDelivered sends the
+// record again after restart; the idempotency key makes that a duplicate the
+// platform absorbs (and counts), never a second credit.
+//
+// Thread-safety: Start, Stop and RunOnce are called by the owner (RunOnce
+// only while the thread is not running, e.g. in tests); Notify and Stats are
+// safe from any thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "outbox/outbox.h"
+#include "uplink/backoff.h"
+#include "uplink/batch_policy.h"
+#include "uplink/circuit_breaker.h"
+#include "uplink/platform_client.h"
+
+namespace rvm::uplink {
+
+struct DeliveryOptions {
+  int records_per_round = 100;  // records taken from the outbox per round, >= 1
+  BatchOptions session_batch;   // sync-offline batching of session summaries
+  BackoffOptions backoff;
+  CircuitBreakerOptions breaker;
+  double max_records_per_s = 0;            // bound on the delivery rate, records/s; 0 = none
+  int64_t idle_poll_ms = 500;              // how often an idle service looks at the outbox, ms
+  int64_t max_retry_after_ms = 3'600'000;  // a larger Retry-After is capped to this, ms
+  uint64_t seed = 0;                       // jitter RNG seed; 0 = from the clock
+};
+
+struct DeliveryStats {
+  int64_t rounds = 0;
+  int64_t delivered = 0;      // records the platform acknowledged
+  int64_t skipped = 0;        // delivered without a request (e.g. sessions without items)
+  int64_t parked = 0;         // records refused for good
+  int64_t retries = 0;        // failed attempts scheduled for a retry
+  int64_t garbled_acks = 0;   // 2xx acknowledgements whose body did not parse
+  int64_t auth_failures = 0;  // credentials refused even after a fresh login
+  int64_t outbox_errors = 0;  // outbox reads or updates that failed
+  int64_t api_calls = 0;      // requests the client made
+  int64_t connections_opened = 0;
+  std::string circuit = "closed";
+  int64_t circuit_opened = 0;  // times the circuit opened
+  std::string last_error;      // the most recent retry or park reason
+  // From the outbox, read when Stats() is called.
+  int64_t backlog_records = 0;
+  int64_t backlog_bytes = 0;
+  int64_t backlog_oldest_age_ms = 0;
+  int64_t parked_records = 0;
+  bool outbox_accepting = true;
+};
+
+struct RoundResult {
+  int handled = 0;                    // records delivered, parked or scheduled for retry
+  std::chrono::milliseconds wait{0};  // how long before the next round is useful
+};
+
+class DeliveryService {
+ public:
+  DeliveryService(outbox::Outbox& outbox, PlatformClient& client, const Clock& clock,
+                  DeliveryOptions options);
+  ~DeliveryService();
+  DeliveryService(const DeliveryService&) = delete;
+  DeliveryService& operator=(const DeliveryService&) = delete;
+
+  void Start();
+  // Finishes the round in progress (bounded by the client's request timeout) and joins.
+  void Stop();
+  // Wakes the thread: a record was appended.
+  void Notify();
+
+  // One delivery round on the calling thread.
+  Result<RoundResult> RunOnce();
+
+  DeliveryStats Stats();
+
+ private:
+  void Loop();
+  // Applies the outcomes of one send; returns false when a record must be retried.
+  bool Apply(std::span<const OutgoingRecord> sent, const std::vector<SendOutcome>& outcomes,
+             std::vector<int64_t>& delivered, int& handled);
+
+  outbox::Outbox& outbox_;
+  PlatformClient& client_;
+  const Clock& clock_;
+  const DeliveryOptions options_;
+
+  // Delivery-thread state.
+  Backoff backoff_;
+  CircuitBreaker breaker_;
+  std::chrono::steady_clock::time_point not_before_{};
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;      // guarded by mu_
+  bool notified_ = false;  // guarded by mu_
+  DeliveryStats stats_;    // guarded by mu_ (outbox fields filled in by Stats())
+  std::thread thread_;
+};
+
+}  // namespace rvm::uplink

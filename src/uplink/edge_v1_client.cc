@@ -1,0 +1,315 @@
+#include "uplink/edge_v1_client.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "uplink/placeholder_jpeg.h"
+#include "uplink/response_class.h"
+
+namespace rvm::uplink {
+namespace {
+
+using nlohmann::json;
+
+SendOutcome FromClassification(const Classification& c) {
+  SendOutcome o;
+  switch (c.verdict) {
+    case Verdict::kAck:
+      o.kind = OutcomeKind::kDelivered;
+      o.garbled_ack = c.garbled_ack;
+      break;
+    case Verdict::kPark:
+      o.kind = OutcomeKind::kPark;
+      break;
+    case Verdict::kReauth:
+      o.kind = OutcomeKind::kRetry;
+      o.auth_failure = true;
+      break;
+    case Verdict::kRetry:
+      o.kind = OutcomeKind::kRetry;
+      break;
+  }
+  o.message = c.message;
+  o.retry_after_ms = c.retry_after_ms;
+  return o;
+}
+
+SendOutcome Parked(std::string message) {
+  SendOutcome o;
+  o.kind = OutcomeKind::kPark;
+  o.message = std::move(message);
+  return o;
+}
+
+// Index N of a Laravel error key "transactions.N.field", or -1.
+int TransactionIndex(const std::string& key) {
+  constexpr std::string_view kPrefix = "transactions.";
+  if (key.rfind(kPrefix, 0) != 0) return -1;
+  char* end = nullptr;
+  const long n = std::strtol(key.c_str() + kPrefix.size(), &end, 10);
+  if (end == key.c_str() + kPrefix.size()) return -1;
+  return static_cast<int>(n);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<EdgeV1Client>> EdgeV1Client::Create(PlatformClientOptions options,
+                                                           const Clock& clock) {
+  if (options.base_url.empty()) return InvalidArgument("uplink.base_url: must not be empty");
+  while (!options.base_url.empty() && options.base_url.back() == '/') options.base_url.pop_back();
+  if (options.api_key.empty()) return InvalidArgument("uplink.api_key: required by edge v1");
+  if (options.sync_offline_bearer && options.machine_id <= 0) {
+    return InvalidArgument("uplink.machine_id: required by the bearer sync-offline variant");
+  }
+  if (options.sync_offline_bearer && options.token.empty() && options.email.empty()) {
+    return InvalidArgument(
+        "uplink.token: the bearer sync-offline variant needs a token or an email/password");
+  }
+  auto http = HttpClient::Create(options.http);
+  if (!http.ok()) return http.status();
+  return std::unique_ptr<EdgeV1Client>(
+      new EdgeV1Client(std::move(options), clock, std::move(http).value()));
+}
+
+EdgeV1Client::EdgeV1Client(PlatformClientOptions options, const Clock& clock,
+                           std::unique_ptr<HttpClient> http)
+    : options_(std::move(options)), clock_(clock), http_(std::move(http)) {
+  bearer_ = options_.token;
+}
+
+HttpHeaders EdgeV1Client::KeyHeaders() const {
+  return {{"Accept", "application/json"}, {"X-RVM-API-KEY", options_.api_key}};
+}
+
+PlatformClientStats EdgeV1Client::stats() const {
+  return {http_->stats().requests, http_->stats().connections_opened, logins_};
+}
+
+Status EdgeV1Client::Register() {
+  json body = {
+      {"hardware_id", options_.hardware_id.empty() ? options_.machine_name : options_.hardware_id},
+      {"name", options_.machine_name.empty() ? "rvm-edge" : options_.machine_name},
+      {"firmware_version", options_.software_version.substr(0, 50)},
+      {"controller_type", "rvm-edge"}};
+  const HttpResponse r = http_->PostJson(Url("/edge/handshake"), KeyHeaders(), body.dump());
+  const Classification c = Classify(r, clock_.WallMillis());
+  if (c.verdict == Verdict::kAck) return Status::Ok();
+  return Unavailable("edge v1 handshake: " + c.message);
+}
+
+Status EdgeV1Client::LogIn() {
+  if (options_.email.empty()) {
+    return Unavailable("edge v1 login: the token was refused and no uplink.email is configured");
+  }
+  json body = {{"email", options_.email},
+               {"password", options_.password},
+               {"device_name", options_.machine_name.empty() ? "rvm-edge" : options_.machine_name}};
+  ++logins_;
+  const HttpResponse r =
+      http_->PostJson(Url("/login"), {{"Accept", "application/json"}}, body.dump());
+  if (r.status != 200) {
+    return Unavailable("edge v1 login: " + Classify(r, clock_.WallMillis()).message);
+  }
+  const json j = json::parse(r.body, nullptr, false);
+  if (!j.is_object() || !j.contains("data") || !j["data"].is_object() ||
+      !j["data"].contains("token") || !j["data"]["token"].is_string()) {
+    return Unavailable("edge v1 login: the response has no data.token");
+  }
+  bearer_ = j["data"]["token"].get<std::string>();
+  return Status::Ok();
+}
+
+SendOutcome EdgeV1Client::SendOneDeposit(const OutgoingRecord& r) {
+  const outbox::StoredRecord& rec = *r.record;
+  json data = json::parse(rec.payload_json, nullptr, false);
+  if (!data.is_object()) {
+    return Parked("item " + rec.item_id + ": the stored payload is not a JSON object");
+  }
+  data["item_id"] = rec.item_id;
+  std::string status = "ACCEPTED";
+  if (auto it = data.find("status"); it != data.end() && it->is_string() && !it->empty()) {
+    status = it->get<std::string>();
+  } else if (auto a = data.find("accepted"); a != data.end() && a->is_boolean()) {
+    status = a->get<bool>() ? "ACCEPTED" : "REJECTED";
+  }
+  std::string image(r.evidence_jpeg.begin(), r.evidence_jpeg.end());
+  if (image.empty()) {
+    const auto& placeholder = PlaceholderJpeg();
+    image.assign(placeholder.begin(), placeholder.end());
+    data["evidence"] = "unavailable";
+  }
+  std::vector<MultipartPart> parts = {
+      {"image", std::move(image), rec.item_id + ".jpg", "image/jpeg"},
+      {"status", status, "", ""},
+      {"data", data.dump(), "", ""},
+  };
+  if (auto s = data.find("session_id"); s != data.end() && s->is_string() && !s->empty()) {
+    parts.push_back({"session_id", s->get<std::string>(), "", ""});
+  }
+  HttpHeaders headers = KeyHeaders();
+  headers.emplace_back("Idempotency-Key", rec.item_id);
+  const HttpResponse resp = http_->PostMultipart(Url("/edge/deposit"), headers, parts);
+  SendOutcome o = FromClassification(Classify(resp, clock_.WallMillis()));
+  if (o.kind != OutcomeKind::kDelivered && !o.message.empty()) {
+    o.message = "edge deposit " + rec.item_id + ": " + o.message;
+  }
+  return o;
+}
+
+std::vector<SendOutcome> EdgeV1Client::SendDeposits(std::span<const OutgoingRecord> records) {
+  std::vector<SendOutcome> out(records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    out[i] = SendOneDeposit(records[i]);
+    if (out[i].kind == OutcomeKind::kRetry) break;  // the rest stay kNotSent, in order
+  }
+  return out;
+}
+
+std::vector<SendOutcome> EdgeV1Client::SendSessions(std::span<const OutgoingRecord> records) {
+  std::vector<SendOutcome> out(records.size());
+  std::vector<size_t> rows;
+  std::vector<json> transactions;
+  for (size_t i = 0; i < records.size(); ++i) {
+    const outbox::StoredRecord& rec = *records[i].record;
+    const json s = json::parse(rec.payload_json, nullptr, false);
+    if (!s.is_object()) {
+      out[i] = Parked("session " + rec.item_id + ": the stored payload is not a JSON object");
+      continue;
+    }
+    const json items = s.value("items", json::array());
+    if (!items.is_array() || items.empty()) {
+      out[i].kind = OutcomeKind::kDelivered;  // nothing the platform would take
+      out[i].skipped = true;
+      continue;
+    }
+    json t = {{"session_id", s.value("session_id", rec.item_id)},
+              {"user_id", s.value("user_id", json(-1))},
+              {"timestamp", s.value("timestamp", json(""))},
+              {"items", json::array()}};
+    for (const auto& item : items) {
+      json row = {{"type", item.value("type", json("unknown"))},
+                  {"weight", item.value("weight", json(0))},
+                  {"points", item.value("points", json(0))}};
+      if (item.contains("item_id")) row["item_id"] = item["item_id"];
+      t["items"].push_back(std::move(row));
+    }
+    rows.push_back(i);
+    transactions.push_back(std::move(t));
+  }
+  if (!rows.empty()) SendSyncBatch(records, rows, transactions, out);
+  return out;
+}
+
+void EdgeV1Client::SendSyncBatch(std::span<const OutgoingRecord> records,
+                                 const std::vector<size_t>& rows,
+                                 const std::vector<json>& transactions,
+                                 std::vector<SendOutcome>& out) {
+  const std::string body = json{{"transactions", transactions}}.dump();
+  auto send = [&]() {
+    HttpHeaders headers = {{"Accept", "application/json"}};
+    if (options_.sync_offline_bearer) {
+      headers.emplace_back("Authorization", "Bearer " + bearer_);
+      headers.emplace_back("X-RVM-Machine-ID", std::to_string(options_.machine_id));
+    } else {
+      headers.emplace_back("X-RVM-API-KEY", options_.api_key);
+    }
+    return http_->PostJson(Url("/edge/sync-offline"), headers, body);
+  };
+  if (options_.sync_offline_bearer && bearer_.empty()) {
+    if (Status st = LogIn(); !st.ok()) {
+      for (size_t row : rows) {
+        out[row].kind = OutcomeKind::kRetry;
+        out[row].auth_failure = true;
+        out[row].message = st.message();
+      }
+      return;
+    }
+  }
+  HttpResponse resp = send();
+  Classification c = Classify(resp, clock_.WallMillis());
+  if (c.verdict == Verdict::kReauth && options_.sync_offline_bearer && LogIn().ok()) {
+    resp = send();
+    c = Classify(resp, clock_.WallMillis());
+  }
+  if (c.verdict == Verdict::kAck) {
+    // Rows in errors[] (unknown user) were skipped by the server: park them.
+    const json j = json::parse(resp.body, nullptr, false);
+    std::vector<std::string> errors;
+    if (j.is_object() && j.contains("errors") && j["errors"].is_array()) {
+      for (const auto& e : j["errors"]) {
+        if (e.is_string()) errors.push_back(e.get<std::string>());
+      }
+    }
+    for (size_t k = 0; k < rows.size(); ++k) {
+      const std::string sid = transactions[k]["session_id"].is_string()
+                                  ? transactions[k]["session_id"].get<std::string>()
+                                  : "";
+      const std::string user = "User ID " + transactions[k]["user_id"].dump() + " ";
+      auto hit = std::find_if(errors.begin(), errors.end(), [&](const std::string& e) {
+        return (!sid.empty() && e.find("session " + sid) != std::string::npos) ||
+               (e.find(user) != std::string::npos && e.find("session ") == std::string::npos);
+      });
+      if (hit != errors.end()) {
+        out[rows[k]] = Parked("sync-offline: " + *hit);
+      } else {
+        out[rows[k]].kind = OutcomeKind::kDelivered;
+        out[rows[k]].garbled_ack = c.garbled_ack;
+      }
+    }
+    return;
+  }
+  if (c.verdict == Verdict::kPark) {
+    // A 422 naming rows parks those rows; the others go again at once.
+    std::vector<std::string> row_errors(rows.size());
+    const json j = json::parse(resp.body, nullptr, false);
+    if (j.is_object() && j.contains("errors") && j["errors"].is_object()) {
+      for (const auto& [key, msgs] : j["errors"].items()) {
+        const int n = TransactionIndex(key);
+        if (n < 0 || static_cast<size_t>(n) >= rows.size()) continue;
+        const std::string first = msgs.is_array() && !msgs.empty() && msgs[0].is_string()
+                                      ? msgs[0].get<std::string>()
+                                      : msgs.dump();
+        row_errors[n] += (row_errors[n].empty() ? "" : "; ") + key + ": " + first;
+      }
+    }
+    const bool any_row = std::any_of(row_errors.begin(), row_errors.end(),
+                                     [](const std::string& e) { return !e.empty(); });
+    for (size_t k = 0; k < rows.size(); ++k) {
+      if (!any_row) {
+        out[rows[k]] = Parked("sync-offline: " + c.message);
+      } else if (!row_errors[k].empty()) {
+        out[rows[k]] =
+            Parked("sync-offline: HTTP " + std::to_string(resp.status) + ": " + row_errors[k]);
+      } else {
+        out[rows[k]].kind = OutcomeKind::kNotSent;  // not at fault: goes with the next batch
+      }
+    }
+    return;
+  }
+  SendOutcome failed = FromClassification(c);
+  failed.message = "sync-offline: " + failed.message;
+  (void)records;
+  for (size_t row : rows) out[row] = failed;
+}
+
+Result<HeartbeatReply> EdgeV1Client::Heartbeat(const HeartbeatInfo& info) {
+  json body = {{"bin_capacity", std::clamp(info.bin_capacity, 0, 100)},
+               {"version", info.version.empty() ? options_.software_version : info.version},
+               {"hardware_id", options_.hardware_id},
+               {"status", "online"}};
+  if (!info.health.is_null()) body["health_metrics"] = info.health;
+  if (!info.command_results.empty()) body["command_results"] = info.command_results;
+  const HttpResponse r = http_->PostJson(Url("/edge/heartbeat"), KeyHeaders(), body.dump());
+  const Classification c = Classify(r, clock_.WallMillis());
+  if (c.verdict != Verdict::kAck) return Unavailable("edge v1 heartbeat: " + c.message);
+  HeartbeatReply reply;
+  const json j = json::parse(r.body, nullptr, false);
+  if (!j.is_object()) return Unavailable("edge v1 heartbeat: the response body is not JSON");
+  if (j.contains("commands") && j["commands"].is_array()) reply.commands = j["commands"];
+  if (j.contains("server_time") && j["server_time"].is_string()) {
+    reply.server_time = j["server_time"].get<std::string>();
+  }
+  return reply;
+}
+
+}  // namespace rvm::uplink

@@ -1,0 +1,67 @@
+// EdgeV1Client: PlatformClient for the edge v1 contract (platform-api.md
+// part B, under /api/v1).
+//
+//   Register     POST /edge/handshake (X-RVM-API-KEY), safe to repeat.
+//   deposits     POST /edge/deposit, multipart: image (the evidence JPEG, or a
+//                placeholder when the outbox no longer has it), data (the
+//                Decision JSON, with item_id), status (ACCEPTED|REJECTED),
+//                session_id; one request per record (no batch endpoint).
+//   sessions     POST /edge/sync-offline {transactions: [...]}, up to a batch
+//                of summaries per request. Variant by flag: the machine key
+//                (master), or a bearer token plus X-RVM-Machine-ID
+//                (dev-server; logs in via POST /login when it has no token and
+//                once more on 401). A session without accepted items is not
+//                sent (the platform rejects an empty `items`): it counts as
+//                delivered, skipped. Rows the server reports in `errors[]`
+//                (unknown user) are parked with that message, never taken as
+//                synced; a 422 naming `transactions.N` parks row N and
+//                retries the others at once.
+//   Heartbeat    POST /edge/heartbeat; returns the commands.
+//
+// Every request sends Accept: application/json and the Idempotency-Key header
+// (the item id; sync-offline rows carry their session_id instead). A 401 on
+// the machine key means the key was rotated: reported as a retry with
+// auth_failure set (the record stays; an operator must re-provision).
+//
+// Not thread-safe (see PlatformClient).
+#pragma once
+
+#include <memory>
+
+#include "uplink/http_client.h"
+#include "uplink/platform_client.h"
+#include "uplink/platform_client_options.h"
+
+namespace rvm::uplink {
+
+class EdgeV1Client final : public PlatformClient {
+ public:
+  static Result<std::unique_ptr<EdgeV1Client>> Create(PlatformClientOptions options,
+                                                      const Clock& clock);
+
+  Status Register() override;
+  std::vector<SendOutcome> SendDeposits(std::span<const OutgoingRecord> records) override;
+  std::vector<SendOutcome> SendSessions(std::span<const OutgoingRecord> records) override;
+  bool batches_sessions() const override { return true; }
+  Result<HeartbeatReply> Heartbeat(const HeartbeatInfo& info) override;
+  PlatformClientStats stats() const override;
+
+ private:
+  EdgeV1Client(PlatformClientOptions options, const Clock& clock, std::unique_ptr<HttpClient> http);
+  HttpHeaders KeyHeaders() const;
+  SendOutcome SendOneDeposit(const OutgoingRecord& r);
+  // Sends one sync-offline request; fills `out` for the rows at `rows`.
+  void SendSyncBatch(std::span<const OutgoingRecord> records, const std::vector<size_t>& rows,
+                     const std::vector<nlohmann::json>& transactions,
+                     std::vector<SendOutcome>& out);
+  Status LogIn();
+  std::string Url(const std::string& path) const { return options_.base_url + "/api/v1" + path; }
+
+  const PlatformClientOptions options_;
+  const Clock& clock_;
+  std::unique_ptr<HttpClient> http_;
+  std::string bearer_;  // edge v1 user token for the bearer sync-offline variant
+  int64_t logins_ = 0;
+};
+
+}  // namespace rvm::uplink
