@@ -17,11 +17,12 @@ debian_packages=(
 # npm is only needed to fetch the ONNX Runtime SDK; use the machine's own if it has one.
 command -v npm >/dev/null 2>&1 || debian_packages+=(nodejs npm)
 
+# One dpkg-query for all packages keeps the no-op case fast.
+installed="$(dpkg-query -W -f='${Package} ${Status}\n' "${debian_packages[@]}" 2>/dev/null |
+  awk '$NF == "installed" {print $1}')"
 missing=()
 for p in "${debian_packages[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
-    missing+=("$p")
-  fi
+  grep -qx "$p" <<<"$installed" || missing+=("$p")
 done
 if ((${#missing[@]})); then
   echo "install-deps: installing Debian packages: ${missing[*]}"
