@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "capture/mat_allocation_counter.h"
 #include "capture/synthetic_source.h"
 
 namespace rvm {
@@ -90,6 +91,19 @@ TEST_F(CaptureLoopTest, SourceErrorsAreReturnedUnchanged) {
   ASSERT_FALSE(step.ok());
   EXPECT_TRUE(IsTemporary(step.status()));
   EXPECT_EQ(loop_.frames_sampled(), 0);
+}
+
+TEST_F(CaptureLoopTest, SteadyStateAllocatesNoImageBuffers) {
+  // Warm up: the first frames size the frame, thumbnail and background buffers.
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(loop_.Next(frame_).ok());
+  MatAllocationCounter counter;
+  {
+    cv::Mat probe(4, 4, CV_8UC1);  // the counter does see allocations
+  }
+  ASSERT_EQ(counter.TakeCount(), 1);
+  scheduler_.Trigger();  // both modes: a few idle samples, then active ones
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(loop_.Next(frame_).ok());
+  EXPECT_EQ(counter.TakeCount(), 0);
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "capture/mat_allocation_counter.h"
+
 namespace rvm {
 namespace {
 
@@ -40,6 +42,17 @@ TEST(VideoFileSourceTest, FramesAreBgr8AtTheFilesSizeInAReusedBuffer) {
   EXPECT_EQ(frame.image.type(), CV_8UC3);
   EXPECT_EQ(frame.image.size(), cv::Size(596, 336));
   EXPECT_EQ(frame.image.data, data);
+}
+
+TEST(VideoFileSourceTest, SteadyStatePlaybackAllocatesNoImageBuffers) {
+  FakeClock clock;
+  VideoFileSource source({.path = kVideo}, clock);
+  ASSERT_TRUE(source.Open().ok());
+  Frame frame;
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(source.Read(frame).ok());
+  MatAllocationCounter counter;
+  for (int i = 0; i < 30; ++i) ASSERT_TRUE(source.Read(frame).ok());
+  EXPECT_EQ(counter.TakeCount(), 0);
 }
 
 TEST(VideoFileSourceTest, LoopingStartsAgainAndKeepsCountingSequence) {
