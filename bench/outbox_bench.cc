@@ -6,6 +6,7 @@
 //   outbox_bench [--dir DIR] [--threads N] [--records N] [--image-records N] [--backlog N]
 //
 // DIR must be on the disk the agent will use: fsync cost is the whole story.
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -121,12 +122,32 @@ int main(int argc, char** argv) {
   std::printf("outbox_bench: dir %s, %d appending threads\n", flags.dir.c_str(), flags.threads);
 
   {
+    // The disk's fsync latency bounds every durable append: records/s is at
+    // most records-per-commit / fsync time.
+    std::filesystem::create_directories(flags.dir);
+    std::string probe = flags.dir + "/fsync_probe";
+    int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    std::vector<char> page(4096, 'x');
+    auto start = std::chrono::steady_clock::now();
+    constexpr int kSyncs = 50;
+    for (int i = 0; i < kSyncs; ++i) {
+      if (::pwrite(fd, page.data(), page.size(), static_cast<off_t>(i) * 4096) < 0 ||
+          ::fdatasync(fd) != 0) {
+        std::perror("outbox_bench: fsync probe");
+        return 1;
+      }
+    }
+    std::printf("fsync latency of this disk (4 KiB write + fdatasync): %.2f ms\n",
+                Seconds(start) * 1000 / kSyncs);
+    ::close(fd);
+  }
+  {
     auto outbox = OpenFresh(flags.dir);
     int baseline_count = std::max(50, flags.records / 100);
     double one_by_one = AppendRun(*outbox, "seq", baseline_count, 1, nullptr);
     std::printf("append, 1 thread (1 record per commit):    %9.0f records/s  (%d records)\n",
                 one_by_one, baseline_count);
-    for (int threads : {flags.threads, 4 * flags.threads}) {
+    for (int threads : {flags.threads, 4 * flags.threads, 16 * flags.threads}) {
       auto before = outbox->Stats();
       std::string prefix = "grp" + std::to_string(threads);
       double grouped = AppendRun(*outbox, prefix, flags.records, threads, nullptr);
