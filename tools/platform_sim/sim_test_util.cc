@@ -22,6 +22,7 @@ std::unique_ptr<httplib::Client> SimTest::NewClient() {
   auto c = std::make_unique<httplib::Client>("127.0.0.1", sim_->port());
   c->set_default_headers({{"Accept", "application/json"}});
   c->set_keep_alive(true);
+  c->set_tcp_nodelay(true);
   c->set_read_timeout(5, 0);
   return c;
 }
