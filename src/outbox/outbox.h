@@ -17,7 +17,8 @@
 // records never: when the outbox cannot store another record it stops
 // accepting (accepting() == false) until room returns.
 //
-// Thread-safe: every method may be called from any thread. A directory is
+// Thread-safe: every method may be called from any thread; destroy the
+// Outbox only after every call into it has returned. A directory is
 // opened by one read-write Outbox at a time (an exclusive lock on LOCK);
 // read-only instances may inspect it concurrently.
 #pragma once
