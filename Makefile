@@ -45,7 +45,7 @@ asan: deps
 tsan: deps
 	cmake -S . -B build-tsan -G Ninja -DRVM_SHARED_DIR=$(SHARED) -DRVM_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug
 	cmake --build build-tsan -j $(JOBS)
-	cd build-tsan && ctest --output-on-failure -j $(JOBS) --timeout 1200
+	cd build-tsan && TSAN_OPTIONS="suppressions=$(CURDIR)/tsan.supp second_deadlock_stack=1" ctest --output-on-failure -j $(JOBS) --timeout 1200
 
 format:
 	find src tests bench tools -name '*.h' -o -name '*.cc' | xargs clang-format -i
