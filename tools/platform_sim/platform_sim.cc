@@ -231,6 +231,7 @@ void PlatformSim::InterruptibleSleep(int64_t ms) {
 
 json PlatformSim::Stats() {
   json out = stats_.ToJson();
+  if (!store_) return out;  // not started
   json stored = json::object();
   for (const auto& [table, n] : store_->StoredCounts()) stored[table] = n;
   json duplicates = json::object();

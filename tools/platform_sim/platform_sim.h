@@ -61,8 +61,10 @@ class PlatformSim {
   int port() const { return port_; }
   std::string base_url() const;  // "http://127.0.0.1:PORT"
 
-  // The same JSON as GET /sim/stats.
+  // The same JSON as GET /sim/stats (request counters only before Start()).
   nlohmann::json Stats();
+  // The methods below and store() need a successful Start() first.
+  // Stored deposits / offline-sync transactions in arrival order.
   nlohmann::json Deposits();
   nlohmann::json Transactions();
 
@@ -76,7 +78,6 @@ class PlatformSim {
   // Clears stored data and request counters (seeds and tokens stay).
   Status Reset();
 
-  // Only valid after a successful Start().
   SimStore& store() { return *store_; }
 
  private:

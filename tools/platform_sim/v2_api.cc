@@ -234,7 +234,9 @@ void SelfClaim(ApiContext& ctx, const httplib::Request& req, httplib::Response& 
     timezone = body["timezone"].get<std::string>();
     (void)ctx.store.SetMachineTimezone(machine->id, timezone);
   }
-  const std::string name = body.value("device_name", machine->name);
+  const std::string name = body.contains("device_name") && body["device_name"].is_string()
+                               ? body["device_name"].get<std::string>()
+                               : machine->name;
   RecordRow row{machine->id, "", body, ctx.clock.WallMillis()};
   (void)ctx.store.InsertRecord(RecordKind::kClaim, row, [](int64_t) { return StoredResponse{}; });
   RespondJson(res, 200,

@@ -216,6 +216,15 @@ TEST_F(V2ApiTest, SelfClaimChecksKeyThenFieldsThenTheMachine) {
                                     {"timezone_offset", "+07:00"}}));
 }
 
+TEST_F(V2ApiTest, SelfClaimWithNullDeviceNameKeepsTheMachineName) {
+  httplib::Headers key = {{"Accept", "application/json"}, {"X-API-Key", kTestKey}};
+  auto r = client().Post("/api/v2/rvm/self/claim", key, R"({"rvm_id":1,"device_name":null})",
+                         "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(Json(r)["data"]["name"], "RVM-SIM-1");
+}
+
 TEST(TimezoneOffsetTest, KnownZonesHaveTheirOffsetAndOthersAreUtc) {
   EXPECT_EQ(TimezoneOffset("Asia/Jayapura"), "+09:00");
   EXPECT_EQ(TimezoneOffset("Mars/Olympus"), "+00:00");
