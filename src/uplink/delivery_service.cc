@@ -1,6 +1,7 @@
 #include "uplink/delivery_service.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace rvm::uplink {
 namespace {
@@ -57,8 +58,13 @@ void DeliveryService::Loop() {
     auto round = RunOnce();
     milliseconds wait = idle;
     if (round.ok()) {
-      wait = round->handled > 0 ? round->wait : std::max(round->wait, milliseconds(0));
-      if (round->handled == 0 && round->wait == milliseconds(0)) wait = idle;
+      // After a productive round go straight on: the next round finds out
+      // whether anything is due. Otherwise wait for what RunOnce asked for.
+      if (round->handled > 0) {
+        wait = milliseconds(0);
+      } else if (round->wait > milliseconds(0)) {
+        wait = round->wait;
+      }
       if (round->handled > 0 && options_.max_records_per_s > 0) {
         // Rate bound: this round's records spread over at least handled/rate seconds.
         const auto budget = std::chrono::duration_cast<milliseconds>(
@@ -74,7 +80,9 @@ void DeliveryService::Loop() {
     std::unique_lock lock(mu_);
     if (stop_) return;
     if (wait > milliseconds(0)) {
-      // A notification cuts an idle wait short, never a backoff or rate wait.
+      // A new record cuts an idle wait short (RunOnce still refuses to send
+      // before a retry is due or while the circuit is open); the rate bound's
+      // wait is never cut short.
       const bool interruptible = !round.ok() || round->handled == 0;
       cv_.wait_for(lock, wait, [&] { return stop_ || (interruptible && notified_); });
       if (stop_) return;
@@ -111,9 +119,11 @@ bool DeliveryService::Apply(std::span<const OutgoingRecord> sent,
         breaker_.RecordSuccess();  // the platform answered: it is up
         break;
       case OutcomeKind::kRetry: {
-        int64_t delay = o.retry_after_ms >= 0
-                            ? std::min(o.retry_after_ms, options_.max_retry_after_ms)
-                            : backoff_.NextDelayMs(rec.attempts + 1);
+        // Retry-After is a lower bound ("Retry-After: 0" must not make a loop).
+        int64_t delay = backoff_.NextDelayMs(rec.attempts + 1);
+        if (o.retry_after_ms >= 0) {
+          delay = std::max(delay, std::min(o.retry_after_ms, options_.max_retry_after_ms));
+        }
         const int64_t next = clock_.WallMillis() + delay;
         if (Status st = outbox_.MarkRetry(rec.seq, next, o.message); !st.ok()) {
           ++stats_.outbox_errors;
@@ -145,14 +155,24 @@ Result<RoundResult> DeliveryService::RunOnce() {
   }
   const int limit =
       breaker_.state() == CircuitState::kClosed ? std::max(1, options_.records_per_round) : 1;
-  auto pending = outbox_.NextPending(limit, clock_.WallMillis());
+  // Every pending record, due or not: a record scheduled for a retry holds back
+  // the records after it, so the backlog goes out in order even across restarts.
+  auto pending = outbox_.NextPending(limit, std::numeric_limits<int64_t>::max());
   if (!pending.ok()) return pending.status();
+  const int64_t wall = clock_.WallMillis();
+  const bool more_waiting = static_cast<int>(pending->size()) >= limit;
+  auto first_not_due = std::find_if(pending->begin(), pending->end(),
+                                    [&](const auto& rec) { return rec.next_attempt_ms > wall; });
+  if (first_not_due == pending->begin() && !pending->empty()) {
+    result.wait = milliseconds(std::max<int64_t>(1, pending->front().next_attempt_ms - wall));
+    return result;
+  }
+  pending->erase(first_not_due, pending->end());
   if (pending->empty()) return result;
   if (!breaker_.AllowRequest()) {
     result.wait = std::max(breaker_.RemainingOpen(), milliseconds(1));
     return result;
   }
-  const bool more_waiting = static_cast<int>(pending->size()) >= limit;
 
   std::vector<OutgoingRecord> deposits;
   std::vector<OutgoingRecord> sessions;

@@ -1,0 +1,211 @@
+#include "uplink/delivery_service.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "platform_sim/platform_sim.h"
+#include "uplink/edge_v1_client.h"
+#include "uplink/outbox_sink.h"
+#include "uplink/uplink_test_util.h"
+
+namespace rvm::uplink {
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+using testing::FakeJpeg;
+using testing::MakeDecision;
+using testing::MakeSession;
+using testing::ScopedTempDir;
+using testing::SimOptions;
+
+DeliveryOptions FastOptions() {
+  DeliveryOptions o;
+  o.backoff = {.min_ms = 100, .max_ms = 1000};
+  o.breaker = {.failure_threshold = 3, .open_ms = 5000, .max_open_ms = 20000};
+  o.session_batch = {.max_records = 10, .max_delay_ms = 2000};
+  o.idle_poll_ms = 20;
+  o.seed = 1;
+  return o;
+}
+
+// An outbox in a temp dir and an edge v1 client against an in-process sim,
+// all on one clock (a FakeClock unless a test needs real waits).
+class DeliveryServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    sim_ = std::make_unique<sim::PlatformSim>(sim::PlatformSimOptions{});
+    ASSERT_TRUE(sim_->Start().ok());
+    Open(clock_);
+  }
+  void Open(Clock& clock) {
+    sink_.reset();
+    service_.reset();
+    outbox_.reset();  // releases the directory lock before reopening
+    outbox::OutboxOptions o;
+    o.dir = dir_.path() + "/outbox";
+    auto box = outbox::Outbox::Open(o, outbox::PosixEnv(), clock);
+    ASSERT_TRUE(box.ok()) << box.status().ToString();
+    outbox_ = std::move(box).value();
+    auto c = EdgeV1Client::Create(SimOptions(sim_->base_url()), clock);
+    ASSERT_TRUE(c.ok());
+    client_ = std::move(c).value();
+    service_ = std::make_unique<DeliveryService>(*outbox_, *client_, clock, FastOptions());
+    sink_ = std::make_unique<OutboxSink>(*outbox_, [this] { service_->Notify(); });
+  }
+  void AppendItem(const std::string& id, size_t jpeg_bytes = 512) {
+    Decision d = MakeDecision(id);
+    const auto jpeg = FakeJpeg(jpeg_bytes);
+    d.best_frame_jpeg.assign(jpeg.begin(), jpeg.end());
+    ASSERT_TRUE(sink_->Write(d).ok());
+  }
+  std::vector<std::string> ServerItemIds() {
+    std::vector<std::string> ids;
+    for (const auto& d : sim_->Deposits()) ids.push_back(d["item_id"].get<std::string>());
+    return ids;
+  }
+
+  ScopedTempDir dir_;
+  FakeClock clock_;
+  std::unique_ptr<sim::PlatformSim> sim_;
+  std::unique_ptr<outbox::Outbox> outbox_;
+  std::unique_ptr<EdgeV1Client> client_;
+  std::unique_ptr<DeliveryService> service_;
+  std::unique_ptr<OutboxSink> sink_;
+};
+
+TEST_F(DeliveryServiceTest, ARoundDeliversPendingRecordsInOrderAndMarksThemDelivered) {
+  for (int i = 0; i < 5; ++i) AppendItem("item-" + std::to_string(i));
+  auto r = service_->RunOnce();
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->handled, 5);
+  EXPECT_EQ(ServerItemIds(),
+            (std::vector<std::string>{"item-0", "item-1", "item-2", "item-3", "item-4"}));
+  const DeliveryStats s = service_->Stats();
+  EXPECT_EQ(s.delivered, 5);
+  EXPECT_EQ(s.backlog_records, 0);
+  EXPECT_EQ(s.api_calls, 5);
+  // Nothing is sent twice.
+  ASSERT_TRUE(service_->RunOnce().ok());
+  EXPECT_EQ(service_->Stats().api_calls, 5);
+}
+
+TEST_F(DeliveryServiceTest, ARecordTheServerRefusesIsParkedWithItsMessageAndTheRestFlow) {
+  AppendItem("item-ok-1");
+  AppendItem("item-too-big", 6 << 20);  // edge v1 takes images up to 5120 KB
+  AppendItem("item-ok-2");
+  ASSERT_TRUE(service_->RunOnce().ok());
+  EXPECT_EQ(ServerItemIds(), (std::vector<std::string>{"item-ok-1", "item-ok-2"}));
+  auto parked = outbox_->List({.state = outbox::RecordState::kParked});
+  ASSERT_TRUE(parked.ok());
+  ASSERT_EQ(parked->size(), 1u);
+  EXPECT_EQ((*parked)[0].item_id, "item-too-big");
+  EXPECT_NE((*parked)[0].last_error.find("HTTP 422"), std::string::npos);
+  EXPECT_NE((*parked)[0].last_error.find("image"), std::string::npos);
+  EXPECT_EQ(service_->Stats().parked, 1);
+}
+
+TEST_F(DeliveryServiceTest, AnOutageSchedulesARetryAndNothingIsSentBeforeItIsDue) {
+  AppendItem("item-a");
+  AppendItem("item-b");
+  sim_->Stop();
+  auto r = service_->RunOnce();
+  ASSERT_TRUE(r.ok());
+  EXPECT_GT(r->wait, milliseconds(0));
+  EXPECT_LE(r->wait, milliseconds(101));
+  const int64_t calls = service_->Stats().api_calls;
+  EXPECT_EQ(calls, 1);  // item-b was not tried after item-a failed
+  auto again = service_->RunOnce();
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->handled, 0);
+  EXPECT_EQ(service_->Stats().api_calls, calls);
+  const DeliveryStats s = service_->Stats();
+  EXPECT_EQ(s.retries, 1);
+  EXPECT_EQ(s.backlog_records, 2);
+  EXPECT_NE(s.last_error.find("no response"), std::string::npos);
+}
+
+TEST_F(DeliveryServiceTest, TheCircuitOpensAfterRepeatedFailuresAndThenOnlyProbes) {
+  AppendItem("item-a");
+  sim_->Stop();
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(service_->RunOnce().ok());
+    clock_.Advance(milliseconds(1001));  // past any backoff
+  }
+  EXPECT_EQ(service_->Stats().circuit, "open");
+  const int64_t calls = service_->Stats().api_calls;
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(service_->RunOnce().ok());
+    clock_.Advance(milliseconds(1001));
+  }
+  EXPECT_EQ(service_->Stats().api_calls, calls);  // open for 5 s: no request at all
+  clock_.Advance(milliseconds(1000));
+  ASSERT_TRUE(service_->RunOnce().ok());  // one probe, which fails: open again, longer
+  EXPECT_EQ(service_->Stats().api_calls, calls + 1);
+  EXPECT_EQ(service_->Stats().circuit, "open");
+  EXPECT_EQ(service_->Stats().circuit_opened, 2);
+}
+
+TEST_F(DeliveryServiceTest, RetryAfterFromA429SetsTheNextAttempt) {
+  sim::FaultSettings f;
+  f.rate_limit.next = 1;
+  f.retry_after_s = 7;
+  sim_->SetFaults(f);
+  AppendItem("item-429");
+  auto r = service_->RunOnce();
+  ASSERT_TRUE(r.ok());
+  EXPECT_GE(r->wait, milliseconds(7000));
+  auto rec = outbox_->Get(1);
+  ASSERT_TRUE(rec.ok());
+  EXPECT_EQ(rec->next_attempt_ms, clock_.WallMillis() + 7000);
+  EXPECT_NE(rec->last_error.find("429"), std::string::npos);
+  clock_.Advance(milliseconds(7000));
+  ASSERT_TRUE(service_->RunOnce().ok());
+  EXPECT_EQ(ServerItemIds(), std::vector<std::string>{"item-429"});
+}
+
+TEST_F(DeliveryServiceTest, SessionsWaitForTheirBatchUntilTheDelayRunsOut) {
+  ASSERT_TRUE(sink_->WriteSessionSummary(MakeSession("sess-1", 1)).ok());
+  ASSERT_TRUE(sink_->WriteSessionSummary(MakeSession("sess-2", 2)).ok());
+  auto r = service_->RunOnce();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->handled, 0);
+  EXPECT_EQ(service_->Stats().api_calls, 0);
+  EXPECT_EQ(r->wait, milliseconds(2000));
+  clock_.Advance(milliseconds(2000));
+  r = service_->RunOnce();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->handled, 2);
+  EXPECT_EQ(service_->Stats().api_calls, 1);
+  EXPECT_EQ(sim_->Transactions().size(), 2u);
+}
+
+TEST_F(DeliveryServiceTest, BacklogSizeAndAgeAreVisible) {
+  sim_->Stop();
+  AppendItem("item-old");
+  clock_.Advance(milliseconds(90'000));
+  AppendItem("item-new");
+  const DeliveryStats s = service_->Stats();
+  EXPECT_EQ(s.backlog_records, 2);
+  EXPECT_GT(s.backlog_bytes, 1000);
+  EXPECT_EQ(s.backlog_oldest_age_ms, 90'000);
+  EXPECT_TRUE(s.outbox_accepting);
+}
+
+TEST_F(DeliveryServiceTest, TheThreadDeliversANewRecordAsSoonAsItIsAppended) {
+  Open(SteadyClock::Instance());
+  service_->Start();
+  const auto start = std::chrono::steady_clock::now();
+  AppendItem("item-live");
+  while (service_->Stats().delivered < 1 &&
+         std::chrono::steady_clock::now() - start < std::chrono::seconds(5)) {
+    std::this_thread::sleep_for(milliseconds(2));
+  }
+  service_->Stop();
+  EXPECT_EQ(ServerItemIds(), std::vector<std::string>{"item-live"});
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+}
+
+}  // namespace
+}  // namespace rvm::uplink
