@@ -1,0 +1,212 @@
+// uplink_bench: the uplink's delivery figures against the platform sim on
+// loopback, measured in one run (docs/uplink-performance.md records them).
+//
+//   1. API calls per 1,000 deposits: session transactions batched through
+//      edge v1 sync-offline (batch_max_size records per call) against one
+//      call per record; and the deposits' own evidence calls, which have no
+//      batch endpoint in either contract.
+//   2. TCP connections opened per 1,000 deposits in steady state: items
+//      arrive one every --interval-ms and the delivery thread sends each as
+//      it comes, over the pooled connection.
+//   3. Replay of a --backlog record backlog (default 100,000; deposits with
+//      a 600-byte evidence image): records/s, and resident memory at the
+//      start, peak and end of the replay.
+//
+// Usage: uplink_bench [--dir DIR] [--backlog N] [--interval-ms N] [--batch N]
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/process_stats.h"
+#include "platform_sim/platform_sim.h"
+#include "uplink/delivery_service.h"
+#include "uplink/edge_v1_client.h"
+#include "uplink/outbox_sink.h"
+#include "uplink/uplink_test_util.h"
+
+namespace rvm::uplink {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Flags {
+  std::string dir = std::filesystem::temp_directory_path().string() + "/uplink_bench";
+  int backlog = 100'000;
+  int interval_ms = 2;
+  int batch = 50;
+};
+
+struct Env {
+  std::unique_ptr<outbox::Outbox> outbox;
+  std::unique_ptr<EdgeV1Client> client;
+};
+
+Env Open(const std::string& dir, const std::string& url) {
+  std::filesystem::remove_all(dir);
+  outbox::OutboxOptions oo;
+  oo.dir = dir;
+  oo.quota_bytes = int64_t{8} << 30;
+  auto box = outbox::Outbox::Open(oo, outbox::PosixEnv(), SteadyClock::Instance());
+  if (!box.ok()) {
+    std::fprintf(stderr, "outbox: %s\n", box.status().ToString().c_str());
+    std::exit(1);
+  }
+  auto client = EdgeV1Client::Create(testing::SimOptions(url), SteadyClock::Instance());
+  if (!client.ok()) std::exit(1);
+  return {std::move(box).value(), std::move(client).value()};
+}
+
+Decision MakeItem(int i, const std::string& prefix) {
+  char id[64];
+  std::snprintf(id, sizeof(id), "%s-%06d", prefix.c_str(), i);
+  Decision d = testing::MakeDecision(id, prefix + "-session");
+  const auto jpeg = testing::FakeJpeg(600, static_cast<uint8_t>(i));
+  d.best_frame_jpeg.assign(jpeg.begin(), jpeg.end());
+  return d;
+}
+
+// Appends `n` records from 32 threads so the outbox group-commits them.
+void FillBacklog(outbox::Outbox& box, int n, bool sessions, const std::string& prefix) {
+  std::atomic<int> next{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 32; ++t) {
+    threads.emplace_back([&] {
+      OutboxSink sink(box);
+      for (int i = next++; i < n; i = next++) {
+        Status st = sessions ? sink.WriteSessionSummary(
+                                   testing::MakeSession(prefix + "-" + std::to_string(i), 1))
+                             : sink.Write(MakeItem(i, prefix));
+        if (!st.ok()) {
+          std::fprintf(stderr, "append: %s\n", st.ToString().c_str());
+          std::exit(1);
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+}
+
+void DrainWith(DeliveryService& service) {
+  service.Start();
+  while (service.Stats().backlog_records > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  service.Stop();
+}
+
+int64_t SessionCalls(sim::PlatformSim& sim, const std::string& dir, int batch) {
+  Env env = Open(dir, sim.base_url());
+  FillBacklog(*env.outbox, 1000, /*sessions=*/true, "bench-b" + std::to_string(batch));
+  DeliveryOptions d;
+  d.records_per_round = 100;
+  d.session_batch = {.max_records = batch, .max_delay_ms = 0};
+  DeliveryService service(*env.outbox, *env.client, SteadyClock::Instance(), d);
+  DrainWith(service);
+  return service.Stats().api_calls;
+}
+
+int Main(int argc, char** argv) {
+  Flags f;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string k = argv[i];
+    if (k == "--dir")
+      f.dir = argv[i + 1];
+    else if (k == "--backlog")
+      f.backlog = std::atoi(argv[i + 1]);
+    else if (k == "--interval-ms")
+      f.interval_ms = std::atoi(argv[i + 1]);
+    else if (k == "--batch")
+      f.batch = std::atoi(argv[i + 1]);
+    else {
+      std::fprintf(stderr, "unknown flag %s\n", k.c_str());
+      return 2;
+    }
+  }
+  sim::PlatformSimOptions so;
+  so.keep_alive_timeout_s = 5;
+  sim::PlatformSim sim(so);
+  if (!sim.Start().ok()) return 1;
+  std::printf("uplink_bench: platform sim at %s, outbox under %s\n", sim.base_url().c_str(),
+              f.dir.c_str());
+
+  // 1. API calls per 1,000 records.
+  const int64_t batched = SessionCalls(sim, f.dir + "/batched", f.batch);
+  const int64_t single = SessionCalls(sim, f.dir + "/single", 1);
+  std::printf(
+      "[1] sessions (sync-offline) per 1,000: %lld calls batched by %d, %lld one per "
+      "record: %.1f%% fewer\n",
+      static_cast<long long>(batched), f.batch, static_cast<long long>(single),
+      100.0 * (1.0 - static_cast<double>(batched) / static_cast<double>(single)));
+
+  // 2. Steady state: items trickle in, each is delivered as it comes.
+  {
+    Env env = Open(f.dir + "/steady", sim.base_url());
+    DeliveryOptions d;
+    d.idle_poll_ms = 50;
+    DeliveryService service(*env.outbox, *env.client, SteadyClock::Instance(), d);
+    OutboxSink sink(*env.outbox, [&] { service.Notify(); });
+    service.Start();
+    const int64_t accepted_before = sim.Stats()["connections"]["accepted"].get<int64_t>();
+    for (int i = 0; i < 1000; ++i) {
+      if (!sink.Write(MakeItem(i, "steady")).ok()) return 1;
+      std::this_thread::sleep_for(std::chrono::milliseconds(f.interval_ms));
+    }
+    while (service.Stats().backlog_records > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    service.Stop();
+    const DeliveryStats s = service.Stats();
+    const int64_t accepted =
+        sim.Stats()["connections"]["accepted"].get<int64_t>() - accepted_before;
+    std::printf("[1] deposits (edge/deposit, no batch endpoint) per 1,000: %lld calls\n",
+                static_cast<long long>(s.api_calls));
+    std::printf(
+        "[2] steady state, 1 item every %d ms: %lld TCP connections opened per 1,000 "
+        "deposits (client count), %lld accepted by the server\n",
+        f.interval_ms, static_cast<long long>(s.connections_opened),
+        static_cast<long long>(accepted));
+  }
+
+  // 3. Replay of a large backlog.
+  {
+    Env env = Open(f.dir + "/replay", sim.base_url());
+    const auto fill_start = Clock::now();
+    FillBacklog(*env.outbox, f.backlog, /*sessions=*/false, "replay");
+    const double fill_s = std::chrono::duration<double>(Clock::now() - fill_start).count();
+    std::printf("[3] backlog of %d deposits appended in %.1f s (%.0f records/s, 32 threads)\n",
+                f.backlog, fill_s, f.backlog / fill_s);
+    DeliveryOptions d;
+    d.records_per_round = 500;
+    DeliveryService service(*env.outbox, *env.client, SteadyClock::Instance(), d);
+    const int64_t rss_start = ReadProcessStats().rss_bytes;
+    int64_t rss_max = rss_start;
+    const auto start = Clock::now();
+    service.Start();
+    while (service.Stats().backlog_records > 0) {
+      rss_max = std::max(rss_max, ReadProcessStats().rss_bytes);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    service.Stop();
+    const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+    const int64_t rss_end = ReadProcessStats().rss_bytes;
+    const DeliveryStats s = service.Stats();
+    std::printf(
+        "[3] replayed %lld records in %.1f s: %.0f records/s over %lld connection(s), "
+        "%lld API calls\n",
+        static_cast<long long>(s.delivered), secs, s.delivered / secs,
+        static_cast<long long>(s.connections_opened), static_cast<long long>(s.api_calls));
+    std::printf("[3] resident memory: %.1f MiB at start, %.1f MiB peak, %.1f MiB at end\n",
+                rss_start / 1048576.0, rss_max / 1048576.0, rss_end / 1048576.0);
+  }
+  std::filesystem::remove_all(f.dir);
+  return 0;
+}
+
+}  // namespace
+}  // namespace rvm::uplink
+
+int main(int argc, char** argv) { return rvm::uplink::Main(argc, argv); }
