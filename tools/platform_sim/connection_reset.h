@@ -1,13 +1,14 @@
 // Resetting one accepted TCP connection from inside a request handler.
 //
 // The HTTP library hands handlers the peer's address and port but not the
-// socket, so the sim finds the server-side socket among this process's open
-// descriptors by its (local port, peer address, peer port) and disconnects it
-// with an RST. The library's later write then fails and it closes the
-// descriptor as usual; the client sees its connection reset with no response,
-// which is the failure a flaky mobile link or a crashing proxy produces.
+// socket, so the sim looks the connection up in the kernel's TCP tables by its
+// (local port, peer port), finds this process's descriptor for that socket
+// inode, and disconnects it with an RST. The library's later write then fails
+// and it closes the descriptor as usual; the client sees its connection reset
+// with no response, the failure a flaky link or a crashing proxy produces.
 //
-// Thread-safe: only reads the descriptor table and acts on one socket.
+// Thread-safe when called from the handler serving that connection: it reads
+// /proc and acts only on the socket that handler owns.
 #pragma once
 
 #include <string>
