@@ -139,8 +139,9 @@ Result<int> PlatformSim::Start() {
       switch (d.kind) {
         case FaultKind::kReset:
           if (d.process_before_fault) run();
-          (void)ResetTcpConnection(req.local_port, req.remote_addr, req.remote_port);
+          // Counted first: the client may look at the stats as soon as it sees the reset.
           stats_.CountResponse(route, 0);
+          (void)ResetTcpConnection(req.local_port, req.remote_addr, req.remote_port);
           return;
         case FaultKind::kHang:
           if (d.process_before_fault) {
