@@ -194,11 +194,12 @@ Result<QdqSummary> RewriteToQdq(onnx::ModelProto& model, const TensorSelection& 
     const int channels =
         conv && options.per_channel && wt.dims_size() > 0 ? static_cast<int>(wt.dims(0)) : 1;
     const size_t per = wf->size() / channels;
+    const float qmax = static_cast<float>(std::clamp(options.weight_max, 1, 127));
     std::vector<float> w_scale(channels);
     for (int c = 0; c < channels; ++c) {
       float amax = 0;
       for (size_t k = 0; k < per; ++k) amax = std::max(amax, std::fabs((*wf)[c * per + k]));
-      w_scale[c] = amax > 0 ? amax / 127.0f : 1.0f;
+      w_scale[c] = amax > 0 ? amax / static_cast<float>(options.weight_max) : 1.0f;
     }
     const std::string wkey = w + (channels > 1 ? "" : "_pt");
     if (!weight_dq.count(wkey)) {
@@ -210,7 +211,7 @@ Result<QdqSummary> RewriteToQdq(onnx::ModelProto& model, const TensorSelection& 
       for (int c = 0; c < channels; ++c) {
         for (size_t k = 0; k < per; ++k) {
           const float v = std::round((*wf)[c * per + k] / w_scale[c]);
-          raw[c * per + k] = static_cast<char>(static_cast<int8_t>(std::clamp(v, -127.0f, 127.0f)));
+          raw[c * per + k] = static_cast<char>(static_cast<int8_t>(std::clamp(v, -qmax, qmax)));
         }
       }
       q.set_raw_data(raw);

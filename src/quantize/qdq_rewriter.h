@@ -4,7 +4,7 @@
 //
 //   activations: per-tensor, asymmetric uint8 (scale, zero point from the
 //                calibrated range, which is widened to include 0);
-//   weights:     int8, symmetric (zero point 0, range [-127, 127]), per output
+//   weights:     int8, symmetric (zero point 0, range [-weight_max, weight_max]), per output
 //                channel (axis 0) for Conv, per tensor for MatMul/Gemm;
 //   bias:        int32, scale = input scale * weight scale, zero point 0.
 //
@@ -34,6 +34,10 @@ namespace rvm::quantize {
 
 struct QdqOptions {
   bool per_channel = true;  // Conv weights per output channel (else per tensor)
+  // Largest weight code: 127 (full int8), or 63 ("reduce range", 7 bits). x86
+  // CPUs without VNNI multiply uint8 x int8 pairs with an instruction that
+  // saturates the 16-bit sum of two products; 7-bit weights keep it exact.
+  int weight_max = 63;
   // Operators whose float activation inputs and outputs get QDQ pairs.
   std::set<std::string> op_types = DefaultQuantizedOps();
   bool keep_head_float = true;          // leave the head's decoding tail in float

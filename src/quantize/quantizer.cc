@@ -192,6 +192,13 @@ Result<QuantizeReport> QuantizeModel(const QuantizeOptions& o) {
                            "' is already quantized (it holds QuantizeLinear/DequantizeLinear or "
                            "integer operators)");
   }
+
+  RVM_RETURN_IF_ERROR(UpgradeOpset(*model, 13));
+  auto selection = SelectTensors(model->graph(), o.qdq);
+  if (!selection.ok()) {
+    return Status(selection.status().code(),
+                  "model '" + o.model_path + "': " + selection.status().message());
+  }
   // The detector's view of the model: input size, family, labels.
   auto fp32 = LoadForEvaluation(o.model_path, o);
   if (!fp32.ok()) return fp32.status();
@@ -230,12 +237,6 @@ Result<QuantizeReport> QuantizeModel(const QuantizeOptions& o) {
   r.min_agreement = o.min_agreement;
   r.max_map_drop_points = o.max_map_drop_points;
 
-  RVM_RETURN_IF_ERROR(UpgradeOpset(*model, 13));
-  auto selection = SelectTensors(model->graph(), o.qdq);
-  if (!selection.ok()) {
-    return Status(selection.status().code(),
-                  "model '" + o.model_path + "': " + selection.status().message());
-  }
   r.quantized_tensors = selection->quantize;
   r.excluded_tensors = selection->excluded;
 
