@@ -1,5 +1,9 @@
 #include "app/commands.h"
 
+#ifdef RVM_HAVE_OUTBOX
+#include "app/outbox_command.h"
+#endif
+
 namespace rvm::app {
 
 void RegisterAllCommands(CLI::App& root, CommandAction& action) {
@@ -9,6 +13,12 @@ void RegisterAllCommands(CLI::App& root, CommandAction& action) {
 #endif
   RegisterDetectCommand(root, action);
   RegisterBenchCommand(root, action);
+#ifdef RVM_HAVE_QUANTIZE
+  RegisterQuantizeCommand(root, action);
+#endif
+#ifdef RVM_HAVE_OUTBOX
+  RegisterOutboxCommand(root, action);
+#endif
 }
 
 }  // namespace rvm::app
