@@ -26,6 +26,8 @@ struct BenchFlags {
   int warmup = 20;
   bool json = false;
   std::vector<std::string> inputs;
+  std::string compare_model;  // a second model: bare inference of both, side by side
+  bool force_int8 = false;
 };
 
 struct Image {
@@ -70,6 +72,84 @@ Result<LoadTimes> MeasureLoadTimes(DetectorOptions options) {
   return t;
 }
 
+// Bare inference of two models (e.g. FP32 and its INT8 version) on the same
+// prepared image, alternating one call of each so machine noise hits both alike.
+int RunCompare(const BenchFlags& f, const DetectorOptions& options,
+               const std::vector<Image>& images) {
+  DetectorOptions other = options;
+  other.engine.model_path = f.compare_model;
+  std::shared_ptr<DetectorModel> models[2];
+  std::unique_ptr<Detector> detectors[2];
+  const DetectorOptions* opts[2] = {&options, &other};
+  for (int m = 0; m < 2; ++m) {
+    auto model = DetectorModel::Load(*opts[m]);
+    if (!model.ok()) {
+      std::cerr << "rvm-edge bench: " << model.status().message() << "\n";
+      return kExitFatal;
+    }
+    models[m] = *model;
+    auto det = models[m]->NewDetector();
+    if (!det.ok()) {
+      std::cerr << "rvm-edge bench: " << det.status().message() << "\n";
+      return kExitFatal;
+    }
+    detectors[m] = std::move(*det);
+    if (!f.json) std::cerr << DescribeModel(*models[m]) << "\n";
+    // Fill the input tensor with a real image.
+    DetectionResult result;
+    Status s = Status::Ok();
+    for (const Image& img : images) {
+      s = detectors[m]->DetectEncoded(img.bytes.data(), img.bytes.size(), img.path, result);
+      if (s.ok()) break;
+    }
+    if (!s.ok()) {
+      std::cerr << "rvm-edge bench: " << s.message() << "\n";
+      return kExitUsage;
+    }
+  }
+  std::vector<double> samples[2];
+  for (int i = 0; i < f.warmup + f.iterations; ++i) {
+    for (int m = 0; m < 2; ++m) {
+      const int k = (i % 2 == 0) ? m : 1 - m;  // alternate which model goes first
+      auto t0 = std::chrono::steady_clock::now();
+      Status s = detectors[k]->InferOnly();
+      auto t1 = std::chrono::steady_clock::now();
+      if (!s.ok()) {
+        std::cerr << "rvm-edge bench: " << s.message() << "\n";
+        return kExitFatal;
+      }
+      if (i >= f.warmup) samples[k].push_back(Ms(t0, t1));
+    }
+  }
+  const SampleSummary a = Summarize(samples[0]), b = Summarize(samples[1]);
+  const double speedup = b.median > 0 ? a.median / b.median : 0;
+  if (f.json) {
+    auto r = [](double v) { return std::round(v * 1000) / 1000; };
+    nlohmann::json j = {
+        {"threads", options.engine.threads},
+        {"iterations", f.iterations},
+        {"models",
+         {{{"model", models[0]->info().path},
+           {"bare_ms_median", r(a.median)},
+           {"bare_ms_p90", r(a.p90)}},
+          {{"model", models[1]->info().path},
+           {"bare_ms_median", r(b.median)},
+           {"bare_ms_p90", r(b.p90)}}}},
+        {"speedup", r(speedup)},
+    };
+    std::cout << j.dump() << "\n";
+    return kExitOk;
+  }
+  std::cout << fmt::format("bare inference, {} iterations each after {} warm-up, {} thread{}\n",
+                           f.iterations, f.warmup, options.engine.threads,
+                           options.engine.threads == 1 ? "" : "s");
+  std::cout << fmt::format("{:<50}{:>10}{:>10}\n", "model", "median", "p90");
+  std::cout << fmt::format("{:<50}{:>10.3f}{:>10.3f}\n", models[0]->info().path, a.median, a.p90);
+  std::cout << fmt::format("{:<50}{:>10.3f}{:>10.3f}\n", models[1]->info().path, b.median, b.p90);
+  std::cout << fmt::format("speedup of the second model (median): {:.3f}x\n", speedup);
+  return kExitOk;
+}
+
 int RunBench(const BenchFlags& f) {
   auto options = ToDetectorOptions(f.detector);
   if (!options.ok()) {
@@ -94,6 +174,8 @@ int RunBench(const BenchFlags& f) {
     std::cerr << "rvm-edge bench: no readable images\n";
     return kExitUsage;
   }
+  options->allow_unverified_int8 = f.force_int8;
+  if (!f.compare_model.empty()) return RunCompare(f, *options, images);
   auto model = DetectorModel::Load(*options);
   if (!model.ok()) {
     std::cerr << "rvm-edge bench: " << model.status().message() << "\n";
@@ -242,6 +324,10 @@ void RegisterBenchCommand(CLI::App& root, CommandAction& action) {
       ->check(CLI::Range(0, 100000))
       ->capture_default_str();
   cmd->add_flag("--json", f->json, "Print one JSON summary object");
+  cmd->add_option("--compare-model", f->compare_model,
+                  "Second model: bare inference of both, interleaved, side by side");
+  cmd->add_flag("--force-int8", f->force_int8,
+                "Load quantized models without a passing accuracy report");
   f->inputs = {std::string(RVM_DEFAULT_SHARED_DIR) + "/images/dev/images"};
   cmd->add_option("images", f->inputs,
                   "Image files or directories (default: the shared dev images)");
