@@ -35,8 +35,13 @@ void RespondUnauthenticated(httplib::Response& res) {
 
 nlohmann::json JsonBody(const httplib::Request& req) {
   nlohmann::json j = nlohmann::json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) return nlohmann::json::object();
-  return j;
+  if (!j.is_discarded() && j.is_object()) return j;
+  // Laravel reads form-encoded bodies into the same input bag.
+  nlohmann::json form = nlohmann::json::object();
+  if (req.get_header_value("Content-Type").find("application/x-www-form-urlencoded") == 0) {
+    for (const auto& [key, value] : req.params) form[key] = value;
+  }
+  return form;
 }
 
 std::optional<User> BearerUser(ApiContext& ctx, const httplib::Request& req) {

@@ -46,8 +46,9 @@ void RespondV2Validation(httplib::Response& res, const FieldErrors& errors);
 // Sanctum's 401 {"message": "Unauthenticated."}.
 void RespondUnauthenticated(httplib::Response& res);
 
-// The JSON body of a request; an unparsable or non-object body reads as {} (as
-// Laravel's input bag does), so validation reports the missing fields.
+// The JSON body of a request, or its form-encoded fields as strings; anything
+// else reads as {} (as Laravel's input bag does), so validation reports the
+// missing fields.
 nlohmann::json JsonBody(const httplib::Request& req);
 
 // The user of a live bearer token ("Authorization: Bearer <token>"), or

@@ -41,6 +41,13 @@ TEST_F(V2ApiTest, LoginReturnsASanctumStyleToken) {
   EXPECT_EQ(token.size() - token.find('|') - 1, 40u);
 }
 
+TEST_F(V2ApiTest, LoginAcceptsAFormEncodedBody) {
+  httplib::Params form = {{"email", kTestEmail}, {"password", kTestPassword}};
+  auto r = client().Post("/api/v2/auth/login", form);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+}
+
 TEST_F(V2ApiTest, LoginFailuresUseTheV2Shapes) {
   json wrong = {{"email", kTestEmail}, {"password", "wrong-password"}};
   auto r = client().Post("/api/v2/auth/login", wrong.dump(), "application/json");
