@@ -68,8 +68,36 @@ struct RunFlags {
   int workers = 0;
   int batch = 0;
   int threads = 0;
+  double conf = -1;
   double max_seconds = 0;
   double shutdown_limit_s = 10;
+};
+
+// Passes every record on to `inner` and prints one readable line per
+// decision and per session on standard error, for the operator.
+class LoggingSink final : public DecisionSink {
+ public:
+  explicit LoggingSink(std::unique_ptr<DecisionSink> inner) : inner_(std::move(inner)) {}
+  Status Write(const Decision& d) override {
+    RVM_RETURN_IF_ERROR(inner_->Write(d));
+    std::cerr << fmt::format(
+        "decision: {:<8} {:<14} {:<10} conf {:.2f}  {} frames ({}){}{}\n",
+        d.accepted ? "ACCEPTED" : "REJECTED", d.label,
+        d.material ? std::string(MaterialName(*d.material)) : "-", d.confidence, d.frames, d.finish,
+        d.accepted ? "" : "  reason: ", std::string(RejectReasonName(d.reason)));
+    return Status::Ok();
+  }
+  Status WriteSessionSummary(const SessionSummary& s) override {
+    RVM_RETURN_IF_ERROR(inner_->WriteSessionSummary(s));
+    std::cerr << fmt::format("session {} closed ({}): {} accepted of {}, {} points\n",
+                             s.session.session_id, s.close_reason, s.accepted_count(),
+                             s.items.size(), s.total_points());
+    return Status::Ok();
+  }
+  Status Flush() override { return inner_->Flush(); }
+
+ private:
+  std::unique_ptr<DecisionSink> inner_;
 };
 
 // The one place the decision sink is built. Today: JSON lines to a file or
@@ -77,7 +105,8 @@ struct RunFlags {
 Result<std::unique_ptr<DecisionSink>> MakeDecisionSink(const Config& config) {
   auto sink = JsonLinesSink::Open(config.sink.decisions_path);
   if (!sink.ok()) return sink.status();
-  return std::unique_ptr<DecisionSink>(std::move(sink).value());
+  return std::unique_ptr<DecisionSink>(
+      std::make_unique<LoggingSink>(std::unique_ptr<DecisionSink>(std::move(sink).value())));
 }
 
 Result<Config> LoadRunConfig(const RunFlags& f) {
@@ -105,6 +134,7 @@ Result<Config> LoadRunConfig(const RunFlags& f) {
   if (f.workers > 0) config.pipeline.inference_workers = f.workers;
   if (f.batch > 0) config.pipeline.batch_max_size = f.batch;
   if (f.threads > 0) config.detector.intra_op_threads = f.threads;
+  if (f.conf >= 0) config.detector.conf_threshold = f.conf;
   if (f.replay) {
     config.capture.pace = false;
     config.capture.idle_fps = config.capture.active_fps = 1000;
@@ -252,6 +282,9 @@ int RunService(const RunFlags& f) {
   Status result = pipeline.Wait();
   done.store(true);
   signals.join();
+  // The service is going down: the open session ends with it.
+  if (Status s = recorder.CloseSession(); !s.ok() && result.ok()) result = s;
+  if (Status s = recorder.Flush(); !s.ok() && result.ok()) result = s;
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::cerr << StatsLine(pipeline.stats(), seconds) << "\n";
@@ -284,6 +317,8 @@ void RegisterRunCommand(CLI::App& root, CommandAction& action) {
       ->check(CLI::Range(1, 64));
   cmd->add_option("--threads", flags->threads, "Override detector.intra_op_threads")
       ->check(CLI::Range(1, 256));
+  cmd->add_option("--conf", flags->conf, "Override detector.conf_threshold")
+      ->check(CLI::Range(0.0, 1.0));
   cmd->add_flag("--replay", flags->replay,
                 "Replay a recording as fast as possible: no pacing, every frame to the "
                 "detector (the motion gate's idle mode is bypassed)");

@@ -1,0 +1,197 @@
+// End-to-end tests of `rvm-edge run` and `rvm-edge config check`: the real
+// binary, real files, real signals.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+const std::string kShared = RVM_SHARED_DIR;
+const std::string kModel = kShared + "/models/yolox_nano.onnx";
+
+struct Child {
+  pid_t pid = -1;
+  fs::path err;
+};
+
+// Starts rvm-edge with `args`, stdout and stderr to files in `dir`.
+Child Spawn(const std::vector<std::string>& args, const fs::path& dir) {
+  Child c;
+  c.err = dir / "stderr.txt";
+  const fs::path out = dir / "stdout.txt";
+  c.pid = ::fork();
+  if (c.pid == 0) {
+    if (!std::freopen(out.c_str(), "w", stdout) || !std::freopen(c.err.c_str(), "w", stderr)) {
+      ::_exit(126);
+    }
+    std::vector<char*> argv;
+    std::string bin = std::string(RVM_BINARY_DIR) + "/rvm-edge";
+    argv.push_back(bin.data());
+    std::vector<std::string> copy = args;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(bin.c_str(), argv.data());
+    ::_exit(127);
+  }
+  return c;
+}
+
+// Waits up to `limit`; the exit code, or -1 on timeout (the child is killed).
+int WaitExit(const Child& c, std::chrono::seconds limit) {
+  const auto deadline = Clock::now() + limit;
+  int status = 0;
+  while (Clock::now() < deadline) {
+    if (::waitpid(c.pid, &status, WNOHANG) == c.pid) {
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(c.pid, SIGKILL);
+  ::waitpid(c.pid, &status, 0);
+  return -1;
+}
+
+std::string ReadAll(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<nlohmann::json> Records(const fs::path& p, const std::string& type) {
+  std::vector<nlohmann::json> v;
+  std::istringstream in(ReadAll(p));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    auto j = nlohmann::json::parse(line);
+    if (j.value("type", "") == type) v.push_back(j);
+  }
+  return v;
+}
+
+class RunCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("rvm_run_cli_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  fs::path Write(const std::string& name, const std::string& text) {
+    const fs::path p = dir_ / name;
+    std::ofstream(p) << text;
+    return p;
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(RunCliTest, ReplayingAnImageSequenceWritesOneDecisionPerItemAndTheSession) {
+  const fs::path seq = dir_ / "seq";
+  fs::create_directories(seq);
+  int n = 0;
+  auto add = [&](const std::string& image, int copies) {
+    for (int i = 0; i < copies; ++i) {
+      char name[32];
+      std::snprintf(name, sizeof name, "frame_%03d.jpg", n++);
+      fs::create_symlink(kShared + "/images/" + image, seq / name);
+    }
+  };
+  add("misc/smartbin_bottle.jpg", 6);
+  add("misc/bottle_panlinchao.jpg", 6);  // nothing the detector sees
+  add("plain/pdoodp_alu_test_multi.jpg", 6);
+  const fs::path decisions = dir_ / "decisions.jsonl";
+  Child c = Spawn({"run", "--replay", "--model", kModel, "--source", "images", "--path",
+                   seq.string(), "--decisions", decisions.string()},
+                  dir_);
+  ASSERT_EQ(WaitExit(c, std::chrono::seconds(120)), 0) << ReadAll(c.err);
+  const auto ds = Records(decisions, "decision");
+  ASSERT_EQ(ds.size(), 4u) << ReadAll(decisions);
+  EXPECT_EQ(ds[0]["status"], "ACCEPTED");
+  EXPECT_EQ(ds[0]["label"], "bottle");
+  for (size_t i = 1; i < ds.size(); ++i) EXPECT_EQ(ds[i]["reason"], "multiple_items");
+  const auto sessions = Records(decisions, "session_summary");
+  ASSERT_EQ(sessions.size(), 1u) << "the open session is closed at shutdown";
+  EXPECT_EQ(sessions[0]["accepted_items"], 1);
+  EXPECT_NE(ReadAll(c.err).find("4 decisions (1 accepted)"), std::string::npos) << ReadAll(c.err);
+}
+
+TEST_F(RunCliTest, SigtermStopsAnEndlessRunFlushesAndExitsZero) {
+  // A paced synthetic camera never ends by itself.
+  const fs::path decisions = dir_ / "decisions.jsonl";
+  const fs::path config = Write("rvm.toml", R"(
+[detector]
+model_path = ")" + kModel + R"("
+cache_dir = ""
+[capture]
+source = "synthetic"
+width = 320
+height = 240
+[sink]
+decisions_path = ")" + decisions.string() + R"("
+)");
+  Child c = Spawn({"run", "--config", config.string()}, dir_);
+  // Let it get going (model loaded, capture sampling).
+  const auto started = Clock::now() + std::chrono::seconds(60);
+  while (ReadAll(c.err).find("inference worker") == std::string::npos && Clock::now() < started) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const auto t0 = Clock::now();
+  ASSERT_EQ(::kill(c.pid, SIGTERM), 0);
+  EXPECT_EQ(WaitExit(c, std::chrono::seconds(15)), 0) << ReadAll(c.err);
+  EXPECT_LT(Clock::now() - t0, std::chrono::seconds(5)) << "shutdown is bounded";
+  const std::string err = ReadAll(c.err);
+  EXPECT_NE(err.find("stopping"), std::string::npos) << err;
+  EXPECT_NE(err.find("frames sampled"), std::string::npos) << "the summary is printed: " << err;
+  EXPECT_TRUE(fs::exists(decisions));
+}
+
+TEST_F(RunCliTest, ABadConfigurationStopsStartUpWithUsageExitAndTheKey) {
+  const fs::path config = Write("bad.toml", "[pipeline]\ninference_workers = 0\n");
+  Child c = Spawn({"run", "--config", config.string()}, dir_);
+  EXPECT_EQ(WaitExit(c, std::chrono::seconds(30)), 2);
+  EXPECT_NE(ReadAll(c.err).find("pipeline.inference_workers"), std::string::npos) << ReadAll(c.err);
+}
+
+TEST_F(RunCliTest, AMissingModelIsAFatalStartUpError) {
+  Child c = Spawn({"run", "--replay", "--model", (dir_ / "none.onnx").string()}, dir_);
+  EXPECT_EQ(WaitExit(c, std::chrono::seconds(30)), 3);
+  EXPECT_NE(ReadAll(c.err).find("none.onnx"), std::string::npos) << ReadAll(c.err);
+}
+
+TEST_F(RunCliTest, ConfigCheckAcceptsTheExampleFile) {
+  Child c = Spawn(
+      {"config", "check", std::string(RVM_SOURCE_DIR) + "/config/rvm-edge.example.toml"}, dir_);
+  EXPECT_EQ(WaitExit(c, std::chrono::seconds(30)), 0) << ReadAll(c.err);
+  EXPECT_NE(ReadAll(dir_ / "stdout.txt").find("[pipeline]"), std::string::npos);
+}
+
+TEST_F(RunCliTest, ConfigCheckNamesEveryProblemAndExitsTwo) {
+  const fs::path config =
+      Write("bad.toml", "[detector]\nconf_threshold = 1.7\n[pipeline]\nno_such_key = 1\n");
+  Child c = Spawn({"config", "check", config.string()}, dir_);
+  EXPECT_EQ(WaitExit(c, std::chrono::seconds(30)), 2);
+  const std::string err = ReadAll(c.err);
+  EXPECT_NE(err.find("detector.conf_threshold"), std::string::npos) << err;
+  EXPECT_NE(err.find("no_such_key"), std::string::npos) << err;
+}
+
+}  // namespace
