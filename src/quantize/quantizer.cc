@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
 #include "base/file_util.h"
 #include "base/sha256.h"
 #include "inference/detector.h"
@@ -203,6 +205,8 @@ Result<QuantizeReport> QuantizeModel(const QuantizeOptions& o) {
   auto fp32 = LoadForEvaluation(o.model_path, o);
   if (!fp32.ok()) return fp32.status();
   const InputSpec spec = (*fp32)->input_spec();
+  // The label list travels inside the quantized model, wherever it is written.
+  const std::vector<std::string> labels = (*fp32)->labels();
   fp32->reset();
 
   // Disjoint calibration and evaluation sets.
@@ -263,6 +267,7 @@ Result<QuantizeReport> QuantizeModel(const QuantizeOptions& o) {
   SetMetadata(*model, kQuantizedMetadataKey,
               std::string("{\"method\":\"") + r.method +
                   "\",\"per_channel\":" + (r.per_channel ? "true" : "false") + "}");
+  if (!labels.empty()) SetMetadata(*model, "names", nlohmann::json(labels).dump());
   RVM_RETURN_IF_ERROR(CheckOnnxModel(*model, "the quantized model"));
   RVM_RETURN_IF_ERROR(SaveOnnxModel(*model, o.out_path));
   r.rewrite_s = Seconds(rewrite_start);
