@@ -60,6 +60,7 @@ RunOutcome RunOver(FrameSource& source, int workers, int batch) {
                             ids);
   PipelineOptions options = PipelineOptionsFromConfig(config);
   options.detect_every_frame = true;
+  options.schedule.idle_fps = options.schedule.active_fps = 1000;  // a replay: as fast as it goes
   options.pipeline.inference_workers = workers;
   options.pipeline.batch_max_size = batch;
   PipelineParts parts;
