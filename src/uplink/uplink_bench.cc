@@ -12,7 +12,11 @@
 //      a 600-byte evidence image): records/s, and resident memory at the
 //      start, peak and end of the replay.
 //
-// Usage: uplink_bench [--dir DIR] [--backlog N] [--interval-ms N] [--batch N]
+// With --url the platform is an rvm-platform-sim started separately (so the
+// resident memory figures are the client's alone); otherwise an in-process
+// sim with its database in memory serves, and its memory is counted too.
+//
+// Usage: uplink_bench [--url URL] [--dir DIR] [--backlog N] [--interval-ms N] [--batch N]
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -38,6 +42,7 @@ struct Flags {
   int backlog = 100'000;
   int interval_ms = 2;
   int batch = 50;
+  std::string url;  // "" = an in-process sim
 };
 
 struct Env {
@@ -98,8 +103,8 @@ void DrainWith(DeliveryService& service) {
   service.Stop();
 }
 
-int64_t SessionCalls(sim::PlatformSim& sim, const std::string& dir, int batch) {
-  Env env = Open(dir, sim.base_url());
+int64_t SessionCalls(const std::string& url, const std::string& dir, int batch) {
+  Env env = Open(dir, url);
   FillBacklog(*env.outbox, 1000, /*sessions=*/true, "bench-b" + std::to_string(batch));
   DeliveryOptions d;
   d.records_per_round = 100;
@@ -121,21 +126,31 @@ int Main(int argc, char** argv) {
       f.interval_ms = std::atoi(argv[i + 1]);
     else if (k == "--batch")
       f.batch = std::atoi(argv[i + 1]);
+    else if (k == "--url")
+      f.url = argv[i + 1];
     else {
       std::fprintf(stderr, "unknown flag %s\n", k.c_str());
       return 2;
     }
   }
-  sim::PlatformSimOptions so;
-  so.keep_alive_timeout_s = 5;
-  sim::PlatformSim sim(so);
-  if (!sim.Start().ok()) return 1;
-  std::printf("uplink_bench: platform sim at %s, outbox under %s\n", sim.base_url().c_str(),
-              f.dir.c_str());
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress shows while it runs
+  std::unique_ptr<sim::PlatformSim> sim;
+  if (f.url.empty()) {
+    sim::PlatformSimOptions so;
+    so.keep_alive_timeout_s = 5;
+    sim = std::make_unique<sim::PlatformSim>(so);
+    if (!sim->Start().ok()) return 1;
+    f.url = sim->base_url();
+  }
+  std::printf("uplink_bench: platform at %s (%s), outbox under %s\n", f.url.c_str(),
+              sim ? "in-process sim" : "separate process", f.dir.c_str());
+  auto server_connections = [&]() -> int64_t {
+    return sim ? sim->Stats()["connections"]["accepted"].get<int64_t>() : -1;
+  };
 
   // 1. API calls per 1,000 records.
-  const int64_t batched = SessionCalls(sim, f.dir + "/batched", f.batch);
-  const int64_t single = SessionCalls(sim, f.dir + "/single", 1);
+  const int64_t batched = SessionCalls(f.url, f.dir + "/batched", f.batch);
+  const int64_t single = SessionCalls(f.url, f.dir + "/single", 1);
   std::printf(
       "[1] sessions (sync-offline) per 1,000: %lld calls batched by %d, %lld one per "
       "record: %.1f%% fewer\n",
@@ -144,13 +159,13 @@ int Main(int argc, char** argv) {
 
   // 2. Steady state: items trickle in, each is delivered as it comes.
   {
-    Env env = Open(f.dir + "/steady", sim.base_url());
+    Env env = Open(f.dir + "/steady", f.url);
     DeliveryOptions d;
     d.idle_poll_ms = 50;
     DeliveryService service(*env.outbox, *env.client, SteadyClock::Instance(), d);
     OutboxSink sink(*env.outbox, [&] { service.Notify(); });
     service.Start();
-    const int64_t accepted_before = sim.Stats()["connections"]["accepted"].get<int64_t>();
+    const int64_t accepted_before = server_connections();
     for (int i = 0; i < 1000; ++i) {
       if (!sink.Write(MakeItem(i, "steady")).ok()) return 1;
       std::this_thread::sleep_for(std::chrono::milliseconds(f.interval_ms));
@@ -160,20 +175,19 @@ int Main(int argc, char** argv) {
     }
     service.Stop();
     const DeliveryStats s = service.Stats();
-    const int64_t accepted =
-        sim.Stats()["connections"]["accepted"].get<int64_t>() - accepted_before;
+    const std::string accepted =
+        sim ? std::to_string(server_connections() - accepted_before) : std::string("(not known)");
     std::printf("[1] deposits (edge/deposit, no batch endpoint) per 1,000: %lld calls\n",
                 static_cast<long long>(s.api_calls));
     std::printf(
         "[2] steady state, 1 item every %d ms: %lld TCP connections opened per 1,000 "
-        "deposits (client count), %lld accepted by the server\n",
-        f.interval_ms, static_cast<long long>(s.connections_opened),
-        static_cast<long long>(accepted));
+        "deposits (client count), %s accepted by the server\n",
+        f.interval_ms, static_cast<long long>(s.connections_opened), accepted.c_str());
   }
 
   // 3. Replay of a large backlog.
   {
-    Env env = Open(f.dir + "/replay", sim.base_url());
+    Env env = Open(f.dir + "/replay", f.url);
     const auto fill_start = Clock::now();
     FillBacklog(*env.outbox, f.backlog, /*sessions=*/false, "replay");
     const double fill_s = std::chrono::duration<double>(Clock::now() - fill_start).count();
