@@ -98,6 +98,11 @@ void RegisterQuantizeCommand(CLI::App& root, CommandAction& action) {
                   "Weight precision: 7 (default; exact on x86 without VNNI) or 8")
       ->check(CLI::IsMember({7, 8}))
       ->capture_default_str();
+  cmd->add_option("--max-noise-gain", o.max_noise_gain,
+                  "Keep Conv inputs float when their noise would exceed this many output steps "
+                  "(0: off)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   cmd->add_option("--max-images", o.max_images, "Calibration images at most (0: all)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--eval", o.eval_dir,

@@ -83,6 +83,41 @@ Uint8Params ActivationParams(Range r) {
   return p;
 }
 
+std::vector<std::pair<std::string, double>> NoiseAmplifyingInputs(
+    const onnx::GraphProto& graph, const std::map<std::string, Range>& ranges, double max_gain) {
+  const auto inits = InitializersByName(graph);
+  std::map<std::string, double> worst;
+  for (const auto& n : graph.node()) {
+    if (n.op_type() != "Conv" || n.input_size() < 2 || n.output_size() < 1) continue;
+    auto in = ranges.find(n.input(0));
+    auto out = ranges.find(n.output(0));
+    auto w = inits.find(n.input(1));
+    if (in == ranges.end() || out == ranges.end() || w == inits.end()) continue;
+    auto wf = TensorToFloats(*w->second);
+    if (!wf.ok() || w->second->dims_size() == 0 || w->second->dims(0) <= 0) continue;
+    const size_t channels = static_cast<size_t>(w->second->dims(0));
+    const size_t per = wf->size() / channels;
+    double max_norm = 0;
+    for (size_t c = 0; c < channels; ++c) {
+      double sq = 0;
+      for (size_t k = 0; k < per; ++k)
+        sq += static_cast<double>((*wf)[c * per + k]) * (*wf)[c * per + k];
+      max_norm = std::max(max_norm, std::sqrt(sq));
+    }
+    const double gain =
+        ActivationParams(in->second).scale * max_norm / ActivationParams(out->second).scale;
+    double& g = worst[n.input(0)];
+    g = std::max(g, gain);
+  }
+  std::vector<std::pair<std::string, double>> result;
+  for (const auto& [t, g] : worst) {
+    if (g > max_gain) result.emplace_back(t, g);
+  }
+  std::sort(result.begin(), result.end(),
+            [](const auto& a, const auto& b) { return a.second > b.second; });
+  return result;
+}
+
 Result<TensorSelection> SelectTensors(const onnx::GraphProto& graph, const QdqOptions& options) {
   const auto inits = InitializersByName(graph);
   std::unordered_map<std::string, const onnx::NodeProto*> producer;

@@ -69,6 +69,17 @@ Result<QdqSummary> RewriteToQdq(onnx::ModelProto& model, const TensorSelection& 
                                 const std::map<std::string, Range>& ranges,
                                 const QdqOptions& options);
 
+// Input tensors of Conv operators whose input quantization noise, carried
+// through the weights, would swamp the output's own quantization step:
+// gain = input scale * max over output channels of ||w_c||_2 / output scale.
+// Depthwise convolutions with folded batch norm can have gains far above 1
+// (a per-tensor input scale set by a few wide channels, large weights on the
+// narrow ones); quantizing their inputs wrecks the layer. Returns (tensor,
+// gain) for gains above `max_gain`, largest first. Tensors without a range,
+// and Convs whose output is not quantized, are skipped.
+std::vector<std::pair<std::string, double>> NoiseAmplifyingInputs(
+    const onnx::GraphProto& graph, const std::map<std::string, Range>& ranges, double max_gain);
+
 // Asymmetric uint8 parameters for a range (widened to include 0).
 struct Uint8Params {
   float scale = 1;

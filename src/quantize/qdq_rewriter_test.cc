@@ -179,3 +179,24 @@ TEST(RewriteToQdqTest, MissingRangeIsAnError) {
 
 }  // namespace
 }  // namespace rvm::quantize
+
+namespace rvm::quantize {
+namespace {
+
+TEST(NoiseAmplifyingInputsTest, ReportsConvInputsAboveTheGainLargestFirst) {
+  auto m = LoadOnnxModel(kFastestDet);
+  ASSERT_TRUE(m.ok());
+  auto sel = SelectTensors(m->graph(), QdqOptions{});
+  ASSERT_TRUE(sel.ok());
+  const auto ranges = FakeRanges(*sel);
+  // Equal input and output ranges: the gain is the largest channel's weight norm.
+  auto all = NoiseAmplifyingInputs(m->graph(), ranges, 0.0);
+  ASSERT_GT(all.size(), 10u);
+  for (size_t i = 1; i < all.size(); ++i) EXPECT_GE(all[i - 1].second, all[i].second);
+  EXPECT_TRUE(NoiseAmplifyingInputs(m->graph(), ranges, all.front().second + 1).empty());
+  // Tensors without a range are skipped.
+  EXPECT_TRUE(NoiseAmplifyingInputs(m->graph(), {}, 0.0).empty());
+}
+
+}  // namespace
+}  // namespace rvm::quantize

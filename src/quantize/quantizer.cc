@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -259,6 +260,20 @@ Result<QuantizeReport> QuantizeModel(const QuantizeOptions& o) {
   std::map<std::string, Range> ranges;
   for (const auto& [name, stats] : cal->stats) {
     ranges[name] = stats.ComputeRange(o.method, o.percentile);
+  }
+  if (o.max_noise_gain > 0) {
+    std::set<std::string> drop;
+    for (const auto& [t, gain] : NoiseAmplifyingInputs(model->graph(), ranges, o.max_noise_gain)) {
+      drop.insert(t);
+      say("keeping '" + t + "' in float: its quantization noise is amplified " +
+          std::to_string(gain) + "x by the next convolution");
+    }
+    auto& q = selection->quantize;
+    q.erase(std::remove_if(q.begin(), q.end(), [&](const std::string& t) { return drop.count(t); }),
+            q.end());
+    for (const auto& t : drop) selection->excluded.push_back(t);
+    r.quantized_tensors = selection->quantize;
+    r.excluded_tensors = selection->excluded;
   }
   auto summary = RewriteToQdq(*model, *selection, ranges, o.qdq);
   if (!summary.ok()) return summary.status();

@@ -38,6 +38,9 @@ struct QuantizeOptions {
   CalibrationMethod method = CalibrationMethod::kMinMax;
   double percentile = 99.999;
   QdqOptions qdq;
+  // Conv inputs whose quantization noise would exceed this many output
+  // quantization steps stay float (see NoiseAmplifyingInputs); 0 = off.
+  double max_noise_gain = 0;
   int max_images = 0;  // calibration images at most; 0 = all
   int eval_every = 4;
   int min_calibration_images = 10;
