@@ -103,6 +103,8 @@ void RegisterQuantizeCommand(CLI::App& root, CommandAction& action) {
                   "(0: off)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  cmd->add_flag("--float-silu", o.qdq.float_silu,
+                "Leave SiLU inputs and sigmoids in float, quantize only SiLU outputs");
   cmd->add_option("--max-images", o.max_images, "Calibration images at most (0: all)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--eval", o.eval_dir,

@@ -154,6 +154,24 @@ Result<TensorSelection> SelectTensors(const onnx::GraphProto& graph, const QdqOp
     }
   }
 
+  if (options.float_silu) {
+    std::unordered_map<std::string, std::vector<const onnx::NodeProto*>> consumers;
+    for (const auto& n : graph.node()) {
+      for (const auto& i : n.input()) consumers[i].push_back(&n);
+    }
+    for (const auto& n : graph.node()) {
+      if (n.op_type() != "Sigmoid" || n.output_size() < 1) continue;
+      const std::string& x = n.input(0);
+      for (const onnx::NodeProto* c : consumers[n.output(0)]) {
+        if (c->op_type() == "Mul" &&
+            std::find(c->input().begin(), c->input().end(), x) != c->input().end()) {
+          keep.insert(x);
+          keep.insert(n.output(0));
+        }
+      }
+    }
+  }
+
   // Candidates in graph order: graph inputs first, then node outputs.
   std::unordered_set<std::string> candidates;
   for (const auto& n : graph.node()) {

@@ -40,7 +40,10 @@ struct QdqOptions {
   int weight_max = 63;
   // Operators whose float activation inputs and outputs get QDQ pairs.
   std::set<std::string> op_types = DefaultQuantizedOps();
-  bool keep_head_float = true;          // leave the head's decoding tail in float
+  bool keep_head_float = true;  // leave the head's decoding tail in float
+  // Leave SiLU (x * sigmoid(x)) inputs and sigmoids in float; only its
+  // output is quantized.
+  bool float_silu = false;
   std::vector<std::string> keep_float;  // more tensors to leave in float
 
   static std::set<std::string> DefaultQuantizedOps();

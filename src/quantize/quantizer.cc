@@ -251,7 +251,13 @@ Result<QuantizeReport> QuantizeModel(const QuantizeOptions& o) {
   co.input = spec;
   co.threads = o.threads;
   co.min_images = o.min_calibration_images;
-  auto cal = Calibrate(*model, selection->quantize, calib, co);
+  // Float candidates are measured too: the noise-gain check needs the range
+  // of Conv outputs that stay float.
+  std::vector<std::string> measured = selection->quantize;
+  if (o.max_noise_gain > 0) {
+    measured.insert(measured.end(), selection->excluded.begin(), selection->excluded.end());
+  }
+  auto cal = Calibrate(*model, measured, calib, co);
   if (!cal.ok()) return cal.status();
   r.calibration_images_read = cal->images_read;
   r.calibration_s = cal->seconds;
@@ -264,6 +270,10 @@ Result<QuantizeReport> QuantizeModel(const QuantizeOptions& o) {
   if (o.max_noise_gain > 0) {
     std::set<std::string> drop;
     for (const auto& [t, gain] : NoiseAmplifyingInputs(model->graph(), ranges, o.max_noise_gain)) {
+      if (std::find(selection->quantize.begin(), selection->quantize.end(), t) ==
+          selection->quantize.end()) {
+        continue;
+      }
       drop.insert(t);
       say("keeping '" + t + "' in float: its quantization noise is amplified " +
           std::to_string(gain) + "x by the next convolution");
