@@ -12,6 +12,7 @@ debian_packages=(
   libopencv-dev libjpeg62-turbo-dev libssl-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libtomlplusplus-dev libcli11-dev
   prometheus-cpp-dev libcpp-httplib-dev libcurl4-openssl-dev libsqlite3-dev sqlite3
+  libonnx-dev libprotobuf-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 # npm is only needed to fetch the ONNX Runtime SDK; use the machine's own if it has one.
