@@ -201,11 +201,10 @@ int Main(const Flags& f) {
         "soak frames=%lld seconds=%.0f rss_after_warmup_mb=%.1f rss_max_mb=%.1f rss_end_mb=%.1f "
         "growth_mb=%.2f frame_queue_max=%zu/%zu result_queue_max=%zu/%zu pool_max=%d/%d "
         "decisions=%lld\n",
-        static_cast<long long>(st.frames_inferred), Seconds(t0, SteadyTime::now()),
-        rss_warm / 1e6, rss_max_after_warm / 1e6, rss_end / 1e6,
-        (rss_max_after_warm - rss_warm) / 1e6, st.frame_queue.max_depth,
-        st.frame_queue.capacity, st.result_queue.max_depth, st.result_queue.capacity,
-        st.frame_pool.max_in_use, st.frame_pool.size,
+        static_cast<long long>(st.frames_inferred), Seconds(t0, SteadyTime::now()), rss_warm / 1e6,
+        rss_max_after_warm / 1e6, rss_end / 1e6, (rss_max_after_warm - rss_warm) / 1e6,
+        st.frame_queue.max_depth, st.frame_queue.capacity, st.result_queue.max_depth,
+        st.result_queue.capacity, st.frame_pool.max_in_use, st.frame_pool.size,
         static_cast<long long>(service.sink.decisions));
   }
 
@@ -230,10 +229,11 @@ int Main(const Flags& f) {
     p->Stop();
     (void)p->Wait();
     const PipelineStats st = p->stats();
-    std::printf("idle seconds=%.1f cpu_percent_of_one_core=%.2f frames_sampled=%lld inferred=%lld "
-                "idle_fps=%.1f\n",
-                wall, 100 * cpu / wall, static_cast<long long>(st.frames_sampled),
-                static_cast<long long>(st.frames_inferred), service.config.capture.idle_fps);
+    std::printf(
+        "idle seconds=%.1f cpu_percent_of_one_core=%.2f frames_sampled=%lld inferred=%lld "
+        "idle_fps=%.1f\n",
+        wall, 100 * cpu / wall, static_cast<long long>(st.frames_sampled),
+        static_cast<long long>(st.frames_inferred), service.config.capture.idle_fps);
   }
   return 0;
 }
@@ -248,7 +248,8 @@ int main(int argc, char** argv) {
   app.add_option("--labels", f.labels, "labels file");
   app.add_option("--video", f.video, "video file to replay")->required();
   app.add_option("--threads", f.threads, "intra-op threads per inference")->capture_default_str();
-  app.add_option("--workers", f.workers, "worker counts for the staged runs")->capture_default_str();
+  app.add_option("--workers", f.workers, "worker counts for the staged runs")
+      ->capture_default_str();
   app.add_option("--bare-iterations", f.bare_iterations, "")->capture_default_str();
   app.add_option("--soak-frames", f.soak_frames, "frames for the soak, 0 = none");
   app.add_option("--idle-seconds", f.idle_seconds, "seconds of idle measurement, 0 = none")
