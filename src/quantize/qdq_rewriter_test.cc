@@ -200,3 +200,33 @@ TEST(NoiseAmplifyingInputsTest, ReportsConvInputsAboveTheGainLargestFirst) {
 
 }  // namespace
 }  // namespace rvm::quantize
+
+namespace rvm::quantize {
+namespace {
+
+TEST(SelectTensorsTest, FloatSiluKeepsSiluInputsAndSigmoidsButQuantizesSiluOutputs) {
+  auto m = LoadOnnxModel(std::string(RVM_SHARED_DIR) + "/models/yolox_nano.onnx");
+  ASSERT_TRUE(m.ok());
+  QdqOptions o;
+  o.float_silu = true;
+  auto sel = SelectTensors(m->graph(), o);
+  ASSERT_TRUE(sel.ok());
+  const std::set<std::string> q(sel->quantize.begin(), sel->quantize.end());
+  int silus = 0;
+  for (const auto& n : m->graph().node()) {
+    if (n.op_type() != "Mul" || n.input_size() != 2) continue;
+    // SiLU: Mul(x, Sigmoid(x)).
+    for (const auto& s : m->graph().node()) {
+      if (s.op_type() == "Sigmoid" && s.output(0) == n.input(1) && s.input(0) == n.input(0)) {
+        EXPECT_FALSE(q.count(n.input(0))) << n.input(0);
+        EXPECT_FALSE(q.count(n.input(1))) << n.input(1);
+        ++silus;
+      }
+    }
+  }
+  EXPECT_GT(silus, 50);
+  EXPECT_TRUE(q.count("input.7"));  // the first SiLU's output
+}
+
+}  // namespace
+}  // namespace rvm::quantize
