@@ -31,11 +31,8 @@ FrameSlot* FramePool::Acquire(std::chrono::steady_clock::time_point deadline) {
   std::unique_lock lock(mu_);
   if (free_.empty()) {
     ++stats_.waits;
-    const bool got =
-        freed_.wait_until(lock, deadline, [&] { return !free_.empty() || interrupted_; });
-    if (!got || free_.empty()) {
+    if (!freed_.wait_until(lock, deadline, [&] { return !free_.empty(); })) {
       ++stats_.timeouts;
-      interrupted_ = false;
       return nullptr;
     }
   }
@@ -61,14 +58,6 @@ void FramePool::Release(FrameSlot* slot) {
     --stats_.in_use;
   }
   freed_.notify_one();
-}
-
-void FramePool::Interrupt() {
-  {
-    std::lock_guard lock(mu_);
-    interrupted_ = true;
-  }
-  freed_.notify_all();
 }
 
 PoolStats FramePool::stats() const {

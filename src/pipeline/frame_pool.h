@@ -38,15 +38,11 @@ class FramePool {
   FramePool(const FramePool&) = delete;
   FramePool& operator=(const FramePool&) = delete;
 
-  // A free slot, or nullptr when none came free before `deadline` or the
-  // pool was shut down.
+  // A free slot, or nullptr when none came free before `deadline`.
   FrameSlot* Acquire(std::chrono::steady_clock::time_point deadline);
   // A free slot, or nullptr at once when none is free.
   FrameSlot* TryAcquire();
   void Release(FrameSlot* slot);
-  // Wakes every waiting Acquire, which then returns nullptr; later Acquires
-  // still succeed while slots are free.
-  void Interrupt();
 
   int size() const { return static_cast<int>(slots_.size()); }
   PoolStats stats() const;
@@ -59,7 +55,6 @@ class FramePool {
   std::condition_variable freed_;
   std::vector<int> free_;     // guarded by mu_; indexes into slots_
   std::vector<bool> in_use_;  // guarded by mu_
-  bool interrupted_ = false;  // guarded by mu_
   PoolStats stats_;           // guarded by mu_
 };
 
