@@ -27,7 +27,6 @@ struct BenchFlags {
   bool json = false;
   std::vector<std::string> inputs;
   std::string compare_model;  // a second model: bare inference of both, side by side
-  bool force_int8 = false;
 };
 
 struct Image {
@@ -174,7 +173,6 @@ int RunBench(const BenchFlags& f) {
     std::cerr << "rvm-edge bench: no readable images\n";
     return kExitUsage;
   }
-  options->allow_unverified_int8 = f.force_int8;
   if (!f.compare_model.empty()) return RunCompare(f, *options, images);
   auto model = DetectorModel::Load(*options);
   if (!model.ok()) {
@@ -326,8 +324,6 @@ void RegisterBenchCommand(CLI::App& root, CommandAction& action) {
   cmd->add_flag("--json", f->json, "Print one JSON summary object");
   cmd->add_option("--compare-model", f->compare_model,
                   "Second model: bare inference of both, interleaved, side by side");
-  cmd->add_flag("--force-int8", f->force_int8,
-                "Load quantized models without a passing accuracy report");
   f->inputs = {std::string(RVM_DEFAULT_SHARED_DIR) + "/images/dev/images"};
   cmd->add_option("images", f->inputs,
                   "Image files or directories (default: the shared dev images)");

@@ -40,6 +40,8 @@ void AddDetectorFlags(CLI::App& cmd, DetectorFlags& f) {
   cmd.add_flag("--spin", f.spin, "Let idle inference threads spin (ORT)");
   cmd.add_option("--cache-dir", f.cache_dir,
                  "Optimized-model cache directory ('none' disables; default: user cache dir)");
+  cmd.add_flag("--force-int8", f.force_int8,
+               "Load a quantized model even without a passing accuracy report for it");
   cmd.add_option("--max-megapixels", f.max_megapixels, "Refuse images larger than this")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -59,6 +61,7 @@ Result<DetectorOptions> ToDetectorOptions(const DetectorFlags& f) {
   o.family = *family;
   o.post = PostprocessOptions{f.conf, f.iou, f.max_detections};
   o.max_image_pixels = static_cast<int64_t>(f.max_megapixels * 1e6);
+  o.allow_unverified_int8 = f.force_int8;
   return o;
 }
 

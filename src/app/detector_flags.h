@@ -22,6 +22,7 @@ struct DetectorFlags {
   bool spin = false;
   std::string cache_dir;  // "" = default location; "none" = off
   double max_megapixels = 50;
+  bool force_int8 = false;  // load a quantized model without a passing accuracy report
 };
 
 // The model used when --model is not given: $RVM_EDGE_MODEL, else the
