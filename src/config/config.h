@@ -82,7 +82,7 @@ struct PipelineConfig {
   int tensor_pool_size = 4;           // pooled input tensors
   int frame_queue_capacity = 4;       // frames waiting for inference (drop-oldest when full)
   int detection_queue_capacity = 16;  // results waiting for the tracker (blocks when full)
-  int inference_workers = 1;          // threads running the detector
+  int inference_workers = 2;          // threads running the detector
   int batch_max_size = 1;             // frames per inference call
   int batch_timeout_ms = 5;           // longest wait to fill a batch, ms
 
