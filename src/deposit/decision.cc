@@ -26,6 +26,7 @@ nlohmann::json DecisionToJson(const Decision& d) {
   j["status"] = d.accepted ? "ACCEPTED" : "REJECTED";
   j["reason"] = d.reason == RejectReason::kNone ? json(nullptr)
                                                 : json(std::string(RejectReasonName(d.reason)));
+  j["reason_detail"] = d.reason_detail.empty() ? json(nullptr) : json(d.reason_detail);
   j["points"] = d.points;
   j["frames"] = d.frames;
   j["distinct_classes"] = d.distinct_classes;

@@ -9,11 +9,12 @@
 //   label, class_id, material ("pet"|"aluminium"|"glass"|"other"|null),
 //   platform_type ("plastic_bottle"|...|null), confidence, vote_share,
 //   threshold, accepted, status ("ACCEPTED"|"REJECTED"), reason (null or
-//   "multiple_items"|"unknown_item"|"not_accepted_material"|"low_confidence"),
-//   points, frames, distinct_classes, finish ("settled"|"left"|"flushed"),
-//   first_seen, last_seen, decided_at, decided_at_ms,
-//   best_frame {time, box [x1,y1,x2,y2], score, jpeg_bytes, jpeg_sha256|null},
-//   stage_ms {stage: milliseconds, ...}.
+//   "multiple_items"|"unknown_item"|"not_accepted_material"|"low_confidence"|
+//   "out_of_service"), reason_detail (null, or why the machine was out of
+//   service, e.g. "maintenance: cleaning the chute"), points, frames, distinct_classes, finish
+//   ("settled"|"left"|"flushed"), first_seen, last_seen, decided_at, decided_at_ms, best_frame
+//   {time, box [x1,y1,x2,y2], score, jpeg_bytes, jpeg_sha256|null}, stage_ms {stage: milliseconds,
+//   ...}.
 // The JPEG itself is not in the JSON; it travels beside it (multipart image).
 //
 // Plain value; safe to copy between threads.
@@ -53,7 +54,8 @@ struct Decision {
   double threshold = 0;              // acceptance threshold applied, [0, 1]
   bool accepted = false;
   RejectReason reason = RejectReason::kNone;
-  int points = 0;  // credited to the session (0 when rejected)
+  std::string reason_detail;  // out_of_service: why the machine was not accepting; else empty
+  int points = 0;             // credited to the session (0 when rejected)
 
   int frames = 0;             // frames the item was seen in
   int distinct_classes = 0;   // classes it was seen as (1 = no flicker)

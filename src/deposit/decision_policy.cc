@@ -16,6 +16,8 @@ std::string_view RejectReasonName(RejectReason reason) {
       return "not_accepted_material";
     case RejectReason::kLowConfidence:
       return "low_confidence";
+    case RejectReason::kOutOfService:
+      return "out_of_service";
   }
   return "";
 }

@@ -8,6 +8,8 @@
 //   otherwise accepted.
 // The order matters to the person at the machine: "one at a time, please" is
 // more useful than "low confidence" when two bottles were inserted together.
+// out_of_service is never a verdict of this policy: the DecisionRecorder
+// applies it over the verdict while the machine is not accepting items.
 //
 // Pure function; thread-safe.
 #pragma once
@@ -28,9 +30,11 @@ enum class RejectReason {
   kUnknownItem,
   kNotAcceptedMaterial,
   kLowConfidence,
+  kOutOfService,  // the machine was not accepting items (maintenance, storage full)
 };
 
-// "multiple_items", "unknown_item", "not_accepted_material", "low_confidence"; "" for kNone.
+// "multiple_items", "unknown_item", "not_accepted_material", "low_confidence",
+// "out_of_service"; "" for kNone.
 std::string_view RejectReasonName(RejectReason reason);
 
 struct Verdict {

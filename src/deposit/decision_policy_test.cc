@@ -83,6 +83,7 @@ TEST(RejectReasonTest, NamesAreTheRecordVocabulary) {
   EXPECT_EQ(RejectReasonName(RejectReason::kUnknownItem), "unknown_item");
   EXPECT_EQ(RejectReasonName(RejectReason::kMultipleItems), "multiple_items");
   EXPECT_EQ(RejectReasonName(RejectReason::kNotAcceptedMaterial), "not_accepted_material");
+  EXPECT_EQ(RejectReasonName(RejectReason::kOutOfService), "out_of_service");
 }
 
 }  // namespace

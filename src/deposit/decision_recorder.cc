@@ -43,8 +43,13 @@ Status DecisionRecorder::DrainLocked() {
 }
 
 Result<Decision> DecisionRecorder::Record(const TrackedItem& item, ItemEvidence evidence) {
-  const Verdict verdict = Decide(item, labels_, policy_);
+  Verdict verdict = Decide(item, labels_, policy_);
   std::lock_guard<std::mutex> lock(mu_);
+  std::optional<std::string> out_of_service = OutOfServiceReasonLocked();
+  if (out_of_service) {
+    verdict.accepted = false;
+    verdict.reason = RejectReason::kOutOfService;
+  }
   SessionBook::Change change = sessions_.TicketForNextItem();
   QueueLocked(std::move(change.closed));
   RVM_RETURN_IF_ERROR(DrainLocked());
@@ -63,6 +68,7 @@ Result<Decision> DecisionRecorder::Record(const TrackedItem& item, ItemEvidence 
   d.threshold = verdict.threshold;
   d.accepted = verdict.accepted;
   d.reason = verdict.reason;
+  if (out_of_service) d.reason_detail = std::move(*out_of_service);
   d.points = sessions_.PointsFor(verdict.material, verdict.accepted);
   d.frames = item.frames_seen;
   d.distinct_classes = item.fused.distinct_classes;
@@ -109,6 +115,26 @@ Status DecisionRecorder::Flush() {
   std::lock_guard<std::mutex> lock(mu_);
   RVM_RETURN_IF_ERROR(DrainLocked());
   return sink_.Flush();
+}
+
+void DecisionRecorder::SetOutOfService(bool on, std::string reason) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!on) {
+    out_of_service_.reset();
+    return;
+  }
+  out_of_service_ = reason.empty() ? std::string("out of service") : std::move(reason);
+}
+
+std::optional<std::string> DecisionRecorder::OutOfServiceReasonLocked() const {
+  if (out_of_service_) return out_of_service_;
+  if (!sink_.Accepting()) return std::string(kSinkNotAccepting);
+  return std::nullopt;
+}
+
+std::optional<std::string> DecisionRecorder::OutOfServiceReason() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return OutOfServiceReasonLocked();
 }
 
 std::optional<SessionTicket> DecisionRecorder::CurrentSession() const {

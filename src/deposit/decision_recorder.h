@@ -13,6 +13,13 @@
 //  * The sink refuses a session summary: the summary is kept and written
 //    again, before anything else, on every later call; it is never dropped.
 //
+// Out of service: while the machine is not accepting items (SetOutOfService,
+// e.g. maintenance; or the sink's Accepting() says false, the outbox being
+// full) every item is still decided and recorded, so the platform sees it,
+// but rejected: accepted = false, reason out_of_service, reason_detail says
+// why, 0 points. The label, material and confidence stay what the policy
+// found. The caller returns such items to the person like any rejection.
+//
 // Frame times in TrackedItem must come from the same Clock's Now(); they are
 // turned into wall-clock times for the record.
 //
@@ -66,6 +73,18 @@ class DecisionRecorder {
   // Writes pending summaries and flushes the sink.
   Status Flush();
 
+  // Stops (on = true) or resumes accepting items. `reason` ("maintenance:
+  // cleaning the chute") becomes the reason_detail of the items rejected
+  // meanwhile; empty means "out of service". Takes effect for the next item.
+  void SetOutOfService(bool on, std::string reason);
+  // Why items are rejected now (SetOutOfService's reason, else
+  // kSinkNotAccepting when the sink is not accepting); nullopt while items
+  // are accepted.
+  std::optional<std::string> OutOfServiceReason() const;
+
+  // reason_detail of items rejected because the sink is not accepting.
+  static constexpr const char* kSinkNotAccepting = "outbox full: not accepting new records";
+
   std::optional<SessionTicket> CurrentSession() const;
   // Summaries closed but not yet accepted by the sink.
   size_t pending_summaries() const;
@@ -82,9 +101,13 @@ class DecisionRecorder {
   const Clock& clock_;
   UuidV7Generator& ids_;
 
+  std::optional<std::string> OutOfServiceReasonLocked() const;
+
   mutable std::mutex mu_;
   SessionBook sessions_;                 // guarded by mu_
   std::vector<SessionSummary> pending_;  // guarded by mu_
+  // Set while out of service on request, with its reason.
+  std::optional<std::string> out_of_service_;  // guarded by mu_
 };
 
 }  // namespace rvm

@@ -189,6 +189,73 @@ TEST_F(DecisionRecorderTest, AnEmptyGuestSessionLeavesNoSummary) {
   EXPECT_TRUE(sink_.summaries().empty());
 }
 
+TEST_F(DecisionRecorderTest, ItemsDecidedOutOfServiceAreRecordedButRejected) {
+  EXPECT_FALSE(recorder_.OutOfServiceReason().has_value());
+  recorder_.SetOutOfService(true, "maintenance: cleaning the chute");
+  EXPECT_EQ(recorder_.OutOfServiceReason(), "maintenance: cleaning the chute");
+  Frames(5, {At(200)});
+  Frames(3, {});
+  recorder_.SetOutOfService(false, "");
+  EXPECT_FALSE(recorder_.OutOfServiceReason().has_value());
+  Frames(5, {At(200)});
+  Frames(3, {});
+
+  const std::vector<Decision> ds = sink_.decisions();
+  ASSERT_EQ(ds.size(), 2u) << "the item out of service is still recorded";
+  EXPECT_FALSE(ds[0].accepted);
+  EXPECT_EQ(ds[0].reason, RejectReason::kOutOfService);
+  EXPECT_EQ(ds[0].reason_detail, "maintenance: cleaning the chute");
+  EXPECT_EQ(ds[0].points, 0);
+  EXPECT_EQ(ds[0].material, Material::kPet) << "what the item was is kept for the platform";
+  EXPECT_TRUE(ds[1].accepted) << "accepted again once back in service";
+  EXPECT_EQ(ds[1].reason, RejectReason::kNone);
+  EXPECT_TRUE(ds[1].reason_detail.empty());
+  EXPECT_EQ(ds[1].points, 10);
+
+  ASSERT_TRUE(recorder_.CloseSession().ok());
+  ASSERT_EQ(sink_.summaries().size(), 1u);
+  EXPECT_EQ(sink_.summaries()[0].items.size(), 2u);
+  EXPECT_EQ(sink_.summaries()[0].accepted_count(), 1);
+  EXPECT_EQ(sink_.summaries()[0].total_points(), 10);
+}
+
+TEST_F(DecisionRecorderTest, OutOfServiceWithoutAReasonStillSaysSo) {
+  recorder_.SetOutOfService(true, "");
+  Frames(5, {At(200)});
+  Frames(3, {});
+  ASSERT_EQ(sink_.decisions().size(), 1u);
+  EXPECT_EQ(sink_.decisions()[0].reason, RejectReason::kOutOfService);
+  EXPECT_EQ(sink_.decisions()[0].reason_detail, "out of service");
+}
+
+TEST_F(DecisionRecorderTest, ASinkThatIsNotAcceptingRejectsItemsAsOutOfService) {
+  sink_.SetAccepting(false);
+  EXPECT_EQ(recorder_.OutOfServiceReason(), DecisionRecorder::kSinkNotAccepting);
+  Frames(5, {At(200)});
+  Frames(3, {});
+  sink_.SetAccepting(true);
+  EXPECT_FALSE(recorder_.OutOfServiceReason().has_value());
+  Frames(5, {At(200)});
+  Frames(3, {});
+
+  const std::vector<Decision> ds = sink_.decisions();
+  ASSERT_EQ(ds.size(), 2u);
+  EXPECT_FALSE(ds[0].accepted);
+  EXPECT_EQ(ds[0].reason, RejectReason::kOutOfService);
+  EXPECT_THAT(ds[0].reason_detail, HasSubstr("outbox full"));
+  EXPECT_EQ(ds[0].points, 0);
+  EXPECT_TRUE(ds[1].accepted);
+}
+
+TEST_F(DecisionRecorderTest, AMaintenanceReasonWinsOverAFullSink) {
+  sink_.SetAccepting(false);
+  recorder_.SetOutOfService(true, "maintenance: door open");
+  EXPECT_EQ(recorder_.OutOfServiceReason(), "maintenance: door open");
+  recorder_.SetOutOfService(false, "");
+  EXPECT_EQ(recorder_.OutOfServiceReason(), DecisionRecorder::kSinkNotAccepting)
+      << "leaving maintenance does not hide the full sink";
+}
+
 // Money invariant under concurrency: every recorded item is in exactly one
 // session, while the admin API opens user sessions in between.
 TEST_F(DecisionRecorderTest, EveryItemLandsInExactlyOneSessionUnderConcurrency) {

@@ -28,6 +28,12 @@ class DecisionSink {
   virtual Status WriteSessionSummary(const SessionSummary& summary) = 0;
   // Makes everything written so far durable (as far as the sink can).
   virtual Status Flush() = 0;
+  // Whether the sink can take new decisions now. A sink backed by bounded
+  // storage (the outbox at its quota, a full disk) says false, and the
+  // DecisionRecorder rejects items (out_of_service) instead of taking in
+  // deposits it may not be able to keep. Cheap and thread-safe; the recorder
+  // asks once per item.
+  virtual bool Accepting() { return true; }
 };
 
 // One JSON object per line: DecisionToJson / SessionSummaryToJson. Each line

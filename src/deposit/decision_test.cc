@@ -50,6 +50,7 @@ TEST(DecisionTest, AnAcceptedDecisionRendersEveryField) {
   EXPECT_EQ(j["accepted"], true);
   EXPECT_EQ(j["status"], "ACCEPTED");
   EXPECT_TRUE(j["reason"].is_null());
+  EXPECT_TRUE(j["reason_detail"].is_null());
   EXPECT_EQ(j["points"], 10);
   EXPECT_EQ(j["frames"], 12);
   EXPECT_EQ(j["finish"], "settled");
@@ -79,6 +80,19 @@ TEST(DecisionTest, ARejectedUnknownItemHasAReasonAndNoMaterial) {
   EXPECT_TRUE(j["platform_type"].is_null());
   EXPECT_TRUE(j["best_frame"]["jpeg_sha256"].is_null());
   EXPECT_EQ(j["best_frame"]["jpeg_bytes"], 0);
+}
+
+TEST(DecisionTest, AnItemRejectedOutOfServiceSaysWhy) {
+  Decision d = Sample();
+  d.accepted = false;
+  d.reason = RejectReason::kOutOfService;
+  d.reason_detail = "maintenance: cleaning the chute";
+  d.points = 0;
+  const nlohmann::json j = DecisionToJson(d);
+  EXPECT_EQ(j["status"], "REJECTED");
+  EXPECT_EQ(j["reason"], "out_of_service");
+  EXPECT_EQ(j["reason_detail"], "maintenance: cleaning the chute");
+  EXPECT_EQ(j["material"], "pet") << "what the item was is still recorded";
 }
 
 TEST(DecisionTest, TheJsonIsOneLine) {

@@ -30,10 +30,20 @@ class MemoryDecisionSink final : public DecisionSink {
     return fail_with_;
   }
 
+  bool Accepting() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return accepting_;
+  }
+
   // Every call fails with `status` until FailWith(Status::Ok()).
   void FailWith(Status status) {
     std::lock_guard<std::mutex> lock(mu_);
     fail_with_ = std::move(status);
+  }
+  // What Accepting() says (true at first); writes still succeed either way.
+  void SetAccepting(bool accepting) {
+    std::lock_guard<std::mutex> lock(mu_);
+    accepting_ = accepting;
   }
 
   std::vector<Decision> decisions() const {
@@ -52,6 +62,7 @@ class MemoryDecisionSink final : public DecisionSink {
  private:
   mutable std::mutex mu_;
   Status fail_with_;
+  bool accepting_ = true;
   std::vector<Decision> decisions_;
   std::vector<SessionSummary> summaries_;
   int flushes_ = 0;
