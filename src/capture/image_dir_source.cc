@@ -52,7 +52,9 @@ Status ImageDirSource::Open() {
 void ImageDirSource::Close() {
   open_ = false;
   pending_.clear();
-  delivered_.clear();
+  // A watched directory's files are pictures already taken: reopening (a
+  // pipeline restart) must not deliver them, and decide their items, again.
+  if (!options_.watch) delivered_.clear();
   frames_this_pass_ = 0;
 }
 

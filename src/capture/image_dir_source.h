@@ -16,6 +16,11 @@
 // or temporary name and rename it into place, so a half-written file is never
 // picked up.
 //
+// Reopening (Open() again, as a pipeline restart does) starts over from the
+// first file, like a video file, except in watch mode: a watched directory
+// goes on with the files it has not delivered yet, so no picture is
+// delivered twice by the same source object.
+//
 // Files are read into a reused byte buffer and the decoded picture is copied
 // into the caller's frame buffer, which is reused for same-sized images. The
 // decoder itself allocates per image: this source is for replay and tests,

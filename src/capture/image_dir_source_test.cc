@@ -120,6 +120,35 @@ TEST_F(ImageDirSourceTest, WatchModeSkipsABadNewFileAndKeepsWatching) {
   EXPECT_EQ(source.last_file(), "0002.png");
 }
 
+TEST_F(ImageDirSourceTest, ReopeningReplaysTheDirectoryFromItsFirstFile) {
+  WriteImage("a.png", 10);
+  WriteImage("b.png", 20);
+  ImageDirSource source({.path = dir_.string()}, clock_, FakeSleep(clock_));
+  for (int run = 0; run < 2; ++run) {
+    ASSERT_TRUE(source.Open().ok());
+    ASSERT_TRUE(source.Read(frame_).ok());
+    EXPECT_EQ(source.last_file(), "a.png") << "run " << run;
+    EXPECT_EQ(frame_.seq, 0);
+    ASSERT_TRUE(source.Read(frame_).ok());
+    EXPECT_TRUE(IsEndOfStream(source.Read(frame_)));
+    source.Close();
+  }
+}
+
+TEST_F(ImageDirSourceTest, AReopenedWatchedDirectoryDeliversOnlyNewFiles) {
+  WriteImage("0001.png", 10);
+  ImageDirSource source({.path = dir_.string(), .watch = true}, clock_, FakeSleep(clock_));
+  ASSERT_TRUE(source.Open().ok());
+  ASSERT_TRUE(source.Read(frame_).ok());
+  source.Close();
+  WriteImage("0002.png", 20);
+  ASSERT_TRUE(source.Open().ok());
+  ASSERT_TRUE(source.Read(frame_).ok());
+  EXPECT_EQ(source.last_file(), "0002.png") << "0001.png was delivered before the reopen";
+  EXPECT_EQ(frame_.seq, 0);
+  EXPECT_TRUE(IsTemporary(source.Read(frame_)));
+}
+
 TEST_F(ImageDirSourceTest, LoopStartsOverAfterTheLastFile) {
   WriteImage("a.png", 10);
   WriteImage("b.png", 20);

@@ -34,6 +34,11 @@ void InterruptibleSleeper::Interrupt() {
   cv_.notify_all();
 }
 
+void InterruptibleSleeper::Reset() {
+  std::lock_guard<std::mutex> lock(mu_);
+  interrupted_ = false;
+}
+
 bool InterruptibleSleeper::interrupted() const {
   std::lock_guard<std::mutex> lock(mu_);
   return interrupted_;

@@ -5,7 +5,8 @@
 //
 // RealSleep() is thread-safe. FakeSleep() advances the given FakeClock (which
 // is itself thread-safe) and returns at once. InterruptibleSleeper is
-// thread-safe: any thread may Interrupt() a wait running on another.
+// thread-safe: any thread may Interrupt() a wait running on another, and
+// Reset() re-arms it for a restart.
 #pragma once
 
 #include <chrono>
@@ -36,6 +37,11 @@ class InterruptibleSleeper {
   SleepFn AsSleepFn();
   // Wakes all current and future waits.
   void Interrupt();
+  // Lets waits sleep again after Interrupt(), for a pipeline restarted over
+  // the same sources. Call it once the threads that were stopped have been
+  // joined; a wait already running when Reset() is called may still sleep
+  // its full duration.
+  void Reset();
   bool interrupted() const;
 
  private:

@@ -42,6 +42,18 @@ TEST(SleepTest, InterruptCutsALongWaitShort) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
 }
 
+TEST(SleepTest, ResetLetsAnInterruptedSleeperWaitAgain) {
+  InterruptibleSleeper sleeper;
+  SleepFn sleep = sleeper.AsSleepFn();
+  sleeper.Interrupt();
+  sleeper.Reset();
+  EXPECT_FALSE(sleeper.interrupted());
+  auto start = std::chrono::steady_clock::now();
+  sleep(milliseconds(20));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, milliseconds(20))
+      << "a restarted pipeline's waits must not spin";
+}
+
 TEST(SleepTest, UninterruptedSleeperWaitsTheFullDuration) {
   InterruptibleSleeper sleeper;
   auto start = std::chrono::steady_clock::now();

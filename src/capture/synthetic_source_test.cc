@@ -29,6 +29,22 @@ TEST(SyntheticSourceTest, FramesAreBgr8OfTheConfiguredSizeWithRisingSequence) {
   EXPECT_EQ(frame.source_name, "synthetic");
 }
 
+TEST(SyntheticSourceTest, ReopeningStartsTheSceneAgain) {
+  FakeClock clock;
+  SyntheticSceneOptions o = OneObject();
+  o.frame_count = 30;
+  SyntheticSource source(o, clock, FakeSleep(clock));
+  ASSERT_TRUE(source.Open().ok());
+  Frame frame;
+  while (source.Read(frame).ok()) {
+  }
+  source.Close();
+  ASSERT_TRUE(source.Open().ok());
+  ASSERT_TRUE(source.Read(frame).ok());
+  EXPECT_EQ(frame.seq, 0);
+  EXPECT_EQ(source.last_scene_frame(), 0);
+}
+
 TEST(SyntheticSourceTest, SameOptionsGiveIdenticalPixels) {
   FakeClock clock;
   SyntheticSceneOptions o = OneObject();

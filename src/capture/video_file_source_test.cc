@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <opencv2/core.hpp>
+
 #include "capture/mat_allocation_counter.h"
 
 namespace rvm {
@@ -29,6 +31,23 @@ TEST(VideoFileSourceTest, ReadsEveryFrameThenEndsTheStream) {
   EXPECT_TRUE(IsEndOfStream(s)) << s.ToString();
   EXPECT_EQ(n, kVideoFrames);
   EXPECT_EQ(frame.source_name, "video:bottling_line_conveyor_bottles.mp4");
+}
+
+TEST(VideoFileSourceTest, ReopeningAfterTheEndReplaysFromTheFirstFrame) {
+  FakeClock clock;
+  VideoFileSource source({.path = kVideo}, clock);
+  ASSERT_TRUE(source.Open().ok());
+  Frame first;
+  ASSERT_TRUE(source.Read(first).ok());
+  const cv::Mat first_pixels = first.image.clone();
+  Frame frame;
+  while (source.Read(frame).ok()) {
+  }
+  source.Close();
+  ASSERT_TRUE(source.Open().ok());
+  ASSERT_TRUE(source.Read(frame).ok());
+  EXPECT_EQ(frame.seq, 0);
+  EXPECT_EQ(cv::norm(frame.image, first_pixels, cv::NORM_INF), 0) << "not the first frame";
 }
 
 TEST(VideoFileSourceTest, FramesAreBgr8AtTheFilesSizeInAReusedBuffer) {
