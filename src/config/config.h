@@ -169,7 +169,12 @@ struct UplinkConfig {
 struct AdminConfig {
   std::string bind_address = "127.0.0.1";  // admin HTTP listen address
   int port = 8080;                         // admin HTTP port, 0 = any free port
-  Secret token;  // bearer token for mutating endpoints (env RVM_EDGE_ADMIN_TOKEN), "" = none
+  // Bearer token for mutating and image endpoints (env RVM_EDGE_ADMIN_TOKEN);
+  // unset = those endpoints are refused.
+  Secret token;
+  // v2 platform pull probes (only with uplink.contract = "v2"), on bind_address:
+  int pulse_port = 5002;  // GET /pulse, 0 = any free port
+  int probe_port = 8000;  // GET /api/health-check and /api/metrics, 0 = any free port
 
   bool operator==(const AdminConfig&) const = default;
 };

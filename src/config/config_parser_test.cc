@@ -173,6 +173,13 @@ TEST(ConfigParserTest, ASecretMayComeFromANamedEnvironmentVariable) {
   EXPECT_EQ(r->admin.token.source, "env MY_ADMIN_TOKEN");
 }
 
+TEST(ConfigParserTest, AdminProbePortsAreRead) {
+  Result<Config> r = Parse("[admin]\npulse_port = 0\nprobe_port = 18000\n");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->admin.pulse_port, 0);
+  EXPECT_EQ(r->admin.probe_port, 18000);
+}
+
 TEST(ConfigParserTest, ANamedEnvironmentVariableThatIsUnsetIsAnError) {
   EXPECT_THAT(ErrorOf("[uplink]\npassword_env = \"NOPE\"\n"),
               HasSubstr("uplink.password_env = \"NOPE\": environment variable NOPE is not set"));

@@ -153,6 +153,8 @@ std::string RenderConfigSummary(const Config& c) {
   w.Str("bind_address", c.admin.bind_address);
   w.Int("port", c.admin.port);
   w.SecretKey("token", c.admin.token);
+  w.Int("pulse_port", c.admin.pulse_port);
+  w.Int("probe_port", c.admin.probe_port);
 
   const LoggingConfig& l = c.logging;
   w.Section("logging");

@@ -230,6 +230,8 @@ std::vector<ConfigIssue> ValidateConfig(const Config& config) {
   CheckUplink(config.uplink, c);
   c.NonEmpty("admin.bind_address", config.admin.bind_address);
   c.InRange("admin.port", config.admin.port, 0, 65535);
+  c.InRange("admin.pulse_port", config.admin.pulse_port, 0, 65535);
+  c.InRange("admin.probe_port", config.admin.probe_port, 0, 65535);
   c.OneOf("logging.level", config.logging.level,
           {"trace", "debug", "info", "warn", "error", "off"});
   c.OneOf("logging.format", config.logging.format, {"text", "json"});

@@ -30,6 +30,14 @@ TEST(ConfigValidateTest, AThresholdAboveOneIsReportedWithKeyAndValue) {
   EXPECT_EQ(issues[0].message, "detector.conf_threshold = 1.7: must be in [0, 1]");
 }
 
+TEST(ConfigValidateTest, AdminProbePortsOutsideTheTcpRangeAreReported) {
+  Config c;
+  c.admin.pulse_port = 70000;
+  c.admin.probe_port = -1;
+  EXPECT_THAT(Messages(c), ElementsAre("admin.pulse_port = 70000: must be in [0, 65535]",
+                                       "admin.probe_port = -1: must be in [0, 65535]"));
+}
+
 TEST(ConfigValidateTest, AnUnknownChoiceListsTheAllowedValues) {
   Config c;
   c.capture.source = "webcam";
