@@ -1,12 +1,23 @@
 // `rvm-edge bench`: measures, in one run and interleaved so machine noise hits
 // both alike, (a) bare inference on a prepared tensor and (b) the full
 // per-image path from JPEG bytes in memory to final detections.
+//
+// The benchmark runs in its own executable, rvm-edge-bench, built beside
+// rvm-edge from this file: it links the detection core (vision, inference)
+// and nothing else, so its peak RSS is the detection core's and not that of
+// every module's libraries (OpenCV videoio with ffmpeg and GStreamer for the
+// capture sources, the quantizer's ONNX/protobuf, SQLite for the outbox).
+// `rvm-edge bench ...` re-executes as `rvm-edge-bench bench ...`.
 #include <malloc.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -27,11 +38,6 @@ struct BenchFlags {
   bool json = false;
   std::vector<std::string> inputs;
   std::string compare_model;  // a second model: bare inference of both, side by side
-};
-
-struct Image {
-  std::string path;
-  std::vector<uint8_t> bytes;
 };
 
 double Ms(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
@@ -74,7 +80,7 @@ Result<LoadTimes> MeasureLoadTimes(DetectorOptions options) {
 // Bare inference of two models (e.g. FP32 and its INT8 version) on the same
 // prepared image, alternating one call of each so machine noise hits both alike.
 int RunCompare(const BenchFlags& f, const DetectorOptions& options,
-               const std::vector<Image>& images) {
+               const std::vector<std::string>& images) {
   DetectorOptions other = options;
   other.engine.model_path = f.compare_model;
   std::shared_ptr<DetectorModel> models[2];
@@ -97,8 +103,8 @@ int RunCompare(const BenchFlags& f, const DetectorOptions& options,
     // Fill the input tensor with a real image.
     DetectionResult result;
     Status s = Status::Ok();
-    for (const Image& img : images) {
-      s = detectors[m]->DetectEncoded(img.bytes.data(), img.bytes.size(), img.path, result);
+    for (const std::string& path : images) {
+      s = detectors[m]->DetectFile(path, result);
       if (s.ok()) break;
     }
     if (!s.ok()) {
@@ -160,14 +166,18 @@ int RunBench(const BenchFlags& f) {
     std::cerr << "rvm-edge bench: " << paths.status().message() << "\n";
     return kExitUsage;
   }
-  std::vector<Image> images;
+  // Images stay on disk and are read, outside the timed sections, into one
+  // reused buffer when their turn comes: holding a whole image set in memory
+  // would add its size (7 MB for the dev set) to the peak RSS being measured.
+  std::vector<std::string> images;
+  std::vector<uint8_t> bytes;
   for (const std::string& p : *paths) {
-    auto bytes = ReadFileBytes(p, "image");
-    if (!bytes.ok()) {
-      std::cerr << "rvm-edge bench: skipping " << bytes.status().message() << "\n";
+    Status s = ReadFileInto(p, bytes, "image");
+    if (!s.ok()) {
+      std::cerr << "rvm-edge bench: skipping " << s.message() << "\n";
       continue;
     }
-    images.push_back({p, std::move(*bytes)});
+    images.push_back(p);
   }
   if (images.empty()) {
     std::cerr << "rvm-edge bench: no readable images\n";
@@ -189,11 +199,11 @@ int RunBench(const BenchFlags& f) {
 
   // Reject undecodable images up front so every iteration measures real work.
   DetectionResult result;
-  std::vector<const Image*> usable;
-  for (const Image& img : images) {
-    Status s = det.DetectEncoded(img.bytes.data(), img.bytes.size(), img.path, result);
+  std::vector<const std::string*> usable;
+  for (const std::string& path : images) {
+    Status s = det.DetectFile(path, result);
     if (s.ok()) {
-      usable.push_back(&img);
+      usable.push_back(&path);
     } else {
       std::cerr << "rvm-edge bench: skipping " << s.message() << "\n";
     }
@@ -208,11 +218,12 @@ int RunBench(const BenchFlags& f) {
   const auto bench_start = std::chrono::steady_clock::now();
   double full_sum_ms = 0;
   for (int i = 0; i < total; ++i) {
-    const Image& img = *usable[i % usable.size()];
+    const std::string& path = *usable[i % usable.size()];
+    Status s = ReadFileInto(path, bytes, "image");
     auto t0 = std::chrono::steady_clock::now();
-    Status s = det.InferOnly();
+    if (s.ok()) s = det.InferOnly();
     auto t1 = std::chrono::steady_clock::now();
-    if (s.ok()) s = det.DetectEncoded(img.bytes.data(), img.bytes.size(), img.path, result);
+    if (s.ok()) s = det.DetectEncoded(bytes.data(), bytes.size(), path, result);
     auto t2 = std::chrono::steady_clock::now();
     if (!s.ok()) {
       std::cerr << "rvm-edge bench: " << s.message() << "\n";
@@ -308,6 +319,37 @@ int RunBench(const BenchFlags& f) {
   return kExitOk;
 }
 
+#ifndef RVM_BENCH_EXECUTABLE
+// Replaces this process with rvm-edge-bench (same directory as this
+// executable) and the same arguments. Returns only on failure.
+Status ExecBenchExecutable() {
+  std::error_code ec;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return IoError("cannot find this executable: " + ec.message());
+  const std::string bench = (self.parent_path() / "rvm-edge-bench").string();
+  if (::access(bench.c_str(), X_OK) != 0) {
+    return NotFound("'" + bench + "': " + std::strerror(errno));
+  }
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  const std::string cmdline{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  std::vector<std::string> args;
+  for (size_t start = 0; start < cmdline.size();) {
+    const size_t end = cmdline.find('\0', start);
+    args.push_back(cmdline.substr(start, end - start));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  if (args.empty()) return IoError("cannot read this process's arguments");
+  args[0] = bench;
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::cout.flush();
+  ::execv(bench.c_str(), argv.data());
+  return IoError("cannot run '" + bench + "': " + std::strerror(errno));
+}
+#endif
+
 }  // namespace
 
 void RegisterBenchCommand(CLI::App& root, CommandAction& action) {
@@ -327,7 +369,17 @@ void RegisterBenchCommand(CLI::App& root, CommandAction& action) {
   f->inputs = {std::string(RVM_DEFAULT_SHARED_DIR) + "/images/dev/images"};
   cmd->add_option("images", f->inputs,
                   "Image files or directories (default: the shared dev images)");
-  cmd->callback([f, &action] { action = [f] { return RunBench(*f); }; });
+  cmd->callback([f, &action] {
+    action = [f] {
+#ifndef RVM_BENCH_EXECUTABLE
+      const Status s = ExecBenchExecutable();
+      std::cerr << "rvm-edge bench: " << s.message()
+                << "; benchmarking in this process instead (its peak RSS includes the"
+                   " libraries of every module)\n";
+#endif
+      return RunBench(*f);
+    };
+  });
 }
 
 }  // namespace rvm::app
