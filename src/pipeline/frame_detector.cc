@@ -19,6 +19,7 @@ class ModelFrameDetector final : public FrameDetector {
     return detector_->DetectBatch(images, out);
   }
   int batch_capacity() const override { return detector_->batch_capacity(); }
+  void SetConfThreshold(float threshold) override { detector_->set_conf_threshold(threshold); }
 
  private:
   std::unique_ptr<Detector> detector_;

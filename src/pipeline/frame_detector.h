@@ -26,6 +26,9 @@ class FrameDetector {
                              std::vector<DetectionResult>& out) = 0;
   // Largest batch DetectBatch accepts (1 for a model without a batch dimension).
   virtual int batch_capacity() const = 0;
+  // Minimum detection score, in [0, 1], for later DetectBatch calls (the
+  // pipeline's worker calls it between batches; see Pipeline::SetConfThreshold).
+  virtual void SetConfThreshold(float threshold) = 0;
 };
 
 // Makes the detector for one worker; `max_batch` is the configured batch

@@ -16,7 +16,16 @@ int RingCapacity(const TrackerConfig& t) {
   return std::max(1, t.settle_frames + t.max_missed_frames + 2);
 }
 
+int64_t MillisSinceEpoch(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
 }  // namespace
+
+int64_t PipelineStats::last_frame_age_ms(std::chrono::steady_clock::time_point now) const {
+  if (last_frame_ms < 0) return -1;
+  return std::max<int64_t>(0, MillisSinceEpoch(now) - last_frame_ms);
+}
 
 Status ValidatePipelineOptions(const PipelineOptions& o) {
   const PipelineConfig& p = o.pipeline;
@@ -50,7 +59,8 @@ Pipeline::Pipeline(PipelineOptions options, PipelineParts parts)
                FullPolicy::kBlock),
       scheduler_(options_.schedule, *parts_.clock),
       gate_(options_.motion),
-      loop_(*parts_.source, scheduler_, gate_, *parts_.clock, parts_.sleep),
+      loop_(*parts_.source, scheduler_, gate_, *parts_.clock,
+            [this](std::chrono::nanoseconds d) { WaitForSample(d); }),
       tracker_(options_.tracker),
       ring_(RingCapacity(options_.tracker)) {}
 
@@ -72,13 +82,20 @@ Status Pipeline::Start() {
   RVM_RETURN_IF_ERROR(ValidatePipelineOptions(options_));
   const int workers = options_.pipeline.inference_workers;
   int capacity = 0;
+  detectors_.clear();  // from a Start() that failed
   for (int i = 0; i < workers; ++i) {
     auto d = parts_.detectors(options_.pipeline.batch_max_size);
-    if (!d.ok()) return d.status();
+    if (!d.ok()) {
+      detectors_.clear();
+      return d.status();
+    }
     capacity = std::min((*d)->batch_capacity(), options_.pipeline.batch_max_size);
     detectors_.push_back(std::move(d).value());
   }
-  RVM_RETURN_IF_ERROR(parts_.source->Open());
+  if (Status s = parts_.source->Open(); !s.ok()) {
+    detectors_.clear();
+    return s;
+  }
   {
     std::lock_guard lock(stats_mu_);
     stats_.workers = workers;
@@ -93,6 +110,15 @@ Status Pipeline::Start() {
 }
 
 void Pipeline::Stop() { stop_.store(true); }
+
+Status Pipeline::SetConfThreshold(double threshold) {
+  if (!(threshold >= 0 && threshold <= 1)) {  // NaN fails too
+    return InvalidArgument("detector.conf_threshold = " + std::to_string(threshold) +
+                           ": must be in [0, 1]");
+  }
+  conf_threshold_.store(static_cast<float>(threshold));
+  return Status::Ok();
+}
 
 Status Pipeline::Wait() {
   if (!started_) return InvalidArgument("pipeline: not started");
@@ -120,8 +146,22 @@ void Pipeline::Fail(const Status& s) {
   stop_.store(true);
 }
 
+// The capture loop's wait for the next sample time. With an observer its
+// duration is measured, so the "capture" stage reports the read and the
+// motion gate, not the idle time between samples.
+void Pipeline::WaitForSample(std::chrono::nanoseconds d) {
+  if (parts_.observer == nullptr) {
+    parts_.sleep(d);
+    return;
+  }
+  const auto t0 = SteadyTime::now();
+  parts_.sleep(d);
+  sample_wait_ += SteadyTime::now() - t0;
+}
+
 // Capture: sample when due, gate, hand active frames to inference.
 void Pipeline::CaptureThread() {
+  PipelineObserver* const observer = parts_.observer;
   bool in_progress = false;
   FullPolicy frames_policy = FullPolicy::kDropOldest;
   if (options_.detect_every_frame) {
@@ -136,6 +176,11 @@ void Pipeline::CaptureThread() {
     }
     FrameSlot* slot = pool_.Acquire(SteadyTime::now() + std::chrono::milliseconds(100));
     if (slot == nullptr) continue;  // backpressure: every slot is in flight
+    SteadyTime::time_point t0;
+    if (observer != nullptr) {
+      sample_wait_ = {};
+      t0 = SteadyTime::now();
+    }
     Result<CaptureStep> step = loop_.Next(slot->frame);
     if (!step.ok()) {
       Release(slot);
@@ -152,9 +197,15 @@ void Pipeline::CaptureThread() {
       Fail(s);
       break;
     }
+    if (observer != nullptr) {
+      const double waited = std::chrono::duration<double, std::milli>(sample_wait_).count();
+      observer->OnStage("capture", std::max(0.0, MsBetween(t0, SteadyTime::now()) - waited));
+    }
+    const int64_t delivered_ms = MillisSinceEpoch(parts_.clock->Now());
     {
       std::lock_guard lock(stats_mu_);
       ++stats_.frames_sampled;
+      stats_.last_frame_ms = delivered_ms;
       stats_.mode = CaptureModeName(step->mode);
       if (step->to_detector) {
         ++stats_.frames_to_detector;
@@ -184,7 +235,9 @@ void Pipeline::CaptureThread() {
 
 // Inference: take a frame (or a batch of frames), detect, pass on.
 void Pipeline::WorkerThread(int index) {
+  PipelineObserver* const observer = parts_.observer;
   FrameDetector& detector = *detectors_[index];
+  float applied_threshold = -1.0f;  // SetConfThreshold's value this detector has
   const int capacity =
       std::max(1, std::min(detector.batch_capacity(), options_.pipeline.batch_max_size));
   const auto batch_timeout = std::chrono::milliseconds(options_.pipeline.batch_timeout_ms);
@@ -219,6 +272,11 @@ void Pipeline::WorkerThread(int index) {
       images.push_back(&s->frame.image);
       s->queue_ms = std::max(0.0, MsBetween(s->frame.captured_at, picked));
     }
+    const float threshold = conf_threshold_.load(std::memory_order_relaxed);
+    if (threshold >= 0 && threshold != applied_threshold) {
+      detector.SetConfThreshold(threshold);
+      applied_threshold = threshold;
+    }
     const auto t0 = SteadyTime::now();
     Status st = detector.DetectBatch(images, results);
     const double ms = MsBetween(t0, SteadyTime::now());
@@ -244,6 +302,13 @@ void Pipeline::WorkerThread(int index) {
       stats_.inference_ms_total += ms;
       if (!st.ok()) stats_.inference_failures += static_cast<int64_t>(batch.size());
     }
+    if (observer != nullptr) {
+      observer->OnBatch(static_cast<int>(batch.size()));
+      for (FrameSlot* s : batch) {
+        observer->OnStage("queue", s->queue_ms);
+        observer->OnStage("inference", ms);
+      }
+    }
     for (FrameSlot* s : batch) {
       auto pushed = results_.Push(s);
       if (pushed.returned) Release(*pushed.returned);  // cannot happen: results_ blocks
@@ -268,7 +333,13 @@ void Pipeline::DecideThread() {
         FrameSlot* ready = pending[next % n];
         pending[next % n] = nullptr;
         ++next;
-        Decide(ready);
+        if (parts_.observer != nullptr) {
+          const auto t0 = SteadyTime::now();
+          Decide(ready);
+          parts_.observer->OnStage("decide", MsBetween(t0, SteadyTime::now()));
+        } else {
+          Decide(ready);
+        }
         Release(ready);
       }
     } else if (results_.closed() && results_.size() == 0) {
@@ -311,6 +382,7 @@ void Pipeline::Decide(FrameSlot* slot) {
   for (const Detection& d : slot->result.detections) {
     if (!parts_.labels->IsIgnored(d.class_id)) scratch_.push_back(d);
   }
+  if (parts_.observer != nullptr) parts_.observer->OnFrameDetected(slot->frame, scratch_);
   std::vector<TrackedItem> finished = tracker_.Update(slot->frame.captured_at, scratch_);
   {
     std::lock_guard lock(stats_mu_);
@@ -336,16 +408,22 @@ void Pipeline::RecordItems(const std::vector<TrackedItem>& items) {
                            {"postprocess", e->timings.postprocess_ms}};
     }
     Result<Decision> d = parts_.recorder->Record(item, std::move(evidence));
-    std::lock_guard lock(stats_mu_);
-    if (!have_evidence) ++stats_.evidence_missing;
+    {
+      std::lock_guard lock(stats_mu_);
+      if (!have_evidence) ++stats_.evidence_missing;
+      if (!d.ok()) {
+        ++stats_.record_failures;
+      } else {
+        ++stats_.items_decided;
+        if (d->accepted) ++stats_.items_accepted;
+      }
+    }
     if (!d.ok()) {
-      ++stats_.record_failures;
       std::fprintf(stderr, "pipeline: item %llu was not recorded (not taken): %s\n",
                    static_cast<unsigned long long>(item.track_id), d.status().ToString().c_str());
       continue;
     }
-    ++stats_.items_decided;
-    if (d->accepted) ++stats_.items_accepted;
+    if (parts_.observer != nullptr) parts_.observer->OnDecision(*d);
   }
 }
 

@@ -36,11 +36,28 @@
 // request (signal, admin API). Either way capture stops first, the frames
 // already captured are detected and tracked, the tracker is flushed (items
 // seen often enough are decided, reason "flushed"), and the recorder is
-// flushed. Wait() joins and returns the first fatal error, if any.
+// flushed. Wait() joins and returns the first fatal error, if any, and closes
+// the source.
+//
+// Restart: a Pipeline runs once. To restart, Stop() and Wait() it, then
+// construct a new Pipeline over the same parts and Start() it: the source is
+// reopened (a video file or image directory replays from its start, a
+// watched directory goes on with the files it has not delivered, a camera
+// delivers live frames again), new detectors are made, and the counters
+// start from zero. The recorder is not reset: the open session stays open
+// (the person at the machine keeps their session across a restart; the idle
+// timeout still closes it), and so does an out-of-service state. A threshold
+// set with SetConfThreshold() belongs to the old pipeline: set it again on
+// the new one (before Start() is fine). Sleeps that the service interrupted
+// to stop promptly must be re-armed first (InterruptibleSleeper::Reset).
+//
+// Observer (PipelineParts::observer, optional): called on the stage threads
+// as frames pass, see pipeline_observer.h. With none, the pipeline does not
+// even read the clock for it.
 //
 // Thread-safety: Start, Stop, Wait are called from one controlling thread;
-// Stop, Trigger, OpenUserSession, CloseSession and stats() are safe from any
-// thread while the pipeline runs.
+// Stop, Trigger, OpenUserSession, CloseSession, SetConfThreshold and stats()
+// are safe from any thread while the pipeline runs.
 #pragma once
 
 #include <atomic>
@@ -68,6 +85,7 @@
 #include "pipeline/frame_detector.h"
 #include "pipeline/frame_pool.h"
 #include "pipeline/frame_ring.h"
+#include "pipeline/pipeline_observer.h"
 
 namespace rvm {
 
@@ -96,6 +114,8 @@ struct PipelineParts {
   DecisionRecorder* recorder = nullptr;
   const Clock* clock = nullptr;
   SleepFn sleep = RealSleep();
+  // Optional: told about stages, batches, detected frames and decisions.
+  PipelineObserver* observer = nullptr;
 };
 
 // Counters for metrics and the status page; a consistent-enough snapshot
@@ -107,6 +127,9 @@ struct PipelineStats {
   int64_t frames_idle = 0;         // frames only the motion gate saw
   int64_t read_failures = 0;       // temporary read failures
   std::string mode = "idle";       // capture mode now
+  // When the source last delivered a frame: the pipeline Clock's Now(), in
+  // ms since that clock's epoch; -1 before the first frame of this run.
+  int64_t last_frame_ms = -1;
   // queues and pool
   QueueStats frame_queue;
   QueueStats result_queue;
@@ -130,6 +153,9 @@ struct PipelineStats {
   double mean_batch() const {
     return batches > 0 ? static_cast<double>(frames_inferred) / batches : 0;
   }
+  // How long ago the source last delivered a frame, ms, given the pipeline
+  // Clock's Now(); -1 when it has delivered none in this run.
+  int64_t last_frame_age_ms(std::chrono::steady_clock::time_point now) const;
 };
 
 class Pipeline {
@@ -159,6 +185,12 @@ class Pipeline {
   Result<SessionTicket> OpenUserSession(int64_t user_id, std::string session_id = "");
   Status CloseSession();
 
+  // Sets the detector's confidence threshold, in [0, 1], for every worker
+  // from its next inference call on (until then, detector.conf_threshold as
+  // the detectors were made). Out of range or NaN: kInvalidArgument, nothing
+  // changes. May be called before Start().
+  Status SetConfThreshold(double threshold);
+
   PipelineStats stats() const;
 
  private:
@@ -168,6 +200,7 @@ class Pipeline {
   void Decide(FrameSlot* slot);
   void RecordItems(const std::vector<TrackedItem>& items);
   void Fail(const Status& s);
+  void WaitForSample(std::chrono::nanoseconds d);
   void Release(FrameSlot* slot) { pool_.Release(slot); }
 
   const PipelineOptions options_;
@@ -182,6 +215,9 @@ class Pipeline {
   ItemTracker tracker_;  // decide thread only
   FrameRing ring_;       // decide thread only
   Detections scratch_;   // decide thread only: a frame's detections minus ignored labels
+  // Capture thread only, with an observer: time spent in the capture loop's
+  // wait for the next sample, which is not the capture stage's work.
+  std::chrono::steady_clock::duration sample_wait_{};
 
   std::vector<std::unique_ptr<FrameDetector>> detectors_;
   std::thread capture_thread_;
@@ -194,6 +230,8 @@ class Pipeline {
   std::atomic<bool> item_in_progress_{false};
   std::atomic<bool> finished_{false};
   std::atomic<int> workers_left_{0};
+  // SetConfThreshold's value; negative: not set (the detectors' own).
+  std::atomic<float> conf_threshold_{-1.0f};
   std::mutex done_mu_;
   std::condition_variable done_cv_;
 

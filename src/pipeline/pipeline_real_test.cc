@@ -1,9 +1,11 @@
 // The pipeline with the real detector (YOLOX-nano, ONNX Runtime) on the
 // shared conveyor video and on image sequences built from the shared photos:
 // the number of decisions is pinned, so a change in tracking, batching,
-// ordering or queue policy that splits or merges items shows up here.
+// ordering or queue policy that splits or merges items shows up here. Also
+// the live confidence threshold on the real detector.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -159,6 +161,30 @@ TEST(PipelineRealTest, ImageSequenceGivesOneDecisionPerItemShown) {
     EXPECT_FALSE(r.decisions[i].accepted);
     EXPECT_EQ(r.decisions[i].reason, RejectReason::kMultipleItems) << Describe(r.decisions);
   }
+}
+
+TEST(PipelineRealTest, TheModelDetectorTakesANewConfidenceThresholdBetweenCalls) {
+  auto model = LoadModel();
+  ASSERT_NE(model, nullptr);
+  auto detector = ModelDetectorFactory(model)(1);
+  ASSERT_TRUE(detector.ok()) << detector.status().ToString();
+  const cv::Mat bottle = cv::imread(kShared + "/images/misc/smartbin_bottle.jpg");
+  ASSERT_FALSE(bottle.empty());
+  const std::vector<const cv::Mat*> images = {&bottle};
+  std::vector<DetectionResult> out;
+  ASSERT_TRUE((*detector)->DetectBatch(images, out).ok());
+  const size_t at_configured = out[0].detections.size();
+  ASSERT_GT(at_configured, 0u);
+  float best = 0;
+  for (const Detection& d : out[0].detections) best = std::max(best, d.score);
+  ASSERT_LT(best, 1.0f);
+
+  (*detector)->SetConfThreshold((best + 1.0f) / 2);  // above every score
+  ASSERT_TRUE((*detector)->DetectBatch(images, out).ok());
+  EXPECT_TRUE(out[0].detections.empty());
+  (*detector)->SetConfThreshold(0.1f);  // the configured one again
+  ASSERT_TRUE((*detector)->DetectBatch(images, out).ok());
+  EXPECT_EQ(out[0].detections.size(), at_configured);
 }
 
 }  // namespace
