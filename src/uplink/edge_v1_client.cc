@@ -301,8 +301,13 @@ Result<HeartbeatReply> EdgeV1Client::Heartbeat(const HeartbeatInfo& info) {
   if (!info.command_results.empty()) body["command_results"] = info.command_results;
   const HttpResponse r = http_->PostJson(Url("/edge/heartbeat"), KeyHeaders(), body.dump());
   const Classification c = Classify(r, clock_.WallMillis());
-  if (c.verdict != Verdict::kAck) return Unavailable("edge v1 heartbeat: " + c.message);
   HeartbeatReply reply;
+  if (r.status == 403) {
+    reply.not_authorised = true;
+    reply.message = "edge v1 heartbeat: " + c.message;
+    return reply;
+  }
+  if (c.verdict != Verdict::kAck) return Unavailable("edge v1 heartbeat: " + c.message);
   const json j = json::parse(r.body, nullptr, false);
   if (!j.is_object()) return Unavailable("edge v1 heartbeat: the response body is not JSON");
   if (j.contains("commands") && j["commands"].is_array()) reply.commands = j["commands"];

@@ -148,6 +148,15 @@ TEST_F(EdgeV1ClientTest, HeartbeatReturnsQueuedCommandsOnce) {
   EXPECT_TRUE(again->commands.empty());
 }
 
+TEST_F(EdgeV1ClientTest, AHeartbeatRefusedWith403IsNotAuthorisedRatherThanAFailure) {
+  ASSERT_TRUE(sim_->store().SetMachineStatus(1, "blocked").ok());
+  auto reply = client_->Heartbeat({});
+  ASSERT_TRUE(reply.ok()) << reply.status().ToString();
+  EXPECT_TRUE(reply->not_authorised);
+  EXPECT_NE(reply->message.find("HTTP 403"), std::string::npos) << reply->message;
+  EXPECT_TRUE(reply->commands.empty());
+}
+
 TEST_F(EdgeV1ClientTest, ARotatedKeyIsAnAuthFailureThatKeepsTheRecord) {
   auto options = SimOptions(sim_->base_url());
   options.api_key = "rotated-key";

@@ -51,6 +51,10 @@ struct SendOutcome {
   bool skipped = false;         // delivered without a request (nothing the contract takes)
 };
 
+// `health` names host figures as edge v1 does (cpu_usage_percent,
+// memory_usage_percent, disk_usage_percent, gpu_usage_percent,
+// cpu_temperature). Edge v1 sends the object as it is; v2 maps those, plus
+// uptime_s and items_decided, onto the metrics fields its server stores.
 struct HeartbeatInfo {
   std::string version;                                       // software version
   int bin_capacity = 0;                                      // percent 0..100
@@ -61,6 +65,11 @@ struct HeartbeatInfo {
 struct HeartbeatReply {
   nlohmann::json commands = nlohmann::json::array();  // edge v1 commands, at most once each
   std::string server_time;
+  // The platform answered 403: the machine is provisioned but not authorised
+  // (edge v1 master without a technician assignment, a blocked machine). Not
+  // an outage; nothing was stored and no commands came. `message` says why.
+  bool not_authorised = false;
+  std::string message;
 };
 
 struct PlatformClientStats {

@@ -219,8 +219,31 @@ std::vector<SendOutcome> V2Client::SendSessions(std::span<const OutgoingRecord> 
 Result<HeartbeatReply> V2Client::Heartbeat(const HeartbeatInfo& info) {
   json app = {
       {"software_version", info.version.empty() ? options_.software_version : info.version}};
+  json system = json::object();
+  if (info.health.is_object()) {
+    // The endpoint stores only these system fields, under its own names.
+    const std::pair<const char*, const char*> kSystem[] = {{"cpu_usage_percent", "cpu_usage"},
+                                                           {"memory_usage_percent", "memory_usage"},
+                                                           {"disk_usage_percent", "disk_usage"},
+                                                           {"gpu_usage_percent", "gpu_usage"},
+                                                           {"cpu_temperature", "temperature"}};
+    for (const auto& [from, to] : kSystem) {
+      if (auto v = info.health.find(from); v != info.health.end() && v->is_number()) {
+        system[to] = *v;
+      }
+    }
+    // uptime_seconds is a decimal(10,6) column: 10000 s or more overflows it
+    // (a 500), so a longer uptime is left out rather than clamped to a lie.
+    if (auto v = info.health.find("uptime_s");
+        v != info.health.end() && v->is_number() && v->get<double>() < 10000) {
+      app["uptime_seconds"] = *v;
+    }
+    if (auto v = info.health.find("items_decided"); v != info.health.end() && v->is_number()) {
+      app["deposit_count_since_restart"] = *v;
+    }
+  }
   json body = {{"application_metrics", app}};
-  if (info.health.is_object()) body["system_metrics"] = info.health;
+  if (!system.empty()) body["system_metrics"] = system;
   const HttpResponse r =
       http_->PostJson(Url("/rvms/" + std::to_string(options_.machine_id) + "/metrics"),
                       {{"Accept", "application/json"}}, body.dump());

@@ -99,6 +99,32 @@ TEST_F(V2ClientTest, HeartbeatPostsMetrics) {
   EXPECT_EQ(Records(sim::RecordKind::kMetrics).size(), 1u);
 }
 
+TEST_F(V2ClientTest, HeartbeatMapsHealthOntoTheMetricsFieldsTheServerStores) {
+  HeartbeatInfo info;
+  info.version = "1.2.3";
+  info.health = {{"cpu_usage_percent", 12.5}, {"memory_usage_percent", 40.0},
+                 {"cpu_temperature", 51.0},   {"uptime_s", 120.0},
+                 {"items_decided", 7},        {"backlog_records", 3}};
+  ASSERT_TRUE(client_->Heartbeat(info).ok());
+  const auto rows = Records(sim::RecordKind::kMetrics);
+  ASSERT_EQ(rows.size(), 1u);
+  const auto& p = rows[0]["payload"];
+  EXPECT_EQ(p["system_metrics"],
+            (nlohmann::json{{"cpu_usage", 12.5}, {"memory_usage", 40.0}, {"temperature", 51.0}}));
+  EXPECT_EQ(p["application_metrics"]["software_version"], "1.2.3");
+  EXPECT_EQ(p["application_metrics"]["uptime_seconds"], 120.0);
+  EXPECT_EQ(p["application_metrics"]["deposit_count_since_restart"], 7);
+}
+
+TEST_F(V2ClientTest, AnUptimeTheServerCannotStoreIsLeftOut) {
+  HeartbeatInfo info;
+  info.health = {{"uptime_s", 10000.0}};
+  ASSERT_TRUE(client_->Heartbeat(info).ok());
+  const auto rows = Records(sim::RecordKind::kMetrics);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_FALSE(rows[0]["payload"]["application_metrics"].contains("uptime_seconds"));
+}
+
 TEST(V2ClientOptionsTest, AMachineIdIsRequired) {
   auto o = SimOptions("http://127.0.0.1:1");
   o.machine_id = 0;
