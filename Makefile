@@ -7,8 +7,11 @@ BUILD ?= build
 SHARED ?= $(abspath ../shared)
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+# make install: where to (PREFIX), and a staging root for packaging (DESTDIR).
+PREFIX ?= /usr/local
+DESTDIR ?=
 
-.PHONY: all deps configure build demo test test-fast bench asan tsan format clean
+.PHONY: all deps configure build demo test test-fast bench asan tsan format clean install
 
 all: build
 
@@ -46,6 +49,11 @@ tsan: deps
 	cmake -S . -B build-tsan -G Ninja -DRVM_SHARED_DIR=$(SHARED) -DRVM_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug
 	cmake --build build-tsan -j $(JOBS)
 	cd build-tsan && TSAN_OPTIONS="suppressions=$(CURDIR)/tsan.supp second_deadlock_stack=1" ctest --output-on-failure -j $(JOBS) --timeout 1200
+
+# Installs the agent, its systemd unit and configuration (cmake/Install.cmake);
+# then create the service user and enable the unit as the README's "Deploying" says.
+install: build
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
 
 format:
 	find src tests bench tools -name '*.h' -o -name '*.cc' | xargs clang-format -i
