@@ -31,6 +31,9 @@ class OutboxSink final : public DecisionSink {
   Status WriteSessionSummary(const SessionSummary& summary) override;
   // Every successful Write is already durable.
   Status Flush() override { return Status::Ok(); }
+  // False while the outbox cannot take records (quota or disk full): the
+  // recorder then rejects items instead of accepting what it cannot record.
+  bool Accepting() override { return outbox_.accepting(); }
 
  private:
   Status Append(const outbox::NewRecord& record);
