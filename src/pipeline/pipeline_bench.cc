@@ -10,6 +10,8 @@
 //              and pool high-water marks
 //   idle       the staged pipeline on a paced synthetic empty chute with the
 //              real model loaded: CPU time over wall time, % of one core
+//   observer   the staged pipeline with a dashboard-like PipelineObserver
+//              against the same without one, alternating runs: fps ratio
 //
 // Every figure is printed as one line "name key=value ..." for the record.
 #include <sys/resource.h>
@@ -17,6 +19,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -56,6 +59,45 @@ struct Flags {
   int bare_iterations = 100;
   int64_t soak_frames = 0;
   double idle_seconds = 10;
+  int observer_pairs = 0;
+};
+
+// What a metrics and snapshot observer does per frame: sums per stage under a
+// lock, and a copy of the latest detected frame and its boxes into reused
+// buffers.
+class DashboardObserver final : public PipelineObserver {
+ public:
+  void OnStage(std::string_view stage, double ms) override {
+    std::lock_guard lock(mu_);
+    for (auto& [name, sum] : stage_ms_) {
+      if (name == stage) {
+        sum += ms;
+        return;
+      }
+    }
+  }
+  void OnBatch(int size) override {
+    std::lock_guard lock(mu_);
+    batch_frames_ += size;
+  }
+  void OnFrameDetected(const Frame& frame, const Detections& detections) override {
+    std::lock_guard lock(mu_);
+    frame.image.copyTo(latest_);
+    latest_detections_.assign(detections.begin(), detections.end());
+  }
+  void OnDecision(const Decision&) override {
+    std::lock_guard lock(mu_);
+    ++decisions_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::pair<std::string_view, double>> stage_ms_ = {
+      {"capture", 0}, {"queue", 0}, {"inference", 0}, {"decide", 0}};
+  int64_t batch_frames_ = 0;
+  int64_t decisions_ = 0;
+  cv::Mat latest_;
+  Detections latest_detections_;
 };
 
 // A sink that keeps nothing: the soak must not grow because of the test.
@@ -84,8 +126,10 @@ struct Service {
                                                   *labels, sink, SteadyClock::Instance(), ids);
   }
 
-  std::unique_ptr<Pipeline> Make(FrameSource& source, PipelineOptions options) {
+  std::unique_ptr<Pipeline> Make(FrameSource& source, PipelineOptions options,
+                                 PipelineObserver* observer = nullptr) {
     PipelineParts parts;
+    parts.observer = observer;
     parts.source = &source;
     parts.detectors = ModelDetectorFactory(model);
     parts.labels = &*labels;
@@ -235,6 +279,29 @@ int Main(const Flags& f) {
         wall, 100 * cpu / wall, static_cast<long long>(st.frames_sampled),
         static_cast<long long>(st.frames_inferred), service.config.capture.idle_fps);
   }
+  // observer: the same replay with and without an observer, alternating so
+  // that load from elsewhere hits both alike.
+  if (f.observer_pairs > 0) {
+    double fps_sum[2] = {0, 0};
+    for (int pair = 0; pair < f.observer_pairs; ++pair) {
+      for (int with = 0; with < 2; ++with) {
+        VideoFileSource source(VideoFileOptions{f.video}, clock);
+        PipelineOptions o = PipelineOptionsFromConfig(service.config);
+        o.detect_every_frame = true;
+        o.schedule.idle_fps = o.schedule.active_fps = 1000;  // as fast as it goes
+        DashboardObserver observer;
+        auto p = service.Make(source, o, with ? &observer : nullptr);
+        const auto t0 = SteadyTime::now();
+        (void)p->Start();
+        (void)p->Wait();
+        fps_sum[with] += p->stats().frames_inferred / Seconds(t0, SteadyTime::now());
+      }
+    }
+    const double without = fps_sum[0] / f.observer_pairs, with = fps_sum[1] / f.observer_pairs;
+    std::printf("observer pairs=%d workers=%d fps_without=%.1f fps_with=%.1f ratio=%.3f\n",
+                f.observer_pairs, service.config.pipeline.inference_workers, without, with,
+                with / without);
+  }
   return 0;
 }
 
@@ -253,6 +320,9 @@ int main(int argc, char** argv) {
   app.add_option("--bare-iterations", f.bare_iterations, "")->capture_default_str();
   app.add_option("--soak-frames", f.soak_frames, "frames for the soak, 0 = none");
   app.add_option("--idle-seconds", f.idle_seconds, "seconds of idle measurement, 0 = none")
+      ->capture_default_str();
+  app.add_option("--observer-pairs", f.observer_pairs,
+                 "staged runs with and without an observer, alternating; 0 = none")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   return rvm::Main(f);
