@@ -14,6 +14,7 @@ debian_packages=(
   prometheus-cpp-dev libcpp-httplib-dev libcurl4-openssl-dev libsqlite3-dev sqlite3
   libonnx-dev libprotobuf-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  chromium  # headless, for the dashboard's browser test (tests/dashboard_browser_test.sh)
 )
 # npm is only needed to fetch the ONNX Runtime SDK; use the machine's own if it has one.
 command -v npm >/dev/null 2>&1 || debian_packages+=(nodejs npm)
