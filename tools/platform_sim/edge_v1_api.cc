@@ -246,6 +246,53 @@ void Deposit(ApiContext& ctx, const httplib::Request& req, httplib::Response& re
   if (stored->duplicate) res.set_header("X-Sim-Duplicate", "true");
 }
 
+// POST /dataset/upload (dev-server, platform-api.md B3.6): `image`
+// required|file|max:10240, `camera_port` nullable. The reference client
+// uploads its CAPTURE_IMAGE snapshot here. No dedupe: every upload is a new file.
+void DatasetUpload(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  auto machine = RequireMachineKey(ctx, req, res);
+  if (!machine) return;
+  FieldErrors errors;
+  const bool has_image = req.has_file("image") && !req.get_file_value("image").filename.empty();
+  const std::string image = has_image ? req.get_file_value("image").content : "";
+  if (!has_image) {
+    errors.Add("image", "The image field is required.");
+  } else if (image.size() > 10240 * 1024) {
+    errors.Add("image", "The image field must not be greater than 10240 kilobytes.");
+  }
+  if (!errors.empty()) return RespondLaravelValidation(res, errors);
+  const std::string camera_port =
+      req.has_file("camera_port") ? req.get_file_value("camera_port").content : "";
+  const int64_t now = ctx.clock.WallMillis();
+  const std::string type = DetectImageType(image);
+  const std::string filename = std::to_string(now / 1000) + "_" + Sha256Hex(image).substr(0, 8) +
+                               "_raw." + (type.empty() || type == "jpeg" ? "jpg" : type);
+  json payload = {{"route", "dataset"},
+                  {"camera_port", camera_port.empty() ? json(nullptr) : json(camera_port)},
+                  {"image",
+                   {{"sha256", Sha256Hex(image)},
+                    {"size", image.size()},
+                    {"type", type},
+                    {"filename", req.get_file_value("image").filename}}}};
+  RecordRow row{machine->id, "", payload, now};
+  auto stored = ctx.store.InsertRecord(RecordKind::kUpload, row, [&](int64_t) {
+    json out = {{"success", true},
+                {"message", "Image uploaded successfully"},
+                {"data",
+                 {{"rvm_machine_id", machine->id},
+                  {"file_path", "dataset/raw/" + filename},
+                  {"filename", filename},
+                  {"camera_port", payload["camera_port"]},
+                  {"captured_at", IsoTime(now)}}}};
+    return StoredResponse{201, out.dump()};
+  });
+  if (!stored.ok()) {
+    return RespondJson(res, 500, json{{"success", false}, {"message", stored.status().message()}});
+  }
+  res.status = stored->response.status;
+  res.set_content(stored->response.body, "application/json");
+}
+
 // Both server variants of POST /edge/sync-offline (platform-api.md B3.4).
 void SyncOffline(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
   const SyncOfflineAuth mode = ctx.options.sync_offline_auth;
@@ -340,6 +387,7 @@ void RegisterEdgeV1Routes(ApiContext& ctx, const AddRoute& add) {
   add("POST", "/api/v1/edge/heartbeat", "POST /api/v1/edge/heartbeat", bind(Heartbeat));
   add("POST", "/api/v1/edge/deposit", "POST /api/v1/edge/deposit", bind(Deposit));
   add("POST", "/api/v1/edge/sync-offline", "POST /api/v1/edge/sync-offline", bind(SyncOffline));
+  add("POST", "/api/v1/dataset/upload", "POST /api/v1/dataset/upload", bind(DatasetUpload));
 }
 
 }  // namespace rvm::sim

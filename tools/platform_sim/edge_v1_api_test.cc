@@ -186,6 +186,36 @@ TEST_F(EdgeV1ApiTest, DepositImageOver5MBIs422) {
             "The image field must not be greater than 5120 kilobytes.");
 }
 
+TEST_F(EdgeV1ApiTest, DatasetUploadStoresTheImageAndAnswers201) {
+  const std::string jpeg = FakeJpeg();
+  httplib::MultipartFormDataItems items = {{"image", jpeg, "snap.jpg", "image/jpeg"},
+                                           {"camera_port", "snapshot", "", ""}};
+  auto r = client().Post("/api/v1/dataset/upload", KeyHeaders(), items);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 201) << r->body;
+  const json j = Json(r);
+  EXPECT_EQ(j["success"], true);
+  EXPECT_EQ(j["data"]["rvm_machine_id"], 1);
+  EXPECT_EQ(j["data"]["camera_port"], "snapshot");
+  EXPECT_TRUE(j["data"]["file_path"].get<std::string>().ends_with("_raw.jpg"));
+  const json uploads = sim_->store().ListRecords(RecordKind::kUpload);
+  ASSERT_EQ(uploads.size(), 1u);
+  EXPECT_EQ(uploads[0]["payload"]["route"], "dataset");
+  EXPECT_EQ(uploads[0]["payload"]["image"]["size"], jpeg.size());
+}
+
+TEST_F(EdgeV1ApiTest, DatasetUploadWithoutAnImageIs422AndWithoutAKeyIs401) {
+  httplib::MultipartFormDataItems items = {{"camera_port", "0", "", ""}};
+  auto r = client().Post("/api/v1/dataset/upload", KeyHeaders(), items);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 422);
+  EXPECT_EQ(Json(r)["errors"]["image"][0], "The image field is required.");
+  auto no_key = client().Post("/api/v1/dataset/upload", {{"Accept", "application/json"}}, items);
+  ASSERT_TRUE(no_key);
+  EXPECT_EQ(no_key->status, 401);
+  EXPECT_TRUE(sim_->store().ListRecords(RecordKind::kUpload).empty());
+}
+
 TEST_F(EdgeV1ApiTest, DepositWhoseHeaderAndDataKeysDisagreeIs422) {
   json data = {{"item_id", "one"}};
   httplib::MultipartFormDataItems items = {{"image", FakeJpeg(), "a.jpg", "image/jpeg"},
