@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "platform_sim/platform_sim.h"
+#include "remote/dataset_uploader.h"
 #include "remote/fake_service_control.h"
 #include "uplink/edge_v1_client.h"
 #include "uplink/uplink_test_util.h"
@@ -32,6 +33,15 @@ HeartbeatOptions Options() {
   o.version = "fallback-version";
   o.seed = 7;
   return o;
+}
+
+TEST(HeartbeatOptionsTest, TheIntervalComesFromTheUplinkConfiguration) {
+  UplinkConfig uplink;
+  uplink.heartbeat_interval_s = 45;
+  const HeartbeatOptions o = HeartbeatOptionsFromConfig(uplink, "1.0.0");
+  EXPECT_EQ(o.interval_ms, 45'000);
+  EXPECT_EQ(o.version, "1.0.0");
+  EXPECT_GE(o.max_backoff_ms, o.interval_ms);
 }
 
 class HeartbeatEdgeV1Test : public ::testing::Test {
@@ -62,6 +72,15 @@ class HeartbeatEdgeV1Test : public ::testing::Test {
     return results.empty() ? json() : results.back()["result"];
   }
 
+  // Snapshots go to the edge v1 dataset upload route.
+  void UseDatasetUploader() {
+    auto uploader = DatasetUploader::Create(uplink::testing::SimOptions(sim_.base_url()), clock_);
+    ASSERT_TRUE(uploader.ok()) << uploader.status().ToString();
+    uploader_ = std::move(uploader).value();
+    heartbeat_ =
+        std::make_unique<HeartbeatService>(*client_, service_, clock_, Options(), uploader_.get());
+  }
+
   json LastHeartbeat() {
     const json rows = sim_.store().ListRecords(sim::RecordKind::kHeartbeat);
     return rows.empty() ? json() : rows.back()["payload"];
@@ -71,6 +90,7 @@ class HeartbeatEdgeV1Test : public ::testing::Test {
   FakeClock clock_{1'770'000'000'000};
   FakeServiceControl service_;
   std::unique_ptr<uplink::PlatformClient> client_;
+  std::unique_ptr<DatasetUploader> uploader_;
   std::unique_ptr<HeartbeatService> heartbeat_;
 };
 
@@ -133,6 +153,32 @@ TEST_F(HeartbeatEdgeV1Test, CaptureImageEndToEnd) {
   EXPECT_EQ(r["status"], "completed");
   EXPECT_EQ(r["data"]["bytes"], 2048);
   EXPECT_EQ(r["data"]["sha256"].get<std::string>().size(), 64u);
+}
+
+TEST_F(HeartbeatEdgeV1Test, CaptureImageIsUploadedToTheDatasetRoute) {
+  UseDatasetUploader();
+  const std::string jpeg = "\xFF\xD8\xFF\xE0" + std::string(1000, 'x');
+  service_.set_snapshot(jpeg);
+  const json r = RoundTrip("CAPTURE_IMAGE");
+  EXPECT_EQ(r["status"], "completed") << r.dump();
+  EXPECT_EQ(r["message"], "snapshot uploaded");
+  EXPECT_THAT(r["data"]["uploaded"]["file_path"].get<std::string>(), HasSubstr("dataset/"));
+  const json uploads = sim_.store().ListRecords(sim::RecordKind::kUpload);
+  ASSERT_EQ(uploads.size(), 1u);
+  EXPECT_EQ(uploads[0]["payload"]["image"]["size"], jpeg.size());
+  EXPECT_EQ(uploads[0]["payload"]["image"]["sha256"], r["data"]["sha256"]);
+}
+
+TEST_F(HeartbeatEdgeV1Test, AFailedSnapshotUploadIsReportedAsFailed) {
+  UseDatasetUploader();
+  service_.set_snapshot("\xFF\xD8\xFF\xE0jpeg");
+  sim::FaultSettings f;
+  f.error.next = 1;
+  f.path_filter = "/dataset/upload";
+  sim_.SetFaults(f);
+  const json r = RoundTrip("CAPTURE_IMAGE");
+  EXPECT_EQ(r["status"], "failed");
+  EXPECT_THAT(r["data"]["upload_error"].get<std::string>(), HasSubstr("dataset upload: HTTP 50"));
 }
 
 TEST_F(HeartbeatEdgeV1Test, ReportLogsEndToEnd) {
