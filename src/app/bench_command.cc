@@ -265,6 +265,11 @@ int RunBench(const BenchFlags& f) {
   const double ratio = sb.median > 0 ? sf.median / sb.median : 0;
   const double images_per_s = full_sum_ms > 0 ? 1000.0 * full.size() / full_sum_ms : 0;
   const double peak_rss_mb = ReadProcessStats().peak_rss_bytes / (1024.0 * 1024.0);
+  // Which executable the peak RSS belongs to: rvm-edge-bench, or rvm-edge
+  // when it could not re-execute.
+  std::error_code ec;
+  const std::string executable =
+      std::filesystem::read_symlink("/proc/self/exe", ec).filename().string();
 
   if (f.json) {
     nlohmann::json j = {
@@ -284,6 +289,7 @@ int RunBench(const BenchFlags& f) {
         {"ratio", std::round(ratio * 1000) / 1000},
         {"images_per_s", std::round(images_per_s * 10) / 10},
         {"peak_rss_mb", std::round(peak_rss_mb * 10) / 10},
+        {"executable", executable},
         {"stages",
          {{"decode", SummaryJson(sd)},
           {"preprocess", SummaryJson(sp)},
@@ -310,7 +316,7 @@ int RunBench(const BenchFlags& f) {
   row("bare inference", sb);
   std::cout << fmt::format("full/bare ratio (median): {:.3f}\n", ratio);
   std::cout << fmt::format("throughput (full path):   {:.1f} images/s\n", images_per_s);
-  std::cout << fmt::format("peak RSS:                 {:.1f} MB\n", peak_rss_mb);
+  std::cout << fmt::format("peak RSS:                 {:.1f} MB ({})\n", peak_rss_mb, executable);
   if (info.backend == "ort") {
     std::cout << fmt::format(
         "model load:               {:.1f} ms cold (optimize + store), {:.1f} ms from cache ({})\n",
