@@ -3,7 +3,7 @@
 # Runtime library they load, the systemd unit, the sysusers.d entry, the
 # production configuration and the documentation in place:
 #
-#   <prefix>/bin/rvm-edge, rvm-platform-sim
+#   <prefix>/bin/rvm-edge, rvm-edge-bench (what `rvm-edge bench` runs), rvm-platform-sim
 #   <prefix>/lib/rvm-edge/libonnxruntime.so.1       (the binaries' RPATH)
 #   <prefix>/lib/systemd/system/rvm-edge.service     (paths rewritten to <prefix>)
 #   <prefix>/lib/sysusers.d/rvm-edge.conf
@@ -19,7 +19,7 @@ set(RVM_INSTALL_SYSCONFDIR "/etc/rvm-edge" CACHE PATH "Where the service configu
 set(RVM_INSTALL_DOCDIR "${CMAKE_INSTALL_DATADIR}/doc/rvm-edge")
 
 set(rvm_installed_binaries "")
-foreach(target rvm-edge rvm-platform-sim)
+foreach(target rvm-edge rvm-edge-bench rvm-platform-sim)
   if(TARGET ${target})
     install(TARGETS ${target} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
     list(APPEND rvm_installed_binaries ${target})
