@@ -564,18 +564,21 @@ void Outbox::CommitBatchLocked(const std::vector<Writer*>& batch) {
 
 Result<std::vector<StoredRecord>> Outbox::NextPending(int limit, int64_t now_ms) {
   std::lock_guard l(db_mu_);
+  // Head of line: the oldest pending records, up to the first one that is
+  // not due yet. A record waiting for its retry holds back the ones behind
+  // it, so the platform receives them in order, across restarts too.
   auto select = db_->Prepare(std::string("SELECT ") + kColumns +
-                             " FROM records WHERE state = 'pending' AND next_attempt_ms <= ? "
-                             "ORDER BY seq LIMIT ?");
+                             " FROM records WHERE state = 'pending' ORDER BY seq LIMIT ?");
   if (!select.ok()) return select.status();
-  select->BindInt(1, now_ms);
-  select->BindInt(2, limit);
+  select->BindInt(1, limit);
   std::vector<StoredRecord> out;
   while (true) {
     auto row = select->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    out.push_back(ReadRow(*select));
+    StoredRecord record = ReadRow(*select);
+    if (record.next_attempt_ms > now_ms) break;
+    out.push_back(std::move(record));
   }
   return out;
 }

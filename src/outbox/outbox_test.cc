@@ -202,16 +202,20 @@ TEST_F(OutboxTest, RowWhoseEvidenceVanishedIsFlaggedMissingNotDropped) {
   EXPECT_EQ(outbox->Stats()->evidence_dropped, 1);
 }
 
-TEST_F(OutboxTest, NextPendingSkipsRecordsWhoseRetryIsNotDue) {
+TEST_F(OutboxTest, ARecordWaitingForItsRetryHoldsBackTheRecordsBehindIt) {
   auto outbox = OpenOrDie(Options());
   int64_t a = AppendOrDie(*outbox, MakeRecord("a"));
   int64_t b = AppendOrDie(*outbox, MakeRecord("b"));
   int64_t now = clock_.WallMillis();
+  // b is due but a is not: nothing is offered, so b cannot overtake a.
   ASSERT_TRUE(outbox->MarkRetry(a, now + 5000, "503 from platform").ok());
-  auto due = outbox->NextPending(10, now);
+  EXPECT_TRUE(outbox->NextPending(10, now)->empty());
+  // Once b alone waits, a is offered and b stops the list.
+  ASSERT_TRUE(outbox->MarkRetry(b, now + 9000, "503 from platform").ok());
+  auto due = outbox->NextPending(10, now + 5000);
   ASSERT_EQ(due->size(), 1u);
-  EXPECT_EQ((*due)[0].seq, b);
-  due = outbox->NextPending(10, now + 5000);
+  EXPECT_EQ((*due)[0].seq, a);
+  due = outbox->NextPending(10, now + 9000);
   ASSERT_EQ(due->size(), 2u);
   EXPECT_EQ((*due)[0].seq, a);
   EXPECT_EQ((*due)[0].attempts, 1);
