@@ -8,8 +8,8 @@ using nlohmann::json;
 
 Result<std::unique_ptr<DatasetUploader>> DatasetUploader::Create(
     uplink::PlatformClientOptions options, const Clock& clock) {
+  while (!options.base_url.empty() && options.base_url.back() == '/') options.base_url.pop_back();
   if (options.base_url.empty()) return InvalidArgument("uplink.base_url: must not be empty");
-  while (options.base_url.back() == '/') options.base_url.pop_back();
   if (options.api_key.empty()) {
     return InvalidArgument("uplink.api_key: required for the edge v1 dataset upload");
   }

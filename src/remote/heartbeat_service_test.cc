@@ -44,6 +44,15 @@ TEST(HeartbeatOptionsTest, TheIntervalComesFromTheUplinkConfiguration) {
   EXPECT_GE(o.max_backoff_ms, o.interval_ms);
 }
 
+TEST(DatasetUploaderTest, ABaseUrlAndAKeyAreRequired) {
+  FakeClock clock;
+  auto o = uplink::testing::SimOptions("/");
+  EXPECT_THAT(DatasetUploader::Create(o, clock).status().message(), HasSubstr("uplink.base_url"));
+  o = uplink::testing::SimOptions("http://127.0.0.1:1");
+  o.api_key = "";
+  EXPECT_THAT(DatasetUploader::Create(o, clock).status().message(), HasSubstr("uplink.api_key"));
+}
+
 class HeartbeatEdgeV1Test : public ::testing::Test {
  protected:
   void SetUp() override {
