@@ -41,6 +41,12 @@ Child Spawn(const std::vector<std::string>& args, const fs::path& dir) {
     std::string bin = std::string(RVM_BINARY_DIR) + "/rvm-edge";
     argv.push_back(bin.data());
     std::vector<std::string> copy = args;
+    // Every run gets its own outbox (the default one is shared by the
+    // working directory, and tests run in parallel).
+    if (!copy.empty() && copy[0] == "run") {
+      copy.push_back("--outbox");
+      copy.push_back((dir / "outbox").string());
+    }
     for (auto& a : copy) argv.push_back(a.data());
     argv.push_back(nullptr);
     ::execv(bin.c_str(), argv.data());

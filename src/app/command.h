@@ -13,6 +13,9 @@ namespace rvm::app {
 using CommandAction = std::function<int()>;
 
 // Exit codes shared by all subcommands.
+// The software version reported by --version and to the platform.
+inline constexpr const char* kSoftwareVersion = "0.1.0";
+
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;  // the job ran, but some inputs failed
 inline constexpr int kExitUsage = 2;    // bad command line or configuration

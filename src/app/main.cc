@@ -3,6 +3,7 @@
 #include <opencv2/core/utils/logger.hpp>
 
 #include <iostream>
+#include <string>
 
 #include "app/command.h"
 #include "app/commands.h"
@@ -12,7 +13,7 @@ int main(int argc, char** argv) {
   cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
   CLI::App app{"RVM Edge: the reverse vending machine's edge agent", "rvm-edge"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "rvm-edge 0.1.0");
+  app.set_version_flag("--version", std::string("rvm-edge ") + rvm::app::kSoftwareVersion);
   rvm::app::CommandAction action;
   rvm::app::RegisterAllCommands(app, action);
   try {

@@ -20,15 +20,9 @@
 
 #include "app/commands.h"
 #include "app/detector_flags.h"
-#include "capture/sleep.h"
-#include "capture/source_factory.h"
+#include "app/service.h"
 #include "config/config_parser.h"
 #include "config/config_validate.h"
-#include "deposit/decision_recorder.h"
-#include "deposit/decision_sink.h"
-#include "deposit/label_map.h"
-#include "deposit/uuid_v7.h"
-#include "pipeline/pipeline.h"
 #include "pipeline/pipeline_config.h"
 
 namespace rvm::app {
@@ -53,6 +47,9 @@ pace = false
 [pipeline]
 inference_workers = 2
 
+[outbox]
+dir = "out/demo-outbox"
+
 [sink]
 decisions_path = "-"
 )toml";
@@ -64,6 +61,8 @@ struct RunFlags {
   std::string source;
   std::string path;
   std::string decisions;
+  std::string outbox_dir;
+  std::string platform_url;
   bool replay = false;
   int workers = 0;
   int batch = 0;
@@ -71,43 +70,8 @@ struct RunFlags {
   double conf = -1;
   double max_seconds = 0;
   double shutdown_limit_s = 10;
+  double drain_s = 5;
 };
-
-// Passes every record on to `inner` and prints one readable line per
-// decision and per session on standard error, for the operator.
-class LoggingSink final : public DecisionSink {
- public:
-  explicit LoggingSink(std::unique_ptr<DecisionSink> inner) : inner_(std::move(inner)) {}
-  Status Write(const Decision& d) override {
-    RVM_RETURN_IF_ERROR(inner_->Write(d));
-    std::cerr << fmt::format(
-        "decision: {:<8} {:<14} {:<10} conf {:.2f}  {} frames ({}){}{}\n",
-        d.accepted ? "ACCEPTED" : "REJECTED", d.label,
-        d.material ? std::string(MaterialName(*d.material)) : "-", d.confidence, d.frames, d.finish,
-        d.accepted ? "" : "  reason: ", std::string(RejectReasonName(d.reason)));
-    return Status::Ok();
-  }
-  Status WriteSessionSummary(const SessionSummary& s) override {
-    RVM_RETURN_IF_ERROR(inner_->WriteSessionSummary(s));
-    std::cerr << fmt::format("session {} closed ({}): {} accepted of {}, {} points\n",
-                             s.session.session_id, s.close_reason, s.accepted_count(),
-                             s.items.size(), s.total_points());
-    return Status::Ok();
-  }
-  Status Flush() override { return inner_->Flush(); }
-
- private:
-  std::unique_ptr<DecisionSink> inner_;
-};
-
-// The one place the decision sink is built. Today: JSON lines to a file or
-// standard output. The durable outbox-backed sink plugs in here.
-Result<std::unique_ptr<DecisionSink>> MakeDecisionSink(const Config& config) {
-  auto sink = JsonLinesSink::Open(config.sink.decisions_path);
-  if (!sink.ok()) return sink.status();
-  return std::unique_ptr<DecisionSink>(
-      std::make_unique<LoggingSink>(std::unique_ptr<DecisionSink>(std::move(sink).value())));
-}
 
 Result<Config> LoadRunConfig(const RunFlags& f) {
   Config config;
@@ -131,6 +95,8 @@ Result<Config> LoadRunConfig(const RunFlags& f) {
   if (!f.source.empty()) config.capture.source = f.source;
   if (!f.path.empty()) config.capture.path = f.path;
   if (!f.decisions.empty()) config.sink.decisions_path = f.decisions;
+  if (!f.outbox_dir.empty()) config.outbox.dir = f.outbox_dir;
+  if (!f.platform_url.empty()) config.uplink.base_url = f.platform_url;
   if (f.workers > 0) config.pipeline.inference_workers = f.workers;
   if (f.batch > 0) config.pipeline.batch_max_size = f.batch;
   if (f.threads > 0) config.detector.intra_op_threads = f.threads;
@@ -176,65 +142,29 @@ int RunService(const RunFlags& f) {
     std::cerr << "rvm-edge run: " << config.status().message() << "\n";
     return kExitUsage;
   }
-  const Config& c = *config;
-  auto capture_options = CaptureOptionsFromConfig(c.capture);
-  auto detector_options = DetectorOptionsFromConfig(c.detector);
-  if (!capture_options.ok() || !detector_options.ok()) {
-    std::cerr
-        << "rvm-edge run: "
-        << (capture_options.ok() ? detector_options.status() : capture_options.status()).message()
-        << "\n";
-    return kExitUsage;
+  ServiceOptions options;
+  options.replay = f.replay;
+  bool usage_error = false;
+  auto opened = Service::Open(*config, options, usage_error);
+  if (!opened.ok()) {
+    std::cerr << "rvm-edge run: " << opened.status().message() << "\n";
+    return usage_error ? kExitUsage : kExitFatal;
   }
-  PipelineOptions options = PipelineOptionsFromConfig(c);
-  options.detect_every_frame = f.replay;
-  if (Status s = ValidatePipelineOptions(options); !s.ok()) {
-    std::cerr << "rvm-edge run: " << s.message() << "\n";
-    return kExitUsage;
-  }
-
-  auto model = DetectorModel::Load(*detector_options);
-  if (!model.ok()) {
-    std::cerr << "rvm-edge run: " << model.status().message() << "\n";
-    return kExitFatal;
-  }
-  std::cerr << DescribeModel(**model) << "\n";
-  auto labels = LabelMap::Create((*model)->labels(), c.policy);
-  if (!labels.ok()) {
-    std::cerr << "rvm-edge run: " << labels.status().message() << "\n";
-    return kExitUsage;
-  }
-  const Clock& clock = SteadyClock::Instance();
-  InterruptibleSleeper sleeper;
-  auto source = MakeFrameSource(*capture_options, clock, sleeper.AsSleepFn());
-  if (!source.ok()) {
-    std::cerr << "rvm-edge run: " << source.status().message() << "\n";
-    return kExitFatal;
-  }
-  auto sink = MakeDecisionSink(c);
-  if (!sink.ok()) {
-    std::cerr << "rvm-edge run: " << sink.status().message() << "\n";
-    return kExitFatal;
-  }
-  UuidV7Generator ids(clock);
-  DecisionRecorder recorder(c.machine, c.policy, c.sessions, *labels, **sink, clock, ids);
-
-  PipelineParts parts;
-  parts.source = source->source.get();
-  parts.detectors = ModelDetectorFactory(*model);
-  parts.labels = &*labels;
-  parts.recorder = &recorder;
-  parts.clock = &clock;
-  parts.sleep = sleeper.AsSleepFn();
-  Pipeline pipeline(options, std::move(parts));
-  std::cerr << "rvm-edge run: " << source->source->Describe() << "; "
-            << c.pipeline.inference_workers << " inference worker(s), batch up to "
-            << c.pipeline.batch_max_size << "; decisions to " << c.sink.decisions_path << "\n";
+  Service& service = **opened;
+  const Config& c = service.config();
+  std::cerr << DescribeModel(service.model()) << "\n";
   const auto t0 = std::chrono::steady_clock::now();
-  if (Status s = pipeline.Start(); !s.ok()) {
+  if (Status s = service.Start(); !s.ok()) {
     std::cerr << "rvm-edge run: " << s.message() << "\n";
     return kExitFatal;
   }
+  std::cerr << "rvm-edge run: " << service.DescribeSource() << "; " << c.pipeline.inference_workers
+            << " inference worker(s), batch up to " << c.pipeline.batch_max_size
+            << "; decisions to " << c.sink.decisions_path << " and the outbox in " << c.outbox.dir
+            << "; "
+            << (c.uplink.base_url.empty() ? std::string("no platform configured (offline)")
+                                          : "delivering to " + c.uplink.base_url)
+            << "\n";
 
   // The signal thread: first signal stops, second exits at once.
   std::atomic<bool> done{false};
@@ -250,21 +180,19 @@ int RunService(const RunFlags& f) {
         _exit(128 + sig);
       }
       std::cerr << "rvm-edge run: stopping (finishing items in flight)\n";
-      pipeline.Stop();
-      sleeper.Interrupt();
+      service.Stop();
     }
   });
 
   bool timed_out = false;
+  double stop_started = -1;
   for (;;) {
-    if (pipeline.WaitFor(std::chrono::milliseconds(100))) break;
+    if (service.WaitFor(std::chrono::milliseconds(100))) break;
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (f.max_seconds > 0 && elapsed >= f.max_seconds && !stopping.exchange(true)) {
-      pipeline.Stop();
-      sleeper.Interrupt();
+      service.Stop();
     }
-    static double stop_started = -1;
     if (stopping.load()) {
       if (stop_started < 0) stop_started = elapsed;
       if (elapsed - stop_started > f.shutdown_limit_s) {
@@ -279,15 +207,17 @@ int RunService(const RunFlags& f) {
     std::fflush(nullptr);
     _exit(kExitFailure);
   }
-  Status result = pipeline.Wait();
-  done.store(true);
-  signals.join();
-  // The service is going down: the open session ends with it.
-  if (Status s = recorder.CloseSession(); !s.ok() && result.ok()) result = s;
-  if (Status s = recorder.Flush(); !s.ok() && result.ok()) result = s;
+  Status result = service.Finish();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::cerr << StatsLine(pipeline.stats(), seconds) << "\n";
+  std::cerr << StatsLine(service.pipeline_stats(), seconds) << "\n";
+  // A run that ended by itself gives the records just written a short
+  // chance to reach the platform (a signal cuts it short); whatever is left
+  // stays in the outbox for the next start.
+  service.DrainAndStopDelivery(stopping.load() ? 0 : f.drain_s);
+  done.store(true);
+  signals.join();
+  std::cerr << "rvm-edge run: " << service.DeliverySummary() << "\n";
   if (!result.ok()) {
     std::cerr << "rvm-edge run: " << result.message() << "\n";
     return kExitFailure;
@@ -311,6 +241,13 @@ void RegisterRunCommand(CLI::App& root, CommandAction& action) {
   cmd->add_option("--path", flags->path, "Override capture.path (video file or image directory)");
   cmd->add_option("--decisions", flags->decisions,
                   "Override sink.decisions_path (JSON lines; '-' = standard output)");
+  cmd->add_option("--outbox", flags->outbox_dir, "Override outbox.dir");
+  cmd->add_option("--platform", flags->platform_url,
+                  "Override uplink.base_url (the platform to deliver to)");
+  cmd->add_option("--drain", flags->drain_s,
+                  "At the end of a run, seconds to wait for pending records to be delivered")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   cmd->add_option("--workers", flags->workers, "Override pipeline.inference_workers")
       ->check(CLI::Range(1, 64));
   cmd->add_option("--batch", flags->batch, "Override pipeline.batch_max_size")

@@ -1,0 +1,511 @@
+#include "app/service.h"
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "app/command.h"
+#include "app/detector_flags.h"
+#include "deposit/decision_policy.h"
+#include "outbox/env.h"
+#include "pipeline/pipeline_config.h"
+#include "uplink/outbox_sink.h"
+#include "uplink/platform_client_factory.h"
+#include "vision/annotate.h"
+
+namespace rvm::app {
+namespace {
+
+// Passes every record on to `inner` and prints one readable line per
+// decision and per session on standard error, for the operator.
+class LoggingSink final : public DecisionSink {
+ public:
+  explicit LoggingSink(std::unique_ptr<DecisionSink> inner) : inner_(std::move(inner)) {}
+  Status Write(const Decision& d) override {
+    RVM_RETURN_IF_ERROR(inner_->Write(d));
+    std::cerr << fmt::format(
+        "decision: {:<8} {:<14} {:<10} conf {:.2f}  {} frames ({}){}{}\n",
+        d.accepted ? "ACCEPTED" : "REJECTED", d.label,
+        d.material ? std::string(MaterialName(*d.material)) : "-", d.confidence, d.frames, d.finish,
+        d.accepted ? "" : "  reason: ", std::string(RejectReasonName(d.reason)));
+    return Status::Ok();
+  }
+  Status WriteSessionSummary(const SessionSummary& s) override {
+    RVM_RETURN_IF_ERROR(inner_->WriteSessionSummary(s));
+    std::cerr << fmt::format("session {} closed ({}): {} accepted of {}, {} points\n",
+                             s.session.session_id, s.close_reason, s.accepted_count(),
+                             s.items.size(), s.total_points());
+    return Status::Ok();
+  }
+  Status Flush() override { return inner_->Flush(); }
+  bool Accepting() override { return inner_->Accepting(); }
+
+ private:
+  std::unique_ptr<DecisionSink> inner_;
+};
+
+// Passes every record to each sink in turn. The first failure stops the
+// record: a decision the outbox refused is reported as written nowhere.
+class TeeSink final : public DecisionSink {
+ public:
+  explicit TeeSink(std::vector<std::unique_ptr<DecisionSink>> sinks) : sinks_(std::move(sinks)) {}
+  Status Write(const Decision& d) override {
+    for (auto& s : sinks_) RVM_RETURN_IF_ERROR(s->Write(d));
+    return Status::Ok();
+  }
+  Status WriteSessionSummary(const SessionSummary& summary) override {
+    for (auto& s : sinks_) RVM_RETURN_IF_ERROR(s->WriteSessionSummary(summary));
+    return Status::Ok();
+  }
+  Status Flush() override {
+    Status first = Status::Ok();
+    for (auto& s : sinks_) {
+      if (Status st = s->Flush(); !st.ok() && first.ok()) first = st;
+    }
+    return first;
+  }
+  bool Accepting() override {
+    for (auto& s : sinks_) {
+      if (!s->Accepting()) return false;
+    }
+    return true;
+  }
+
+ private:
+  std::vector<std::unique_ptr<DecisionSink>> sinks_;
+};
+
+// A JPEG at most `max_width` pixels wide of a JPEG; empty on failure.
+std::string Thumbnail(const std::string& jpeg, int max_width) {
+  if (jpeg.empty()) return {};
+  std::vector<uint8_t> bytes(jpeg.begin(), jpeg.end());
+  cv::Mat image = cv::imdecode(bytes, cv::IMREAD_REDUCED_COLOR_2);
+  if (image.empty()) return {};
+  if (image.cols > max_width) {
+    const double scale = static_cast<double>(max_width) / image.cols;
+    cv::resize(image, image, cv::Size(), scale, scale, cv::INTER_AREA);
+  }
+  std::vector<uint8_t> out;
+  if (!cv::imencode(".jpg", image, out, {cv::IMWRITE_JPEG_QUALITY, 80})) return {};
+  return std::string(out.begin(), out.end());
+}
+
+}  // namespace
+
+Service::Service(Config config, ServiceOptions options)
+    : config_(std::move(config)),
+      options_(std::move(options)),
+      clock_(SteadyClock::Instance()),
+      started_at_(std::chrono::steady_clock::now()),
+      conf_threshold_(config_.detector.conf_threshold) {}
+
+Service::~Service() {
+  {
+    std::lock_guard<std::mutex> lock(pipeline_mu_);
+    if (pipeline_) {
+      pipeline_->Stop();
+      sleeper_.Interrupt();
+    }
+  }
+  pipeline_.reset();
+  if (delivery_) delivery_->Stop();
+}
+
+Result<std::unique_ptr<Service>> Service::Open(Config config, ServiceOptions options,
+                                               bool& usage_error) {
+  usage_error = false;
+  std::unique_ptr<Service> s(new Service(std::move(config), std::move(options)));
+  const Config& c = s->config_;
+  auto detector_options = DetectorOptionsFromConfig(c.detector);
+  if (!detector_options.ok()) {
+    usage_error = true;
+    return detector_options.status();
+  }
+  auto model = DetectorModel::Load(*detector_options);
+  if (!model.ok()) return model.status();
+  s->model_ = std::move(model).value();
+  auto labels = LabelMap::Create(s->model_->labels(), c.policy);
+  if (!labels.ok()) {
+    usage_error = true;
+    return labels.status();
+  }
+  s->labels_ = std::make_unique<LabelMap>(std::move(labels).value());
+
+  outbox::OutboxOptions outbox_options;
+  outbox_options.dir = c.outbox.dir;
+  outbox_options.quota_bytes = c.outbox.quota_bytes;
+  auto box = outbox::Outbox::Open(outbox_options, outbox::PosixEnv(), SteadyClock::Instance());
+  if (!box.ok()) return box.status();
+  s->outbox_ = std::move(box).value();
+  if (!c.uplink.base_url.empty()) {
+    auto client =
+        uplink::MakePlatformClient(c.uplink, c.machine, kSoftwareVersion, SteadyClock::Instance());
+    if (!client.ok()) {
+      usage_error = true;
+      return client.status();
+    }
+    s->client_ = std::move(client).value();
+    s->delivery_ =
+        std::make_unique<uplink::DeliveryService>(*s->outbox_, *s->client_, SteadyClock::Instance(),
+                                                  uplink::DeliveryOptionsFromConfig(c.uplink));
+  }
+
+  // The decision sink: the outbox first (durable; the item is acknowledged
+  // only once its record is committed), then the JSON lines file, then one
+  // readable line per decision on standard error.
+  std::vector<std::unique_ptr<DecisionSink>> sinks;
+  uplink::DeliveryService* delivery = s->delivery_.get();
+  sinks.push_back(std::make_unique<uplink::OutboxSink>(*s->outbox_, [delivery] {
+    if (delivery != nullptr) delivery->Notify();
+  }));
+  auto lines = JsonLinesSink::Open(c.sink.decisions_path);
+  if (!lines.ok()) return lines.status();
+  sinks.push_back(std::unique_ptr<DecisionSink>(std::move(lines).value()));
+  s->sink_ = std::make_unique<LoggingSink>(std::make_unique<TeeSink>(std::move(sinks)));
+  s->ids_ = std::make_unique<UuidV7Generator>(s->clock_);
+  s->recorder_ = std::make_unique<DecisionRecorder>(c.machine, c.policy, c.sessions, *s->labels_,
+                                                    *s->sink_, s->clock_, *s->ids_);
+
+  // The frame source is checked now so a bad one fails at start.
+  auto capture = CaptureOptionsFromConfig(c.capture);
+  if (!capture.ok()) {
+    usage_error = true;
+    return capture.status();
+  }
+  PipelineOptions pipeline_options = PipelineOptionsFromConfig(c);
+  if (rvm::Status st = ValidatePipelineOptions(pipeline_options); !st.ok()) {
+    usage_error = true;
+    return st;
+  }
+  return s;
+}
+
+rvm::Status Service::BuildPipeline() {
+  auto capture = CaptureOptionsFromConfig(config_.capture);
+  if (!capture.ok()) return capture.status();
+  auto source = MakeFrameSource(*capture, clock_, sleeper_.AsSleepFn());
+  if (!source.ok()) return source.status();
+  PipelineOptions options = PipelineOptionsFromConfig(config_);
+  options.detect_every_frame = options_.replay;
+  PipelineParts parts;
+  parts.source = source->source.get();
+  parts.detectors = ModelDetectorFactory(model_);
+  parts.labels = labels_.get();
+  parts.recorder = recorder_.get();
+  parts.clock = &clock_;
+  parts.sleep = sleeper_.AsSleepFn();
+  parts.observer = this;
+  auto pipeline = std::make_unique<Pipeline>(options, std::move(parts));
+  std::lock_guard<std::mutex> lock(pipeline_mu_);
+  source_ = std::move(source->source);
+  pipeline_ = std::move(pipeline);
+  RVM_RETURN_IF_ERROR(pipeline_->SetConfThreshold(conf_threshold_.load()));
+  return pipeline_->Start();
+}
+
+rvm::Status Service::Start() {
+  if (client_) {
+    // One attempt at start; an unreachable platform is the offline case,
+    // not a reason to refuse items: the records wait in the outbox.
+    if (rvm::Status s = client_->Register(); !s.ok()) {
+      std::cerr << "rvm-edge run: registering with the platform at " << config_.uplink.base_url
+                << " failed (" << s.message()
+                << "); decisions wait in the outbox until it answers\n";
+    }
+    delivery_->Start();
+  }
+  UpdateAccepting();
+  return BuildPipeline();
+}
+
+bool Service::WaitFor(std::chrono::milliseconds timeout) {
+  Pipeline* pipeline = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(pipeline_mu_);
+    pipeline = pipeline_.get();
+  }
+  const bool finished = pipeline->WaitFor(timeout);
+  bool restart = false;
+  {
+    std::lock_guard<std::mutex> lock(restart_mu_);
+    restart = restart_requested_;
+  }
+  if (!restart) return finished;
+  if (!finished) return false;  // the restart's Stop is still draining
+  // Restart: the old pipeline has drained; build a new one over a reopened source.
+  rvm::Status result = pipeline->Wait();
+  sleeper_.Reset();
+  if (result.ok()) result = BuildPipeline();
+  if (result.ok()) ++restarts_;
+  {
+    std::lock_guard<std::mutex> lock(restart_mu_);
+    restart_requested_ = false;
+    restart_status_ = result;
+    ++restart_generation_;
+  }
+  restart_cv_.notify_all();
+  return !result.ok();
+}
+
+void Service::Stop() {
+  stopping_.store(true);
+  std::lock_guard<std::mutex> lock(pipeline_mu_);
+  if (pipeline_) pipeline_->Stop();
+  sleeper_.Interrupt();
+}
+
+rvm::Status Service::Finish() {
+  rvm::Status result = rvm::Status::Ok();
+  {
+    std::lock_guard<std::mutex> lock(restart_mu_);
+    if (!restart_status_.ok()) result = restart_status_;
+  }
+  if (result.ok()) result = pipeline_->Wait();
+  // The service is going down: the open session ends with it.
+  if (rvm::Status s = recorder_->CloseSession(); !s.ok() && result.ok()) result = s;
+  if (rvm::Status s = recorder_->Flush(); !s.ok() && result.ok()) result = s;
+  return result;
+}
+
+void Service::DrainAndStopDelivery(double seconds) {
+  if (!delivery_) return;
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                            std::chrono::duration<double>(seconds));
+  delivery_->Notify();
+  while (std::chrono::steady_clock::now() < deadline && !stopping_.load()) {
+    auto stats = outbox_->Stats();
+    if (!stats.ok() || stats->pending == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  delivery_->Stop();
+}
+
+PipelineStats Service::pipeline_stats() {
+  std::lock_guard<std::mutex> lock(pipeline_mu_);
+  return pipeline_ ? pipeline_->stats() : PipelineStats{};
+}
+
+std::string Service::DescribeSource() {
+  std::lock_guard<std::mutex> lock(pipeline_mu_);
+  return source_ ? source_->Describe() : std::string("(no source)");
+}
+
+std::string Service::DeliverySummary() {
+  auto o = outbox_->Stats();
+  if (!o.ok()) return "outbox: " + o.status().message();
+  std::string line = fmt::format(
+      "outbox: {} appended this run, {} pending ({} bytes, oldest {:.1f} s), {} delivered, {} "
+      "parked{}",
+      o->appended, o->pending, o->pending_bytes, o->oldest_pending_age_ms / 1000.0, o->delivered,
+      o->parked, o->accepting ? "" : ", NOT ACCEPTING (quota or disk full)");
+  if (delivery_) {
+    const uplink::DeliveryStats d = delivery_->Stats();
+    line += fmt::format(
+        "; platform: {} delivered this run, {} parked, {} retries, {} API calls over {} "
+        "connection(s), circuit {}{}{}",
+        d.delivered, d.parked, d.retries, d.api_calls, d.connections_opened, d.circuit,
+        d.last_error.empty() ? "" : ", last error: ", d.last_error);
+  } else {
+    line += "; no platform configured: records stay in the outbox";
+  }
+  return line;
+}
+
+void Service::UpdateAccepting() {
+  bool maintenance = false;
+  std::string reason;
+  {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    maintenance = maintenance_;
+    reason = maintenance_reason_;
+  }
+  recorder_->SetOutOfService(maintenance, maintenance ? "maintenance: " + reason : "");
+}
+
+ops::ServiceStatus Service::Status() {
+  ops::ServiceStatus s;
+  s.machine_id = config_.machine.id;
+  s.machine_name = config_.machine.name;
+  s.version = kSoftwareVersion;
+  s.uptime_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at_).count();
+  {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    s.maintenance = maintenance_;
+    s.maintenance_reason = maintenance_reason_;
+  }
+  s.conf_threshold = conf_threshold_.load();
+  s.model = config_.detector.model_path;
+  s.source = DescribeSource();
+  s.pipeline_restarts = restarts_.load();
+  s.pipeline = pipeline_stats();
+  s.last_frame_age_ms = s.pipeline.last_frame_age_ms(clock_.Now());
+  if (auto o = outbox_->Stats(); o.ok()) s.outbox = *o;
+  if (delivery_) s.delivery = delivery_->Stats();
+  s.accepting = !s.maintenance && (!s.outbox || s.outbox->accepting);
+  return s;
+}
+
+std::vector<ops::ReadinessCheck> Service::Readiness() {
+  const ops::ServiceStatus s = Status();
+  std::vector<ops::ReadinessCheck> checks;
+  checks.push_back({"model", model_ != nullptr, config_.detector.model_path});
+
+  ops::ReadinessCheck source{"frame_source", false, ""};
+  bool finished = false;
+  {
+    std::lock_guard<std::mutex> lock(pipeline_mu_);
+    finished = pipeline_ == nullptr || pipeline_->finished();
+  }
+  if (finished) {
+    source.detail = "the pipeline is not running";
+  } else if (s.last_frame_age_ms < 0) {
+    source.detail = "no frame delivered yet";
+  } else if (s.last_frame_age_ms > options_.frame_stall.count()) {
+    source.detail = fmt::format("no frame for {:.1f} s", s.last_frame_age_ms / 1000.0);
+  } else {
+    source.ok = true;
+    source.detail = fmt::format("last frame {} ms ago", s.last_frame_age_ms);
+  }
+  checks.push_back(source);
+
+  ops::ReadinessCheck box{"outbox", false, ""};
+  if (!s.outbox) {
+    box.detail = "outbox statistics unreadable";
+  } else {
+    box.ok = true;
+    box.detail = fmt::format("{} pending, {} of {} bytes used", s.outbox->pending,
+                             s.outbox->bytes_used, s.outbox->quota_bytes);
+  }
+  checks.push_back(box);
+
+  ops::ReadinessCheck accepting{"accepting", s.accepting, ""};
+  if (s.maintenance) {
+    accepting.detail =
+        "in maintenance" +
+        (s.maintenance_reason.empty() ? std::string() : " (" + s.maintenance_reason + ")");
+  } else if (s.outbox && !s.outbox->accepting) {
+    accepting.detail = "the outbox is full (quota or disk): items are refused";
+  } else {
+    accepting.detail = "accepting items";
+  }
+  checks.push_back(accepting);
+  return checks;
+}
+
+std::vector<ops::RecentDecision> Service::RecentDecisions(int max) {
+  std::vector<ops::RecentDecision> out;
+  std::lock_guard<std::mutex> lock(state_mu_);
+  for (auto it = recent_.rbegin(); it != recent_.rend() && static_cast<int>(out.size()) < max;
+       ++it) {
+    out.push_back(*it);
+  }
+  return out;
+}
+
+std::string Service::SnapshotJpeg() {
+  cv::Mat image;
+  Detections detections;
+  {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    if (snapshot_.empty()) return {};
+    image = snapshot_.clone();
+    detections = snapshot_detections_;
+  }
+  DrawDetections(image, detections, model_->labels());
+  std::vector<uint8_t> bytes;
+  if (!cv::imencode(".jpg", image, bytes, {cv::IMWRITE_JPEG_QUALITY, 85})) return {};
+  return std::string(bytes.begin(), bytes.end());
+}
+
+void Service::Trigger() {
+  std::lock_guard<std::mutex> lock(pipeline_mu_);
+  if (pipeline_) pipeline_->Trigger();
+}
+
+rvm::Status Service::SetMaintenance(bool on, const std::string& reason) {
+  {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    maintenance_ = on;
+    maintenance_reason_ = on ? reason : "";
+  }
+  UpdateAccepting();
+  std::cerr << "rvm-edge run: " << (on ? "entering maintenance" : "leaving maintenance")
+            << (reason.empty() ? "" : " (" + reason + ")") << "\n";
+  return rvm::Status::Ok();
+}
+
+rvm::Status Service::SetConfThreshold(double threshold) {
+  if (!(threshold >= 0.0 && threshold <= 1.0)) {
+    return InvalidArgument(fmt::format("confidence threshold {} is outside [0, 1]", threshold));
+  }
+  conf_threshold_.store(threshold);
+  std::lock_guard<std::mutex> lock(pipeline_mu_);
+  if (pipeline_) return pipeline_->SetConfThreshold(threshold);
+  return rvm::Status::Ok();
+}
+
+rvm::Status Service::RestartPipeline() {
+  if (stopping_.load()) return Unavailable("the service is stopping");
+  std::unique_lock<std::mutex> lock(restart_mu_);
+  const int64_t generation = restart_generation_;
+  if (!restart_requested_) {
+    restart_requested_ = true;
+    std::lock_guard<std::mutex> plock(pipeline_mu_);
+    if (pipeline_) pipeline_->Stop();
+    sleeper_.Interrupt();
+  }
+  // The controlling thread rebuilds the pipeline (WaitFor).
+  if (!restart_cv_.wait_for(lock, std::chrono::seconds(30),
+                            [&] { return restart_generation_ != generation; })) {
+    return Unavailable("the pipeline did not restart within 30 s");
+  }
+  return restart_status_;
+}
+
+std::vector<std::string> Service::RecentLogs(int max_lines) {
+  if (!options_.recent_logs) return {};
+  return options_.recent_logs(max_lines);
+}
+
+void Service::OnStage(std::string_view stage, double ms) {
+  for (PipelineObserver* o : observers_) o->OnStage(stage, ms);
+}
+
+void Service::OnBatch(int size) {
+  for (PipelineObserver* o : observers_) o->OnBatch(size);
+}
+
+void Service::OnFrameDetected(const Frame& frame, const Detections& detections) {
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    if (snapshot_.empty() || now - snapshot_at_ >= options_.snapshot_period) {
+      frame.image.copyTo(snapshot_);
+      snapshot_detections_ = detections;
+      snapshot_at_ = now;
+    }
+  }
+  for (PipelineObserver* o : observers_) o->OnFrameDetected(frame, detections);
+}
+
+void Service::OnDecision(const Decision& decision) {
+  ops::RecentDecision recent;
+  recent.decision = decision;
+  recent.decision.best_frame_jpeg.clear();
+  recent.thumbnail_jpeg = Thumbnail(decision.best_frame_jpeg, 160);
+  {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    recent_.push_back(std::move(recent));
+    while (static_cast<int>(recent_.size()) > options_.recent_decisions) recent_.pop_front();
+  }
+  for (PipelineObserver* o : observers_) o->OnDecision(decision);
+}
+
+}  // namespace rvm::app
