@@ -97,6 +97,10 @@ bool DeliveryService::Apply(std::span<const OutgoingRecord> sent,
   bool ok = true;
   std::lock_guard lock(mu_);
   for (size_t i = 0; i < sent.size() && i < outcomes.size(); ++i) {
+    // Answers that came after a failure (from a window of requests) say
+    // nothing about the platform being up again: only the failure feeds the
+    // circuit breaker.
+    const bool feeds_breaker = ok;
     const outbox::StoredRecord& rec = *sent[i].record;
     const SendOutcome& o = outcomes[i];
     switch (o.kind) {
@@ -105,7 +109,7 @@ bool DeliveryService::Apply(std::span<const OutgoingRecord> sent,
         ++handled;
         if (o.skipped) ++stats_.skipped;
         if (o.garbled_ack) ++stats_.garbled_acks;
-        breaker_.RecordSuccess();
+        if (feeds_breaker) breaker_.RecordSuccess();
         break;
       case OutcomeKind::kPark:
         if (Status st = outbox_.Park(rec.seq, o.message); !st.ok()) {
@@ -116,9 +120,10 @@ bool DeliveryService::Apply(std::span<const OutgoingRecord> sent,
           stats_.last_error = o.message;
         }
         ++handled;
-        breaker_.RecordSuccess();  // the platform answered: it is up
+        if (feeds_breaker) breaker_.RecordSuccess();  // the platform answered: it is up
         break;
       case OutcomeKind::kRetry: {
+        if (!ok) break;  // adapters report one retry per send; later records stay pending
         // Retry-After is a lower bound ("Retry-After: 0" must not make a loop).
         int64_t delay = backoff_.NextDelayMs(rec.attempts + 1);
         if (o.retry_after_ms >= 0) {
@@ -192,7 +197,12 @@ Result<RoundResult> DeliveryService::RunOnce() {
   std::vector<int64_t> delivered;
   bool ok = true;
   if (!deposits.empty()) {
-    ok = Apply(deposits, client_.SendDeposits(deposits), delivered, result.handled);
+    // One request at a time until a send has gone through since the last
+    // failure, so a platform that is down sees one request per attempt, not
+    // a window of them.
+    const int window = full_window_ ? std::max(1, options_.max_in_flight) : 1;
+    ok = Apply(deposits, client_.SendDeposits(deposits, window), delivered, result.handled);
+    full_window_ = ok;
   }
   if (ok && !sessions.empty()) {
     const int64_t oldest_wait = clock_.WallMillis() - sessions.front().record->created_ms;

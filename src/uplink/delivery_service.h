@@ -2,14 +2,18 @@
 //
 // One thread runs delivery rounds. A round takes the pending records that are
 // due from the outbox (Outbox::NextPending, in seq order), reads each deposit's
-// evidence, sends deposits one by one and session summaries as a batch
-// through the PlatformClient, and then updates the outbox: records the
+// evidence, sends deposits in order with up to `max_in_flight` requests in
+// flight and session summaries as a batch through the PlatformClient, and
+// then updates the outbox: records the
 // platform acknowledged are marked delivered (in one transaction per round,
 // and only after the acknowledgement), records it refused for good are
 // parked with its message, and the first record that failed is scheduled for
-// a retry. Nothing after a failed record is sent in that round, and every
-// later round waits for the failed record's retry time, so the backlog is
-// replayed in order.
+// a retry. Nothing after a failed record is started in that round (records
+// already in flight finish, and count if the platform acknowledged them), and
+// every later round waits for the failed record's retry time, so the backlog
+// is replayed in order: strictly with max_in_flight = 1, and otherwise no
+// record reaches the platform before the record max_in_flight places earlier
+// was acknowledged (docs/uplink.md, "Order").
 //
 // Retries use exponential backoff with full jitter (Backoff), or the server's
 // Retry-After when it sent one. A CircuitBreaker opens after consecutive
@@ -46,7 +50,12 @@ namespace rvm::uplink {
 
 struct DeliveryOptions {
   int records_per_round = 100;  // records taken from the outbox per round, >= 1
-  BatchOptions session_batch;   // sync-offline batching of session summaries
+  // Deposit requests in flight at once (edge v1), [1, HttpClient::kMaxConnections].
+  // Record n is sent only once record n - max_in_flight has its answer; 1 =
+  // strictly one after the other. After a failure (and at start) one round
+  // goes one at a time, so a dead platform is not sent a window per attempt.
+  int max_in_flight = 4;
+  BatchOptions session_batch;  // sync-offline batching of session summaries
   BackoffOptions backoff;
   CircuitBreakerOptions breaker;
   double max_records_per_s = 0;            // bound on the delivery rate, records/s; 0 = none
@@ -116,6 +125,9 @@ class DeliveryService {
   Backoff backoff_;
   CircuitBreaker breaker_;
   std::chrono::steady_clock::time_point not_before_{};
+  // Deposits go with the full max_in_flight window only after a send
+  // succeeded since the start or the last failure; until then one at a time.
+  bool full_window_ = false;
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <limits>
 #include <thread>
 
 #include "platform_sim/platform_sim.h"
@@ -27,6 +29,7 @@ DeliveryOptions FastOptions() {
   o.session_batch = {.max_records = 10, .max_delay_ms = 2000};
   o.idle_poll_ms = 20;
   o.seed = 1;
+  o.max_in_flight = 1;  // strict order at the server; the window has its own tests
   return o;
 }
 
@@ -89,6 +92,75 @@ TEST_F(DeliveryServiceTest, ARoundDeliversPendingRecordsInOrderAndMarksThemDeliv
   // Nothing is sent twice.
   ASSERT_TRUE(service_->RunOnce().ok());
   EXPECT_EQ(service_->Stats().api_calls, 5);
+}
+
+TEST_F(DeliveryServiceTest, AWindowedRoundDeliversEveryRecordOnceAndMarksThemDelivered) {
+  DeliveryOptions o = FastOptions();
+  o.max_in_flight = 8;
+  service_ = std::make_unique<DeliveryService>(*outbox_, *client_, clock_, o);
+  AppendItem("w-000");  // the first round goes one at a time; later ones use the window
+  ASSERT_TRUE(service_->RunOnce().ok());
+  for (int i = 1; i < 50; ++i) AppendItem("w-" + std::to_string(100 + i));
+  auto r = service_->RunOnce();
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->handled, 49) << service_->Stats().last_error;
+  std::vector<std::string> ids = ServerItemIds();
+  std::sort(ids.begin(), ids.end());
+  ASSERT_EQ(ids.size(), 50u);
+  EXPECT_EQ(std::unique(ids.begin(), ids.end()), ids.end());
+  const DeliveryStats s = service_->Stats();
+  EXPECT_EQ(s.delivered, 50);
+  EXPECT_EQ(s.backlog_records, 0);
+  EXPECT_LE(s.connections_opened, 8);
+}
+
+TEST_F(DeliveryServiceTest, AFailureInAWindowRetriesFromTheFirstFailedRecord) {
+  DeliveryOptions o = FastOptions();
+  o.max_in_flight = 4;
+  service_ = std::make_unique<DeliveryService>(*outbox_, *client_, clock_, o);
+  AppendItem("x-000");  // a first good round opens the window
+  ASSERT_TRUE(service_->RunOnce().ok());
+  for (int i = 1; i < 12; ++i) AppendItem("x-" + std::to_string(100 + i));
+  sim::FaultSettings f;
+  f.error.next = 1;
+  sim_->SetFaults(f);
+  ASSERT_TRUE(service_->RunOnce().ok());
+  DeliveryStats s = service_->Stats();
+  EXPECT_EQ(s.retries, 1);
+  EXPECT_GT(s.backlog_records, 0);
+  EXPECT_GT(s.api_calls, 2) << "the failed round had a window in flight";
+  // The failed record is the oldest pending one, and it holds back the rest.
+  auto pending = outbox_->NextPending(100, std::numeric_limits<int64_t>::max());
+  ASSERT_TRUE(pending.ok());
+  ASSERT_FALSE(pending->empty());
+  EXPECT_GT(pending->front().attempts, 0);
+  const int64_t calls = s.api_calls;
+  ASSERT_TRUE(service_->RunOnce().ok());
+  EXPECT_EQ(service_->Stats().api_calls, calls) << "nothing is sent before the retry is due";
+  clock_.Advance(milliseconds(1001));
+  ASSERT_TRUE(service_->RunOnce().ok());
+  s = service_->Stats();
+  EXPECT_EQ(s.backlog_records, 0);
+  EXPECT_EQ(s.delivered, 12);
+  EXPECT_EQ(ServerItemIds().size(), 12u) << "every record once in the books";
+}
+
+TEST_F(DeliveryServiceTest, AfterAFailureTheNextAttemptIsASingleRequest) {
+  DeliveryOptions o = FastOptions();
+  o.max_in_flight = 4;
+  service_ = std::make_unique<DeliveryService>(*outbox_, *client_, clock_, o);
+  AppendItem("y-000");
+  ASSERT_TRUE(service_->RunOnce().ok());
+  for (int i = 1; i < 10; ++i) AppendItem("y-" + std::to_string(100 + i));
+  sim::FaultSettings f;
+  f.error.rate = 1;  // the platform only fails now
+  sim_->SetFaults(f);
+  ASSERT_TRUE(service_->RunOnce().ok());
+  const int64_t after_window = service_->Stats().api_calls;
+  EXPECT_EQ(after_window, 1 + 4);
+  clock_.Advance(milliseconds(1001));
+  ASSERT_TRUE(service_->RunOnce().ok());
+  EXPECT_EQ(service_->Stats().api_calls, after_window + 1);
 }
 
 TEST_F(DeliveryServiceTest, ARecordTheServerRefusesIsParkedWithItsMessageAndTheRestFlow) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <optional>
 
 #include "uplink/placeholder_jpeg.h"
 #include "uplink/response_class.h"
@@ -119,7 +120,8 @@ Status EdgeV1Client::LogIn() {
   return Status::Ok();
 }
 
-SendOutcome EdgeV1Client::SendOneDeposit(const OutgoingRecord& r) {
+std::optional<SendOutcome> EdgeV1Client::BuildDeposit(const OutgoingRecord& r,
+                                                      MultipartRequest& request) const {
   const outbox::StoredRecord& rec = *r.record;
   json data = json::parse(rec.payload_json, nullptr, false);
   if (!data.is_object()) {
@@ -138,29 +140,58 @@ SendOutcome EdgeV1Client::SendOneDeposit(const OutgoingRecord& r) {
     image.assign(placeholder.begin(), placeholder.end());
     data["evidence"] = "unavailable";
   }
-  std::vector<MultipartPart> parts = {
+  request.url = Url("/edge/deposit");
+  request.parts = {
       {"image", std::move(image), rec.item_id + ".jpg", "image/jpeg"},
       {"status", status, "", ""},
       {"data", data.dump(), "", ""},
   };
   if (auto s = data.find("session_id"); s != data.end() && s->is_string() && !s->empty()) {
-    parts.push_back({"session_id", s->get<std::string>(), "", ""});
+    request.parts.push_back({"session_id", s->get<std::string>(), "", ""});
   }
-  HttpHeaders headers = KeyHeaders();
-  headers.emplace_back("Idempotency-Key", rec.item_id);
-  const HttpResponse resp = http_->PostMultipart(Url("/edge/deposit"), headers, parts);
-  SendOutcome o = FromClassification(Classify(resp, clock_.WallMillis()));
-  if (o.kind != OutcomeKind::kDelivered && !o.message.empty()) {
-    o.message = "edge deposit " + rec.item_id + ": " + o.message;
-  }
-  return o;
+  request.headers = KeyHeaders();
+  request.headers.emplace_back("Idempotency-Key", rec.item_id);
+  return std::nullopt;
 }
 
-std::vector<SendOutcome> EdgeV1Client::SendDeposits(std::span<const OutgoingRecord> records) {
+std::vector<SendOutcome> EdgeV1Client::SendDeposits(std::span<const OutgoingRecord> records,
+                                                    int max_in_flight) {
   std::vector<SendOutcome> out(records.size());
+  // The records that go out, and the request each one became.
+  std::vector<size_t> rows;
+  std::vector<MultipartRequest> requests;
   for (size_t i = 0; i < records.size(); ++i) {
-    out[i] = SendOneDeposit(records[i]);
-    if (out[i].kind == OutcomeKind::kRetry) break;  // the rest stay kNotSent, in order
+    MultipartRequest request;
+    if (auto refused = BuildDeposit(records[i], request)) {
+      out[i] = std::move(*refused);
+      continue;
+    }
+    rows.push_back(i);
+    requests.push_back(std::move(request));
+  }
+  std::vector<bool> answered(records.size(), false);
+  http_->PostMultipartWindow(requests, max_in_flight, [&](size_t n, HttpResponse&& resp) {
+    const size_t i = rows[n];
+    SendOutcome o = FromClassification(Classify(resp, clock_.WallMillis()));
+    if (o.kind != OutcomeKind::kDelivered && !o.message.empty()) {
+      o.message = "edge deposit " + records[i].record->item_id + ": " + o.message;
+    }
+    out[i] = std::move(o);
+    answered[i] = true;
+    return out[i].kind != OutcomeKind::kRetry;  // the platform is probably down: stop
+  });
+  // Records after the first one to retry keep only a final outcome (the
+  // platform acknowledged or refused them while the window was open); the
+  // others are reported not sent, so the caller resends them after it.
+  bool after_retry = false;
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (!after_retry) {
+      after_retry = out[i].kind == OutcomeKind::kRetry;
+      continue;
+    }
+    const bool final_answer = answered[i] && (out[i].kind == OutcomeKind::kDelivered ||
+                                              out[i].kind == OutcomeKind::kPark);
+    if (!final_answer) out[i] = SendOutcome{};
   }
   return out;
 }

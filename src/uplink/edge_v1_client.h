@@ -5,7 +5,10 @@
 //   deposits     POST /edge/deposit, multipart: image (the evidence JPEG, or a
 //                placeholder when the outbox no longer has it), data (the
 //                Decision JSON, with item_id), status (ACCEPTED|REJECTED),
-//                session_id; one request per record (no batch endpoint).
+//                session_id; one request per record (no batch endpoint), up
+//                to `max_in_flight` of them in flight (HttpClient's sliding
+//                window); a record after the first one to retry keeps only a
+//                final outcome (acknowledged or refused), the rest are kNotSent.
 //   sessions     POST /edge/sync-offline {transactions: [...]}, up to a batch
 //                of summaries per request. Variant by flag: the machine key
 //                (master), or a bearer token plus X-RVM-Machine-ID
@@ -27,6 +30,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include "uplink/http_client.h"
 #include "uplink/platform_client.h"
@@ -40,7 +44,9 @@ class EdgeV1Client final : public PlatformClient {
                                                       const Clock& clock);
 
   Status Register() override;
-  std::vector<SendOutcome> SendDeposits(std::span<const OutgoingRecord> records) override;
+  using PlatformClient::SendDeposits;
+  std::vector<SendOutcome> SendDeposits(std::span<const OutgoingRecord> records,
+                                        int max_in_flight) override;
   std::vector<SendOutcome> SendSessions(std::span<const OutgoingRecord> records) override;
   bool batches_sessions() const override { return true; }
   Result<HeartbeatReply> Heartbeat(const HeartbeatInfo& info) override;
@@ -49,7 +55,9 @@ class EdgeV1Client final : public PlatformClient {
  private:
   EdgeV1Client(PlatformClientOptions options, const Clock& clock, std::unique_ptr<HttpClient> http);
   HttpHeaders KeyHeaders() const;
-  SendOutcome SendOneDeposit(const OutgoingRecord& r);
+  // Fills `request` with the record's POST /edge/deposit; or returns the
+  // outcome when the record cannot be sent at all (a payload that is not JSON).
+  std::optional<SendOutcome> BuildDeposit(const OutgoingRecord& r, MultipartRequest& request) const;
   // Sends one sync-offline request; fills `out` for the rows at `rows`.
   void SendSyncBatch(std::span<const OutgoingRecord> records, const std::vector<size_t>& rows,
                      const std::vector<nlohmann::json>& transactions,

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
+
 #include "base/sha256.h"
 #include "platform_sim/platform_sim.h"
 #include "uplink/placeholder_jpeg.h"
@@ -100,6 +103,76 @@ TEST_F(EdgeV1ClientTest, ManyDepositsShareOnePooledConnection) {
   EXPECT_EQ(client_->stats().api_calls, 40);
   EXPECT_EQ(client_->stats().connections_opened, 1);
   EXPECT_EQ(sim_->Stats()["connections"]["with_api_requests"], 1);
+}
+
+// Position of each item in the platform's books.
+std::map<std::string, size_t> BookPositions(sim::PlatformSim& sim) {
+  std::map<std::string, size_t> pos;
+  const json deposits = sim.Deposits();
+  for (size_t i = 0; i < deposits.size(); ++i) pos[deposits[i]["item_id"]] = i;
+  return pos;
+}
+
+TEST_F(EdgeV1ClientTest, AWindowOfDepositsArrivesWithEachAfterTheOneAWindowEarlier) {
+  constexpr int kRecords = 60;
+  constexpr int kWindow = 8;
+  std::vector<outbox::StoredRecord> recs;
+  for (int i = 0; i < kRecords; ++i) {
+    recs.push_back(DepositRecord(i + 1, "win-" + std::to_string(100 + i)));
+  }
+  std::vector<OutgoingRecord> out;
+  for (const auto& r : recs) out.push_back({&r, FakeJpeg()});
+  for (const auto& o : client_->SendDeposits(out, kWindow)) {
+    EXPECT_EQ(o.kind, OutcomeKind::kDelivered) << o.message;
+  }
+  EXPECT_EQ(client_->stats().api_calls, kRecords);
+  EXPECT_LE(client_->stats().connections_opened, kWindow);
+  const auto pos = BookPositions(*sim_);
+  ASSERT_EQ(pos.size(), static_cast<size_t>(kRecords));
+  // Record n is sent only after record n - kWindow was answered.
+  for (int n = kWindow; n < kRecords; ++n) {
+    EXPECT_LT(pos.at(recs[n - kWindow].item_id), pos.at(recs[n].item_id)) << n;
+  }
+}
+
+TEST_F(EdgeV1ClientTest, AFailingWindowStartsNothingAfterTheRequestsInFlight) {
+  sim::FaultSettings f;
+  f.error.rate = 1;  // every deposit gets a 5xx
+  sim_->SetFaults(f);
+  std::vector<outbox::StoredRecord> recs;
+  for (int i = 0; i < 10; ++i) recs.push_back(DepositRecord(i + 1, "f-" + std::to_string(i)));
+  std::vector<OutgoingRecord> out;
+  for (const auto& r : recs) out.push_back({&r, FakeJpeg()});
+  const auto o = client_->SendDeposits(out, 4);
+  EXPECT_EQ(o[0].kind, OutcomeKind::kRetry);
+  for (size_t i = 1; i < o.size(); ++i) EXPECT_EQ(o[i].kind, OutcomeKind::kNotSent) << i;
+  // The first window went out; its failures stopped the rest.
+  EXPECT_EQ(client_->stats().api_calls, 4);
+}
+
+TEST_F(EdgeV1ClientTest, AcknowledgementsAfterAFailureInTheWindowStillCount) {
+  sim::FaultSettings f;
+  f.error.next = 1;  // whichever deposit arrives first fails
+  sim_->SetFaults(f);
+  std::vector<outbox::StoredRecord> recs;
+  for (int i = 0; i < 8; ++i) recs.push_back(DepositRecord(i + 1, "g-" + std::to_string(i)));
+  std::vector<OutgoingRecord> out;
+  for (const auto& r : recs) out.push_back({&r, FakeJpeg()});
+  const auto o = client_->SendDeposits(out, 4);
+  const auto first_retry = std::find_if(
+      o.begin(), o.end(), [](const SendOutcome& x) { return x.kind == OutcomeKind::kRetry; });
+  ASSERT_NE(first_retry, o.end());
+  EXPECT_EQ(std::count_if(o.begin(), o.end(),
+                          [](const SendOutcome& x) { return x.kind == OutcomeKind::kRetry; }),
+            1);
+  // Every record reported delivered is in the books; nothing past the window went out.
+  const auto pos = BookPositions(*sim_);
+  for (size_t i = 0; i < o.size(); ++i) {
+    EXPECT_EQ(o[i].kind == OutcomeKind::kDelivered, pos.contains(recs[i].item_id)) << i;
+    if (static_cast<int>(i) >= (first_retry - o.begin()) + 4) {
+      EXPECT_EQ(o[i].kind, OutcomeKind::kNotSent) << i;
+    }
+  }
 }
 
 TEST_F(EdgeV1ClientTest, SessionsGoAsOneSyncOfflineBatch) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <mutex>
+#include <vector>
 
 namespace rvm::uplink {
 namespace {
@@ -71,20 +72,55 @@ size_t OnHeader(char* data, size_t size, size_t nmemb, void* user) {
 
 }  // namespace
 
+// One request on its way: an easy handle with everything curl reads from
+// while the transfer runs. Heap-allocated so its address stays fixed.
+struct Transfer {
+  CURL* easy = nullptr;
+  size_t index = 0;
+  HttpResponse response;
+  Sink sink{nullptr, 0};
+  curl_slist* headers = nullptr;
+  curl_mime* mime = nullptr;
+  char error_buffer[CURL_ERROR_SIZE] = {};
+};
+
 struct HttpClient::Impl {
   HttpClientOptions options;
-  CURL* easy = nullptr;
-  ~Impl() {
-    if (easy) curl_easy_cleanup(easy);
+  CURLM* multi = nullptr;
+  std::vector<CURL*> idle;  // easy handles between requests
+
+  ~Impl() { Close(); }
+
+  bool Open() {
+    multi = curl_multi_init();
+    if (!multi) return false;
+    // The cache holds the connections a full window opened, so the next
+    // window finds them open.
+    curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, static_cast<long>(kMaxConnections));
+    return true;
   }
+  void Close() {
+    for (CURL* e : idle) curl_easy_cleanup(e);
+    idle.clear();
+    if (multi) curl_multi_cleanup(multi);
+    multi = nullptr;
+  }
+
+  std::unique_ptr<Transfer> NewTransfer(size_t index, const std::string& url,
+                                        const HttpHeaders& headers, const char* content_type);
+  void Release(Transfer& t);
+  // Runs `count` transfers made by `make(i)` through the window; see
+  // PostMultipartWindow.
+  size_t Run(size_t count, int max_in_flight,
+             const std::function<std::unique_ptr<Transfer>(size_t)>& make,
+             const std::function<bool(size_t, HttpResponse&&)>& done, HttpClientStats& stats);
 };
 
 Result<std::unique_ptr<HttpClient>> HttpClient::Create(HttpClientOptions options) {
   GlobalInitOnce();
   auto impl = std::make_unique<Impl>();
   impl->options = std::move(options);
-  impl->easy = curl_easy_init();
-  if (!impl->easy) return Internal("http client: curl_easy_init failed");
+  if (!impl->Open()) return Internal("http client: curl_multi_init failed");
   return std::unique_ptr<HttpClient>(new HttpClient(std::move(impl)));
 }
 
@@ -92,34 +128,11 @@ HttpClient::HttpClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 HttpClient::~HttpClient() = default;
 
 void HttpClient::ResetConnection() {
-  if (impl_->easy) curl_easy_cleanup(impl_->easy);
-  impl_->easy = curl_easy_init();
+  impl_->Close();
+  impl_->Open();
 }
 
 namespace {
-
-// Sets what every request shares; curl_easy_reset keeps the connection cache.
-void SetCommon(CURL* easy, const HttpClientOptions& o, const std::string& url, curl_slist* headers,
-               HttpResponse* response, Sink* sink, char* error_buffer) {
-  curl_easy_reset(easy);
-  curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(easy, CURLOPT_USERAGENT, o.user_agent.c_str());
-  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.connect_timeout_ms));
-  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(o.request_timeout_ms));
-  curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
-  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
-  if (!o.ca_path.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, o.ca_path.c_str());
-  curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, OnBody);
-  curl_easy_setopt(easy, CURLOPT_WRITEDATA, sink);
-  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, OnHeader);
-  curl_easy_setopt(easy, CURLOPT_HEADERDATA, response);
-  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer);
-}
 
 curl_slist* BuildHeaders(const HttpHeaders& headers, const char* content_type) {
   curl_slist* list = nullptr;
@@ -132,20 +145,15 @@ curl_slist* BuildHeaders(const HttpHeaders& headers, const char* content_type) {
   return list;
 }
 
-}  // namespace
-
-namespace {
-
-// Runs the transfer already set up on `easy` and fills `response`.
-void Perform(CURL* easy, HttpResponse& response, const char* error_buffer, HttpClientStats& stats) {
-  ++stats.requests;
-  const CURLcode rc = curl_easy_perform(easy);
+// Fills the transfer's response once curl finished it with `rc`.
+void Finish(Transfer& t, CURLcode rc, HttpClientStats& stats) {
   long connects = 0;
-  if (curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK) {
+  if (curl_easy_getinfo(t.easy, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK) {
     stats.connections_opened += connects;
   }
   long code = 0;
-  curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
+  curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &code);
+  HttpResponse& response = t.response;
   if (rc == CURLE_WRITE_ERROR && response.body_truncated && code > 0) {
     response.status = static_cast<int>(code);  // a complete status with a body past the cap
     return;
@@ -153,7 +161,7 @@ void Perform(CURL* easy, HttpResponse& response, const char* error_buffer, HttpC
   if (rc != CURLE_OK) {
     response.status = 0;
     response.transport_error = std::string(curl_easy_strerror(rc)) +
-                               (error_buffer[0] ? std::string(" (") + error_buffer + ")" : "");
+                               (t.error_buffer[0] ? std::string(" (") + t.error_buffer + ")" : "");
     ++stats.transport_failures;
     return;
   }
@@ -162,30 +170,142 @@ void Perform(CURL* easy, HttpResponse& response, const char* error_buffer, HttpC
 
 }  // namespace
 
-HttpResponse HttpClient::PostJson(const std::string& url, const HttpHeaders& headers,
-                                  const std::string& json_body) {
-  HttpResponse response;
-  Sink sink{&response, impl_->options.max_response_bytes};
-  char error_buffer[CURL_ERROR_SIZE] = {};
-  curl_slist* list = BuildHeaders(headers, "Content-Type: application/json");
-  SetCommon(impl_->easy, impl_->options, url, list, &response, &sink, error_buffer);
-  curl_easy_setopt(impl_->easy, CURLOPT_POST, 1L);
-  curl_easy_setopt(impl_->easy, CURLOPT_POSTFIELDS, json_body.data());
-  curl_easy_setopt(impl_->easy, CURLOPT_POSTFIELDSIZE_LARGE,
-                   static_cast<curl_off_t>(json_body.size()));
-  Perform(impl_->easy, response, error_buffer, stats_);
-  curl_slist_free_all(list);
-  return response;
+// Sets what every request shares; curl_easy_reset leaves the multi handle's
+// connection cache alone.
+std::unique_ptr<Transfer> HttpClient::Impl::NewTransfer(size_t index, const std::string& url,
+                                                        const HttpHeaders& headers,
+                                                        const char* content_type) {
+  auto t = std::make_unique<Transfer>();
+  if (!idle.empty()) {
+    t->easy = idle.back();
+    idle.pop_back();
+    curl_easy_reset(t->easy);
+  } else {
+    t->easy = curl_easy_init();
+  }
+  if (!t->easy) return nullptr;
+  t->index = index;
+  t->sink = Sink{&t->response, options.max_response_bytes};
+  t->headers = BuildHeaders(headers, content_type);
+  CURL* easy = t->easy;
+  const HttpClientOptions& o = options;
+  curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, t->headers);
+  curl_easy_setopt(easy, CURLOPT_USERAGENT, o.user_agent.c_str());
+  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.connect_timeout_ms));
+  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(o.request_timeout_ms));
+  curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+  // Over HTTP/2 a window's requests wait for the one connection's streams
+  // rather than open more connections.
+  curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
+  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!o.ca_path.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, o.ca_path.c_str());
+  curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
+  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, OnBody);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &t->sink);
+  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, OnHeader);
+  curl_easy_setopt(easy, CURLOPT_HEADERDATA, &t->response);
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->error_buffer);
+  curl_easy_setopt(easy, CURLOPT_PRIVATE, t.get());
+  return t;
 }
 
-HttpResponse HttpClient::PostMultipart(const std::string& url, const HttpHeaders& headers,
-                                       const std::vector<MultipartPart>& parts) {
-  HttpResponse response;
-  Sink sink{&response, impl_->options.max_response_bytes};
-  char error_buffer[CURL_ERROR_SIZE] = {};
-  curl_slist* list = BuildHeaders(headers, nullptr);
-  SetCommon(impl_->easy, impl_->options, url, list, &response, &sink, error_buffer);
-  curl_mime* mime = curl_mime_init(impl_->easy);
+void HttpClient::Impl::Release(Transfer& t) {
+  curl_easy_setopt(t.easy, CURLOPT_MIMEPOST, nullptr);
+  if (t.mime) curl_mime_free(t.mime);
+  curl_slist_free_all(t.headers);
+  t.mime = nullptr;
+  t.headers = nullptr;
+  idle.push_back(t.easy);
+  t.easy = nullptr;
+}
+
+size_t HttpClient::Impl::Run(size_t count, int max_in_flight,
+                             const std::function<std::unique_ptr<Transfer>(size_t)>& make,
+                             const std::function<bool(size_t, HttpResponse&&)>& done,
+                             HttpClientStats& stats) {
+  const size_t window = static_cast<size_t>(std::clamp(max_in_flight, 1, kMaxConnections));
+  std::vector<std::unique_ptr<Transfer>> in_flight;
+  std::vector<bool> completed(count, false);
+  size_t next = 0;  // the next request to start
+  size_t base = 0;  // the lowest request without its response
+  bool stop = false;
+  while (true) {
+    while (!stop && next < count && next < base + window) {
+      std::unique_ptr<Transfer> t = make(next);
+      ++stats.requests;
+      if (!t || curl_multi_add_handle(multi, t->easy) != CURLM_OK) {
+        HttpResponse failed;
+        failed.transport_error = "http client: cannot start the request";
+        ++stats.transport_failures;
+        if (t) Release(*t);
+        completed[next] = true;
+        while (base < count && completed[base]) ++base;
+        stop = !done(next++, std::move(failed));
+        continue;
+      }
+      ++next;
+      in_flight.push_back(std::move(t));
+    }
+    if (in_flight.empty()) break;
+    int running = 0;
+    curl_multi_perform(multi, &running);
+    bool finished_any = false;
+    int queued = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      CURL* easy = msg->easy_handle;
+      const CURLcode rc = msg->data.result;
+      curl_multi_remove_handle(multi, easy);
+      auto it = std::find_if(in_flight.begin(), in_flight.end(),
+                             [&](const auto& t) { return t->easy == easy; });
+      if (it == in_flight.end()) continue;
+      std::unique_ptr<Transfer> t = std::move(*it);
+      in_flight.erase(it);
+      Finish(*t, rc, stats);
+      Release(*t);
+      completed[t->index] = true;
+      while (base < count && completed[base]) ++base;
+      finished_any = true;
+      if (!done(t->index, std::move(t->response))) stop = true;
+    }
+    if (!finished_any && !in_flight.empty()) {
+      curl_multi_poll(multi, nullptr, 0, 100, nullptr);
+    }
+  }
+  return next;
+}
+
+HttpResponse HttpClient::PostJson(const std::string& url, const HttpHeaders& headers,
+                                  const std::string& json_body) {
+  HttpResponse out;
+  impl_->Run(
+      1, 1,
+      [&](size_t i) {
+        auto t = impl_->NewTransfer(i, url, headers, "Content-Type: application/json");
+        if (!t) return t;
+        curl_easy_setopt(t->easy, CURLOPT_POST, 1L);
+        curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, json_body.data());
+        curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                         static_cast<curl_off_t>(json_body.size()));
+        return t;
+      },
+      [&](size_t, HttpResponse&& r) {
+        out = std::move(r);
+        return true;
+      },
+      stats_);
+  return out;
+}
+
+namespace {
+
+curl_mime* BuildMime(CURL* easy, const std::vector<MultipartPart>& parts) {
+  curl_mime* mime = curl_mime_init(easy);
   for (const auto& part : parts) {
     curl_mimepart* p = curl_mime_addpart(mime);
     curl_mime_name(p, part.name.c_str());
@@ -193,24 +313,53 @@ HttpResponse HttpClient::PostMultipart(const std::string& url, const HttpHeaders
     if (!part.filename.empty()) curl_mime_filename(p, part.filename.c_str());
     if (!part.content_type.empty()) curl_mime_type(p, part.content_type.c_str());
   }
-  curl_easy_setopt(impl_->easy, CURLOPT_MIMEPOST, mime);
-  Perform(impl_->easy, response, error_buffer, stats_);
-  curl_easy_setopt(impl_->easy, CURLOPT_MIMEPOST, nullptr);
-  curl_mime_free(mime);
-  curl_slist_free_all(list);
-  return response;
+  return mime;
+}
+
+}  // namespace
+
+HttpResponse HttpClient::PostMultipart(const std::string& url, const HttpHeaders& headers,
+                                       const std::vector<MultipartPart>& parts) {
+  const MultipartRequest request{url, headers, parts};
+  HttpResponse out;
+  PostMultipartWindow({&request, 1}, 1, [&](size_t, HttpResponse&& r) {
+    out = std::move(r);
+    return true;
+  });
+  return out;
+}
+
+size_t HttpClient::PostMultipartWindow(std::span<const MultipartRequest> requests,
+                                       int max_in_flight,
+                                       const std::function<bool(size_t, HttpResponse&&)>& done) {
+  return impl_->Run(
+      requests.size(), max_in_flight,
+      [&](size_t i) {
+        const MultipartRequest& r = requests[i];
+        auto t = impl_->NewTransfer(i, r.url, r.headers, nullptr);
+        if (!t) return t;
+        t->mime = BuildMime(t->easy, r.parts);
+        curl_easy_setopt(t->easy, CURLOPT_MIMEPOST, t->mime);
+        return t;
+      },
+      done, stats_);
 }
 
 HttpResponse HttpClient::Get(const std::string& url, const HttpHeaders& headers) {
-  HttpResponse response;
-  Sink sink{&response, impl_->options.max_response_bytes};
-  char error_buffer[CURL_ERROR_SIZE] = {};
-  curl_slist* list = BuildHeaders(headers, nullptr);
-  SetCommon(impl_->easy, impl_->options, url, list, &response, &sink, error_buffer);
-  curl_easy_setopt(impl_->easy, CURLOPT_HTTPGET, 1L);
-  Perform(impl_->easy, response, error_buffer, stats_);
-  curl_slist_free_all(list);
-  return response;
+  HttpResponse out;
+  impl_->Run(
+      1, 1,
+      [&](size_t i) {
+        auto t = impl_->NewTransfer(i, url, headers, nullptr);
+        if (t) curl_easy_setopt(t->easy, CURLOPT_HTTPGET, 1L);
+        return t;
+      },
+      [&](size_t, HttpResponse&& r) {
+        out = std::move(r);
+        return true;
+      },
+      stats_);
+  return out;
 }
 
 }  // namespace rvm::uplink

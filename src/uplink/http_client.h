@@ -1,10 +1,13 @@
-// HttpClient: the uplink's one HTTP connection to the platform, over libcurl.
+// HttpClient: the uplink's HTTP connections to the platform, over libcurl.
 //
-// One curl easy handle is reused for every request, so the TCP (and TLS)
-// connection stays open between requests (keep-alive) and is reopened only
-// when the server closed it; HTTP/2 is used where the server offers it over
-// TLS. TLS peer and host verification are always on; `ca_path` selects a CA
-// bundle. Every request has a connect timeout and a total timeout, so a hung
+// Every request runs on one curl multi handle, whose connection cache keeps
+// the TCP (and TLS) connections open between requests (keep-alive); one is
+// reopened only when the server closed it. A single request uses one pooled
+// connection. PostMultipartWindow keeps up to `max_in_flight` requests in
+// flight at once: over HTTP/1.1 each takes a pooled connection of its own (at
+// most kMaxConnections are kept), over HTTP/2 (used where the server offers it
+// over TLS) they share one connection as streams. TLS peer and host verification are always on;
+// `ca_path` selects a CA bundle. Every request has a connect timeout and a total timeout, so a hung
 // server costs at most `request_timeout_ms`. Response bodies are capped at
 // `max_response_bytes`, so a server streaming garbage cannot exhaust memory.
 // Failures to get any response are reported in HttpResponse (status 0), never
@@ -14,7 +17,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -43,6 +48,13 @@ struct MultipartPart {
   std::string content_type;  // for file parts, e.g. "image/jpeg"
 };
 
+// One multipart POST of a window (PostMultipartWindow).
+struct MultipartRequest {
+  std::string url;
+  HttpHeaders headers;
+  std::vector<MultipartPart> parts;
+};
+
 struct HttpClientStats {
   int64_t requests = 0;            // requests attempted
   int64_t connections_opened = 0;  // new TCP connections (CURLINFO_NUM_CONNECTS summed)
@@ -62,7 +74,21 @@ class HttpClient {
                              const std::vector<MultipartPart>& parts);
   HttpResponse Get(const std::string& url, const HttpHeaders& headers);
 
-  // Drops the pooled connection; the next request opens a new one.
+  // Most requests a window keeps in flight, and connections kept open.
+  static constexpr int kMaxConnections = 16;
+
+  // Sends `requests` in index order with a sliding window: request n starts
+  // only once every request before n - max_in_flight + 1 has completed, so at
+  // most `max_in_flight` (clamped to [1, kMaxConnections]) are in flight and
+  // request n never goes out before request n - max_in_flight has its
+  // response. As each completes, `done(index, response)` runs on the calling
+  // thread (in completion order); once it returns false no further request
+  // starts and those in flight are finished. Returns how many requests were
+  // started: always a prefix of `requests`.
+  size_t PostMultipartWindow(std::span<const MultipartRequest> requests, int max_in_flight,
+                             const std::function<bool(size_t, HttpResponse&&)>& done);
+
+  // Drops the pooled connections; the next request opens a new one.
   void ResetConnection();
 
   const HttpClientStats& stats() const { return stats_; }

@@ -86,8 +86,18 @@ class PlatformClient {
   // Safe to repeat.
   virtual Status Register() = 0;
   // Deposits, one request per record (neither contract has a deposit batch
-  // endpoint), over the pooled connection.
-  virtual std::vector<SendOutcome> SendDeposits(std::span<const OutgoingRecord> records) = 0;
+  // endpoint), over the pooled connections, sent in order with up to
+  // `max_in_flight` requests in flight where the adapter can overlap them:
+  // record n goes out only once record n - max_in_flight has its answer.
+  // After the first record that must be retried, later records report only a
+  // final outcome (kDelivered or kPark, when their answer came while the
+  // window was open) and otherwise kNotSent.
+  virtual std::vector<SendOutcome> SendDeposits(std::span<const OutgoingRecord> records,
+                                                int max_in_flight) = 0;
+  // One request at a time.
+  std::vector<SendOutcome> SendDeposits(std::span<const OutgoingRecord> records) {
+    return SendDeposits(records, 1);
+  }
   // Session summaries, batched where the contract has a batch endpoint.
   virtual std::vector<SendOutcome> SendSessions(std::span<const OutgoingRecord> records) = 0;
   // True when SendSessions sends several records in one request.

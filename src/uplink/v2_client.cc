@@ -198,7 +198,8 @@ SendOutcome V2Client::SendOneDeposit(const OutgoingRecord& r) {
   return o;
 }
 
-std::vector<SendOutcome> V2Client::SendDeposits(std::span<const OutgoingRecord> records) {
+std::vector<SendOutcome> V2Client::SendDeposits(std::span<const OutgoingRecord> records,
+                                                int /*max_in_flight*/) {
   std::vector<SendOutcome> out(records.size());
   for (size_t i = 0; i < records.size(); ++i) {
     out[i] = SendOneDeposit(records[i]);

@@ -41,7 +41,11 @@ class V2Client final : public PlatformClient {
                                                   const Clock& clock);
 
   Status Register() override;
-  std::vector<SendOutcome> SendDeposits(std::span<const OutgoingRecord> records) override;
+  using PlatformClient::SendDeposits;
+  // One record at a time whatever `max_in_flight` says: a deposit is an upload
+  // and then a detection result that names the upload's path.
+  std::vector<SendOutcome> SendDeposits(std::span<const OutgoingRecord> records,
+                                        int max_in_flight) override;
   std::vector<SendOutcome> SendSessions(std::span<const OutgoingRecord> records) override;
   bool batches_sessions() const override { return false; }
   Result<HeartbeatReply> Heartbeat(const HeartbeatInfo& info) override;

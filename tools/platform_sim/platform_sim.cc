@@ -97,9 +97,11 @@ Result<int> PlatformSim::Start() {
   server_->set_tcp_nodelay(true);
   // httplib's default also sets SO_REUSEPORT, which would let a second sim
   // bind the same port and silently take half the traffic.
-  server_->set_socket_options([](socket_t sock) {
+  socket_t listen_sock = INVALID_SOCKET;
+  server_->set_socket_options([&listen_sock](socket_t sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    listen_sock = sock;
   });
   server_->set_keep_alive_timeout(options_.keep_alive_timeout_s);
   server_->set_keep_alive_max_count(
@@ -117,6 +119,12 @@ Result<int> PlatformSim::Start() {
                        std::to_string(options_.port));
   }
   port_ = port;
+  // httplib listens with a backlog of 5: a client opening a window of
+  // connections at once on a busy machine (before the accept thread runs)
+  // overflows it, and the kernel drops the SYN, which costs a 1 s
+  // retransmission. Listening again raises the backlog in place.
+  if (listen_sock != INVALID_SOCKET) ::listen(listen_sock, SOMAXCONN);
+  server_->set_socket_options([](socket_t) {});  // drops the reference to listen_sock
   ctx_ = std::make_unique<ApiContext>(ApiContext{*store_, options_, clock_, base_url()});
 
   AddRoute add = [this](const std::string& method, const std::string& pattern,

@@ -138,7 +138,11 @@ Result<std::unique_ptr<SimStore>> SimStore::Open(const std::string& path) {
               " (seq INTEGER PRIMARY KEY AUTOINCREMENT, machine_id INTEGER NOT NULL,"
               " item_id TEXT, payload TEXT NOT NULL, received_ms INTEGER NOT NULL);\n";
   }
-  if (path != ":memory:") RVM_RETURN_IF_ERROR(store->Exec("PRAGMA journal_mode=WAL;"));
+  // Every commit syncs the WAL, so an acknowledged record survives a power
+  // cut; group commit (InsertRecord) shares that sync among concurrent requests.
+  if (path != ":memory:") {
+    RVM_RETURN_IF_ERROR(store->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"));
+  }
   RVM_RETURN_IF_ERROR(store->Exec(schema));
   return store;
 }
@@ -293,10 +297,69 @@ Status SimStore::UpsertEdgeDevice(int64_t machine_id, const json& body, int64_t 
   return Status::Ok();
 }
 
+// One InsertRecord call waiting for its group commit.
+struct SimStore::PendingInsert {
+  RecordKind kind;
+  const RecordRow* row;
+  const std::function<StoredResponse(int64_t seq)>* respond;
+  std::optional<Result<InsertOutcome>> result;
+  bool done = false;  // guarded by queue_mu_
+};
+
 Result<InsertOutcome> SimStore::InsertRecord(
     RecordKind kind, const RecordRow& row,
     const std::function<StoredResponse(int64_t seq)>& respond) {
-  std::lock_guard lock(mu_);
+  PendingInsert self{kind, &row, &respond, std::nullopt};
+  std::unique_lock q(queue_mu_);
+  queue_.push_back(&self);
+  queue_cv_.wait(q, [&] { return self.done || (!committing_ && queue_.front() == &self); });
+  if (self.done) return std::move(*self.result);
+  // This request leads: every insert queued meanwhile joins its transaction.
+  committing_ = true;
+  std::vector<PendingInsert*> batch(queue_.begin(), queue_.end());
+  queue_.clear();
+  q.unlock();
+  {
+    std::lock_guard lock(mu_);
+    CommitInsertsLocked(batch);
+  }
+  q.lock();
+  committing_ = false;
+  for (PendingInsert* p : batch) p->done = true;
+  queue_cv_.notify_all();
+  return std::move(*self.result);
+}
+
+void SimStore::CommitInsertsLocked(const std::vector<PendingInsert*>& batch) {
+  auto fail_all = [&](const Status& st) {
+    for (PendingInsert* p : batch) p->result = st;
+  };
+  if (Status st = Exec("BEGIN IMMEDIATE"); !st.ok()) return fail_all(st);
+  for (PendingInsert* p : batch) {
+    // Each insert in its own savepoint: one that fails leaves the others.
+    if (Status st = Exec("SAVEPOINT one_insert"); !st.ok()) {
+      p->result = st;
+      continue;
+    }
+    p->result = InsertOneLocked(p->kind, *p->row, *p->respond);
+    if (p->result->ok()) {
+      (void)Exec("RELEASE one_insert");
+    } else {
+      (void)Exec("ROLLBACK TO one_insert");
+      (void)Exec("RELEASE one_insert");
+    }
+  }
+  // Only now, with the transaction committed (and with a database file, its
+  // WAL synced), may any of these requests be acknowledged.
+  if (Status st = Exec("COMMIT"); !st.ok()) {
+    (void)Exec("ROLLBACK");
+    fail_all(st);
+  }
+}
+
+Result<InsertOutcome> SimStore::InsertOneLocked(
+    RecordKind kind, const RecordRow& row,
+    const std::function<StoredResponse(int64_t seq)>& respond) {
   const std::string kind_name = RecordTableName(kind);
   InsertOutcome out;
   if (!row.item_id.empty()) {
@@ -314,18 +377,12 @@ Result<InsertOutcome> SimStore::InsertRecord(
       return out;
     }
   }
-  RVM_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  auto fail = [&](const std::string& what) {
-    Status st = SqlError(db_, what);
-    (void)Exec("ROLLBACK");
-    return st;
-  };
   const std::string insert = "INSERT INTO " + kind_name +
                              "(machine_id, item_id, payload, received_ms) VALUES(?1, ?2, ?3, ?4)";
   Stmt s(db_, insert.c_str());
   s.Bind(1, row.machine_id).Bind(3, row.payload.dump()).Bind(4, row.received_ms);
   if (!row.item_id.empty()) s.Bind(2, row.item_id);
-  if (s.Step() != SQLITE_DONE) return fail("storing " + kind_name);
+  if (s.Step() != SQLITE_DONE) return SqlError(db_, "storing " + kind_name);
   out.seq = sqlite3_last_insert_rowid(db_);
   out.response = respond(out.seq);
   if (!row.item_id.empty()) {
@@ -333,9 +390,8 @@ Result<InsertOutcome> SimStore::InsertRecord(
            "INSERT INTO idempotency_keys(kind, key, seq, status, body) VALUES(?1, ?2, ?3, ?4, ?5)");
     k.Bind(1, kind_name).Bind(2, row.item_id).Bind(3, out.seq).Bind(4, out.response.status);
     k.Bind(5, out.response.body);
-    if (k.Step() != SQLITE_DONE) return fail("storing idempotency key");
+    if (k.Step() != SQLITE_DONE) return SqlError(db_, "storing idempotency key");
   }
-  RVM_RETURN_IF_ERROR(Exec("COMMIT"));
   return out;
 }
 

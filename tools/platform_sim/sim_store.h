@@ -7,6 +7,13 @@
 // Recording a keyed record and checking its key happen in one SQLite
 // transaction, so two concurrent sends of the same item store it once.
 //
+// Keyed records are group-committed: InsertRecord calls that arrive while a
+// transaction is committing wait and share the next one, each in its own
+// savepoint, and each returns only after the transaction holding its record
+// committed (with a database file: WAL mode, synchronous=FULL, so the WAL was
+// synced). A response built from InsertRecord's result therefore acknowledges
+// a durable record, never one that a crash could still lose.
+//
 // Thread-safety: all methods are safe to call from many threads; one mutex
 // serialises access to the single connection. With path ":memory:" the data
 // lives only as long as the store; with a file path it survives restarts.
@@ -14,7 +21,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -133,8 +142,9 @@ class SimStore {
   Status UpsertEdgeDevice(int64_t machine_id, const nlohmann::json& body, int64_t now_ms);
 
   // Stores `row` unless its item_id was already stored for this kind. A new
-  // row is answered with respond(seq); a duplicate gets the first response back
-  // and is counted.
+  // row is answered with respond(seq) (called inside the transaction, on
+  // whichever thread leads the group commit); a duplicate gets the first
+  // response back and is counted. Returns once the record is committed.
   Result<InsertOutcome> InsertRecord(RecordKind kind, const RecordRow& row,
                                      const std::function<StoredResponse(int64_t seq)>& respond);
 
@@ -172,11 +182,22 @@ class SimStore {
   Status ClearData();
 
  private:
+  struct PendingInsert;
   explicit SimStore(sqlite3* db) : db_(db) {}
   Status Exec(const std::string& sql);
+  // Stores the batch in one transaction and fills in every result.
+  void CommitInsertsLocked(const std::vector<PendingInsert*>& batch);
+  Result<InsertOutcome> InsertOneLocked(RecordKind kind, const RecordRow& row,
+                                        const std::function<StoredResponse(int64_t seq)>& respond);
 
   std::mutex mu_;
   sqlite3* db_;  // guarded by mu_
+
+  // Group commit of InsertRecord: the first queued call leads the next commit.
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<PendingInsert*> queue_;  // guarded by queue_mu_
+  bool committing_ = false;           // guarded by queue_mu_
 };
 
 }  // namespace rvm::sim
