@@ -162,6 +162,12 @@ struct UplinkConfig {
   int retry_backoff_max_ms = 60000;       // longest retry delay, ms
   int heartbeat_interval_s = 30;          // heartbeat period, s (platform marks offline after 120)
   std::string ca_path;                    // CA bundle for TLS, "" = system default
+  int circuit_failure_threshold = 5;      // consecutive failed sends that open the circuit
+  int circuit_open_ms = 5000;             // first open period, ms (doubles per failed probe)
+  int circuit_max_open_ms = 60000;        // longest open period, ms
+  double replay_max_records_per_s = 0;    // delivery rate bound, records/s; 0 = unbounded
+  int records_per_round = 500;            // records read from the outbox per delivery round
+  int max_in_flight = 4;                  // deposit requests in flight at once (edge v1)
 
   bool operator==(const UplinkConfig&) const = default;
 };

@@ -451,6 +451,12 @@ Config ReadConfig(const toml::table& root, Diagnostics& diag, const EnvLookup& e
     r.Read("retry_backoff_max_ms", u.retry_backoff_max_ms);
     r.Read("heartbeat_interval_s", u.heartbeat_interval_s);
     r.Read("ca_path", u.ca_path);
+    r.Read("circuit_failure_threshold", u.circuit_failure_threshold);
+    r.Read("circuit_open_ms", u.circuit_open_ms);
+    r.Read("circuit_max_open_ms", u.circuit_max_open_ms);
+    r.Read("replay_max_records_per_s", u.replay_max_records_per_s);
+    r.Read("records_per_round", u.records_per_round);
+    r.Read("max_in_flight", u.max_in_flight);
     r.Finish();
   }
   {

@@ -68,6 +68,25 @@ quota_bytes = 2_000_000
   EXPECT_EQ(r->detector.nms_iou, DetectorConfig{}.nms_iou);
 }
 
+TEST(ConfigParserTest, UplinkDeliveryTuningKeysAreRead) {
+  Result<Config> r = Parse(R"(
+[uplink]
+circuit_failure_threshold = 3
+circuit_open_ms = 2000
+circuit_max_open_ms = 20000
+replay_max_records_per_s = 750.5
+records_per_round = 1000
+max_in_flight = 8
+)");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->uplink.circuit_failure_threshold, 3);
+  EXPECT_EQ(r->uplink.circuit_open_ms, 2000);
+  EXPECT_EQ(r->uplink.circuit_max_open_ms, 20000);
+  EXPECT_DOUBLE_EQ(r->uplink.replay_max_records_per_s, 750.5);
+  EXPECT_EQ(r->uplink.records_per_round, 1000);
+  EXPECT_EQ(r->uplink.max_in_flight, 8);
+}
+
 TEST(ConfigParserTest, UnknownKeyIsRejectedWithItsNameAndASuggestion) {
   const std::string e = ErrorOf("[detector]\nconf_treshold = 0.3\n");
   EXPECT_THAT(e, HasSubstr("test.toml:2:1: unknown key 'detector.conf_treshold'"));

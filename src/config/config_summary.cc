@@ -148,6 +148,12 @@ std::string RenderConfigSummary(const Config& c) {
   w.Int("retry_backoff_max_ms", u.retry_backoff_max_ms);
   w.Int("heartbeat_interval_s", u.heartbeat_interval_s);
   w.Str("ca_path", u.ca_path);
+  w.Int("circuit_failure_threshold", u.circuit_failure_threshold);
+  w.Int("circuit_open_ms", u.circuit_open_ms);
+  w.Int("circuit_max_open_ms", u.circuit_max_open_ms);
+  w.Float("replay_max_records_per_s", u.replay_max_records_per_s);
+  w.Int("records_per_round", u.records_per_round);
+  w.Int("max_in_flight", u.max_in_flight);
 
   w.Section("admin");
   w.Str("bind_address", c.admin.bind_address);

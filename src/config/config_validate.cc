@@ -211,6 +211,21 @@ void CheckUplink(const UplinkConfig& u, Checker& c) {
   }
   // The platform marks a machine offline after 120 s without a heartbeat.
   c.InRange("uplink.heartbeat_interval_s", u.heartbeat_interval_s, 1, 60);
+  c.InRange("uplink.circuit_failure_threshold", u.circuit_failure_threshold, 1, 1000);
+  c.InRange("uplink.circuit_open_ms", u.circuit_open_ms, 1, kMaxMs);
+  c.InRange("uplink.circuit_max_open_ms", u.circuit_max_open_ms, 1, kMaxMs);
+  if (u.circuit_max_open_ms < u.circuit_open_ms) {
+    c.Fail("uplink.circuit_max_open_ms", std::to_string(u.circuit_max_open_ms),
+           "must be >= uplink.circuit_open_ms (" + std::to_string(u.circuit_open_ms) + ")");
+  }
+  c.InRange("uplink.replay_max_records_per_s", u.replay_max_records_per_s, 0.0, 10000.0);
+  c.InRange("uplink.records_per_round", u.records_per_round, 1, 10000);
+  if (u.records_per_round < u.batch_max_size) {
+    c.Fail("uplink.records_per_round", std::to_string(u.records_per_round),
+           "must be >= uplink.batch_max_size (" + std::to_string(u.batch_max_size) +
+               "): a round must be able to fill a sync-offline batch");
+  }
+  c.InRange("uplink.max_in_flight", u.max_in_flight, 1, 16);
 }
 
 }  // namespace

@@ -129,6 +129,24 @@ TEST(ConfigValidateTest, AHeartbeatSlowerThanAMinuteIsRejected) {
   EXPECT_THAT(Messages(c), ElementsAre("uplink.heartbeat_interval_s = 90: must be in [1, 60]"));
 }
 
+TEST(ConfigValidateTest, DeliveryTuningKeysAreChecked) {
+  Config c;
+  c.uplink.circuit_failure_threshold = 0;
+  c.uplink.circuit_open_ms = 10'000;
+  c.uplink.circuit_max_open_ms = 5'000;
+  c.uplink.replay_max_records_per_s = -1;
+  c.uplink.records_per_round = 20;  // below batch_max_size (50)
+  c.uplink.max_in_flight = 17;
+  EXPECT_THAT(
+      Messages(c),
+      ElementsAre("uplink.circuit_failure_threshold = 0: must be in [1, 1000]",
+                  "uplink.circuit_max_open_ms = 5000: must be >= uplink.circuit_open_ms (10000)",
+                  "uplink.replay_max_records_per_s = -1: must be in [0, 10000]",
+                  "uplink.records_per_round = 20: must be >= uplink.batch_max_size (50): a round "
+                  "must be able to fill a sync-offline batch",
+                  "uplink.max_in_flight = 17: must be in [1, 16]"));
+}
+
 TEST(ConfigValidateTest, ALabelBothIgnoredAndMappedIsReported) {
   Config c;
   c.policy.ignored_labels = {"bottle"};

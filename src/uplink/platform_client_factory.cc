@@ -32,9 +32,14 @@ DeliveryOptions DeliveryOptionsFromConfig(const UplinkConfig& uplink) {
   DeliveryOptions d;
   d.session_batch.max_records = std::max(1, uplink.batch_max_size);
   d.session_batch.max_delay_ms = std::max(0, uplink.batch_max_delay_ms);
-  d.records_per_round = std::max(d.records_per_round, d.session_batch.max_records);
+  d.records_per_round = std::max(uplink.records_per_round, d.session_batch.max_records);
   d.backoff.min_ms = std::max(1, uplink.retry_backoff_min_ms);
   d.backoff.max_ms = std::max(uplink.retry_backoff_min_ms, uplink.retry_backoff_max_ms);
+  d.breaker.failure_threshold = std::max(1, uplink.circuit_failure_threshold);
+  d.breaker.open_ms = std::max(1, uplink.circuit_open_ms);
+  d.breaker.max_open_ms = std::max(uplink.circuit_open_ms, uplink.circuit_max_open_ms);
+  d.max_records_per_s = std::max(0.0, uplink.replay_max_records_per_s);
+  d.max_in_flight = std::clamp(uplink.max_in_flight, 1, HttpClient::kMaxConnections);
   return d;
 }
 

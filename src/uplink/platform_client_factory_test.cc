@@ -51,5 +51,32 @@ TEST(PlatformClientFactoryTest, ConfigKeysReachTheOptions) {
   EXPECT_EQ(d.backoff.max_ms, 9000);
 }
 
+TEST(PlatformClientFactoryTest, DeliveryTuningKeysReachTheDeliveryOptions) {
+  UplinkConfig u = Uplink("edge_v1");
+  u.circuit_failure_threshold = 7;
+  u.circuit_open_ms = 1500;
+  u.circuit_max_open_ms = 30'000;
+  u.replay_max_records_per_s = 250;
+  u.records_per_round = 800;
+  u.max_in_flight = 6;
+  const DeliveryOptions d = DeliveryOptionsFromConfig(u);
+  EXPECT_EQ(d.breaker.failure_threshold, 7);
+  EXPECT_EQ(d.breaker.open_ms, 1500);
+  EXPECT_EQ(d.breaker.max_open_ms, 30'000);
+  EXPECT_DOUBLE_EQ(d.max_records_per_s, 250);
+  EXPECT_EQ(d.records_per_round, 800);
+  EXPECT_EQ(d.max_in_flight, 6);
+}
+
+TEST(PlatformClientFactoryTest, TheDefaultConfigGivesTheDefaultDeliveryTuning) {
+  const DeliveryOptions d = DeliveryOptionsFromConfig(UplinkConfig{});
+  const DeliveryOptions defaults;
+  EXPECT_EQ(d.breaker.failure_threshold, defaults.breaker.failure_threshold);
+  EXPECT_EQ(d.breaker.open_ms, defaults.breaker.open_ms);
+  EXPECT_EQ(d.breaker.max_open_ms, defaults.breaker.max_open_ms);
+  EXPECT_EQ(d.max_in_flight, defaults.max_in_flight);
+  EXPECT_DOUBLE_EQ(d.max_records_per_s, 0);
+}
+
 }  // namespace
 }  // namespace rvm::uplink
