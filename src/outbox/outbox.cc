@@ -87,8 +87,8 @@ struct Outbox::Writer {
   std::string evidence_tmp;
   std::string evidence_sha256;  // also computed by the appending thread
   std::optional<Result<Appended>> result;
-  bool done = false;
-  std::condition_variable cv;
+  bool done = false;                      // guarded by writers_mu_
+  std::condition_variable* cv = nullptr;  // the appending thread's; shared by a batch's writers
 };
 
 Outbox::Outbox(const OutboxOptions& options, Env& env, Clock& clock)
@@ -341,58 +341,114 @@ Status Outbox::FreeEvidenceLocked(int64_t bytes_needed, int64_t* freed) {
   return Status::Ok();
 }
 
-std::string Outbox::WriteEvidenceTemp(const NewRecord& record) {
+std::string Outbox::WriteEvidenceTemp(const NewRecord& record, bool sync) {
   std::string tmp = SpoolPath(record.item_id + kEvidenceSuffix + "." +
                               std::to_string(tmp_counter_.fetch_add(1)) + kTempSuffix);
   Status s = env_.WriteFile(tmp, AsChars(record.evidence_jpeg));
-  if (s.ok()) s = env_.SyncFile(tmp);
+  if (s.ok() && sync) s = env_.SyncFile(tmp);
   if (s.ok()) return tmp;
   (void)env_.RemoveFile(tmp);
   return {};  // the record will be stored with its evidence marked dropped
 }
 
+Status Outbox::CheckAccepting() {
+  if (accepting_.load()) return Status::Ok();
+  // Fail fast, before writing an image into a full disk.
+  RVM_RETURN_IF_ERROR(RefreshSpace());
+  if (accepting_.load()) return Status::Ok();
+  return ResourceExhausted("outbox '" + options_.dir + "': not accepting: out of room for records");
+}
+
 Result<Appended> Outbox::Append(const NewRecord& record) {
   RVM_RETURN_IF_ERROR(CheckWritable());
   RVM_RETURN_IF_ERROR(ValidateNewRecord(record));
-  if (!accepting_.load()) {
-    // Fail fast, before writing an image into a full disk.
-    RVM_RETURN_IF_ERROR(RefreshSpace());
-    if (!accepting_.load()) {
-      return ResourceExhausted("outbox '" + options_.dir +
-                               "': not accepting: out of room for records");
-    }
-  }
+  RVM_RETURN_IF_ERROR(CheckAccepting());
   Writer self;
   self.record = &record;
   if (!record.evidence_jpeg.empty()) {
     self.evidence_sha256 = Sha256Hex(AsChars(record.evidence_jpeg));
-    self.evidence_tmp = WriteEvidenceTemp(record);
+    self.evidence_tmp = WriteEvidenceTemp(record, /*sync=*/true);
   }
-  std::unique_lock l(writers_mu_);
-  writers_.push_back(&self);
-  self.cv.wait(l, [&] { return self.done || writers_.front() == &self; });
-  if (self.done) return std::move(*self.result);
-
-  // This thread leads the next group commit.
-  if (options_.group_commit_window.count() > 0 &&
-      writers_.size() < static_cast<size_t>(options_.max_group_commit)) {
-    l.unlock();
-    std::this_thread::sleep_for(options_.group_commit_window);
-    l.lock();
-  }
-  size_t n = std::min(writers_.size(), static_cast<size_t>(options_.max_group_commit));
-  std::vector<Writer*> batch(writers_.begin(), writers_.begin() + static_cast<ptrdiff_t>(n));
-  l.unlock();
-  CommitBatch(batch);
-  l.lock();
-  for (size_t i = 0; i < n; ++i) writers_.pop_front();
-  for (Writer* w : batch) {
-    if (w == &self) continue;
-    w->done = true;
-    w->cv.notify_one();
-  }
-  if (!writers_.empty()) writers_.front()->cv.notify_one();
+  CommitWriters({&self, 1});
   return std::move(*self.result);
+}
+
+Result<std::vector<Appended>> Outbox::AppendBatch(std::span<const NewRecord> records) {
+  RVM_RETURN_IF_ERROR(CheckWritable());
+  if (records.empty()) return std::vector<Appended>{};
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (Status s = ValidateNewRecord(records[i]); !s.ok()) {
+      return Status(s.code(), "record " + std::to_string(i) + " of the batch: " + s.message());
+    }
+  }
+  RVM_RETURN_IF_ERROR(CheckAccepting());
+  std::vector<Writer> writers(records.size());
+  std::vector<size_t> with_images;
+  for (size_t i = 0; i < records.size(); ++i) {
+    writers[i].record = &records[i];
+    if (records[i].evidence_jpeg.empty()) continue;
+    writers[i].evidence_sha256 = Sha256Hex(AsChars(records[i].evidence_jpeg));
+    writers[i].evidence_tmp = WriteEvidenceTemp(records[i], /*sync=*/false);
+    if (!writers[i].evidence_tmp.empty()) with_images.push_back(i);
+  }
+  // The images' fsyncs overlap, as those of concurrent Append calls do; the
+  // file system folds them into few journal commits.
+  const size_t threads = std::min<size_t>(with_images.size(), kBatchSyncThreads);
+  auto sync_share = [&](size_t first) {
+    for (size_t k = first; k < with_images.size(); k += threads) {
+      std::string& tmp = writers[with_images[k]].evidence_tmp;
+      if (!env_.SyncFile(tmp).ok()) {
+        (void)env_.RemoveFile(tmp);
+        tmp.clear();  // stored with its evidence marked dropped, as in Append
+      }
+    }
+  };
+  std::vector<std::thread> syncers;
+  for (size_t t = 1; t < threads; ++t) syncers.emplace_back(sync_share, t);
+  if (threads > 0) sync_share(0);
+  for (auto& t : syncers) t.join();
+
+  CommitWriters(writers);
+  std::vector<Appended> out;
+  out.reserve(writers.size());
+  for (Writer& w : writers) {
+    if (!w.result->ok()) return w.result->status();
+    out.push_back(**w.result);
+  }
+  return out;
+}
+
+void Outbox::CommitWriters(std::span<Writer> mine) {
+  std::condition_variable cv;
+  auto is_mine = [&](const Writer* w) { return w >= mine.data() && w < mine.data() + mine.size(); };
+  std::unique_lock l(writers_mu_);
+  for (Writer& w : mine) {
+    w.cv = &cv;
+    writers_.push_back(&w);
+  }
+  while (true) {
+    cv.wait(l, [&] { return mine.back().done || is_mine(writers_.front()); });
+    if (mine.back().done) return;  // writers commit in queue order: all of mine are done
+
+    // This thread leads the next group commit.
+    if (options_.group_commit_window.count() > 0 &&
+        writers_.size() < static_cast<size_t>(options_.max_group_commit)) {
+      l.unlock();
+      std::this_thread::sleep_for(options_.group_commit_window);
+      l.lock();
+    }
+    size_t n = std::min(writers_.size(), static_cast<size_t>(options_.max_group_commit));
+    std::vector<Writer*> batch(writers_.begin(), writers_.begin() + static_cast<ptrdiff_t>(n));
+    l.unlock();
+    CommitBatch(batch);
+    l.lock();
+    for (size_t i = 0; i < n; ++i) writers_.pop_front();
+    for (Writer* w : batch) {
+      w->done = true;
+      if (!is_mine(w)) w->cv->notify_one();
+    }
+    if (!writers_.empty()) writers_.front()->cv->notify_one();
+  }
 }
 
 void Outbox::CommitBatch(const std::vector<Writer*>& batch) {

@@ -31,6 +31,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,15 @@ class Outbox {
   // the outbox is not accepting (quota or disk full): the item must not be
   // acknowledged. InvalidArgument for a malformed record.
   Result<Appended> Append(const NewRecord& record);
+  // Appends several records at once, for a caller that has them ready: their
+  // images are written and synced together, then their rows join the group
+  // commit queue as one run, so they commit in one transaction (split only
+  // past max_group_commit) in the given order, possibly with other threads'
+  // appends. Returns when every record is durable, one Appended per record in
+  // order. Any record failing validation fails the call before anything is
+  // stored (InvalidArgument naming its index); otherwise the records share
+  // the fate of their transaction: all stored, or the error.
+  Result<std::vector<Appended>> AppendBatch(std::span<const NewRecord> records);
 
   // True while a record would fit; re-checked by Append, RefreshSpace and
   // every call that frees space.
@@ -124,12 +134,19 @@ class Outbox {
   Status CreateOrCheckSchema();
   Status Recover();
   Status CheckWritable() const;
+  // OK while accepting (re-measuring space once when not); else ResourceExhausted.
+  Status CheckAccepting();
+  // Queues `mine` for group commit and returns once all of them are committed,
+  // leading commits while one of them is at the front of the queue.
+  void CommitWriters(std::span<Writer> mine);
   // The group-commit leader's work: stores `batch` and fills in results.
   void CommitBatch(const std::vector<Writer*>& batch);
   void CommitBatchLocked(const std::vector<Writer*>& batch);
-  // Writes and fsyncs the record's image under a temporary name in the spool;
-  // returns the path, or empty when it could not be written.
-  std::string WriteEvidenceTemp(const NewRecord& record);
+  // Writes (and with `sync`, fsyncs) the record's image under a temporary name
+  // in the spool; returns the path, or empty when it could not be written.
+  std::string WriteEvidenceTemp(const NewRecord& record, bool sync);
+  // Threads that fsync a batch's images side by side.
+  static constexpr size_t kBatchSyncThreads = 8;
   Status MeasureSpaceLocked(SpaceUsage* usage, SpaceLimits* limits);
   Status FreeEvidenceLocked(int64_t bytes_needed, int64_t* freed);
   void UpdateAcceptingLocked(const SpaceUsage& usage, const SpaceLimits& limits);

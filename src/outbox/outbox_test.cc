@@ -113,6 +113,80 @@ TEST_F(OutboxTest, ConcurrentAppendsAreGroupCommittedAndKeepEachThreadsOrder) {
   EXPECT_LT(stats->group_commits, kThreads * kPerThread);
 }
 
+TEST_F(OutboxTest, ABatchAppendCommitsItsRecordsInOrderInOneTransaction) {
+  auto outbox = OpenOrDie(Options());
+  AppendOrDie(*outbox, MakeRecord("before"));
+  std::vector<NewRecord> batch;
+  std::vector<std::vector<uint8_t>> images;
+  for (int i = 0; i < 20; ++i) images.push_back(MakeImage(1000 + i, static_cast<uint8_t>(i)));
+  for (int i = 0; i < 20; ++i) {
+    batch.push_back(MakeRecord("b-" + std::to_string(i)));
+    if (i % 2 == 0) batch.back().evidence_jpeg = images[i];
+  }
+  batch.push_back(MakeRecord("before"));  // already stored: answers with its seq
+  batch.push_back(MakeRecord("b-3"));     // a repeat inside the batch
+  const int64_t commits_before = outbox->Stats()->group_commits;
+  auto appended = outbox->AppendBatch(batch);
+  ASSERT_TRUE(appended.ok()) << appended.status().ToString();
+  ASSERT_EQ(appended->size(), batch.size());
+  EXPECT_EQ(outbox->Stats()->group_commits, commits_before + 1);
+  for (int i = 1; i < 20; ++i) EXPECT_EQ((*appended)[i].seq, (*appended)[i - 1].seq + 1);
+  EXPECT_TRUE((*appended)[20].already_present);
+  EXPECT_EQ((*appended)[20].seq, 1);
+  EXPECT_TRUE((*appended)[21].already_present);
+  EXPECT_EQ((*appended)[21].seq, (*appended)[3].seq);
+  for (int i = 0; i < 20; i += 2) {
+    auto image = outbox->ReadEvidence((*appended)[i].seq);
+    ASSERT_TRUE(image.ok()) << image.status().ToString();
+    EXPECT_EQ(*image, images[i]);
+  }
+  EXPECT_EQ(outbox->Stats()->pending, 21);
+}
+
+TEST_F(OutboxTest, ABatchWithAMalformedRecordStoresNothingAndNamesIt) {
+  auto outbox = OpenOrDie(Options());
+  std::vector<NewRecord> batch = {MakeRecord("ok-1"), MakeRecord("bad id/with slash")};
+  auto appended = outbox->AppendBatch(batch);
+  ASSERT_FALSE(appended.ok());
+  EXPECT_EQ(appended.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(appended.status().message().find("record 1 of the batch"), std::string::npos)
+      << appended.status().message();
+  EXPECT_EQ(outbox->Stats()->pending, 0);
+}
+
+TEST_F(OutboxTest, BatchAndSingleAppendsFromManyThreadsAllCommitInEachThreadsOrder) {
+  auto outbox = OpenOrDie(Options());
+  constexpr int kThreads = 6;
+  std::vector<std::vector<int64_t>> seqs(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 10; ++round) {
+        const std::string prefix = "t" + std::to_string(t) + "-" + std::to_string(round);
+        if (t % 2 == 0) {
+          std::vector<NewRecord> batch;
+          for (int i = 0; i < 7; ++i) batch.push_back(MakeRecord(prefix + "-" + std::to_string(i)));
+          auto a = outbox->AppendBatch(batch);
+          ASSERT_TRUE(a.ok()) << a.status().ToString();
+          for (const auto& x : *a) seqs[t].push_back(x.seq);
+        } else {
+          auto a = outbox->Append(MakeRecord(prefix));
+          ASSERT_TRUE(a.ok()) << a.status().ToString();
+          seqs[t].push_back(a->seq);
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<int64_t> all;
+  for (const auto& s : seqs) {
+    EXPECT_TRUE(std::is_sorted(s.begin(), s.end()));
+    all.insert(s.begin(), s.end());
+  }
+  EXPECT_EQ(all.size(), size_t{3 * 70 + 3 * 10});
+  EXPECT_EQ(outbox->Stats()->pending, 3 * 70 + 3 * 10);
+}
+
 TEST_F(OutboxTest, DuplicateItemIdsInOneGroupCommitGetOneSeq) {
   auto outbox = OpenOrDie(Options());
   std::vector<int64_t> seqs(16);
