@@ -108,7 +108,7 @@ check "token accepted" grep -q "token accepted" "$out/dom2.html"
 
 rm -f "$out/dashboard.png"
 timeout 150 "$browser" --headless --no-sandbox --disable-gpu --user-data-dir="$profile" \
-  --hide-scrollbars --window-size=1400,1250 --virtual-time-budget=8000 \
+  --hide-scrollbars --window-size=1400,1250 --virtual-time-budget=5000 \
   --screenshot="$out/dashboard.png" "$page" >/dev/null 2>>"$out/chromium.log" || true
 check "screenshot saved" test -s "$out/dashboard.png"
 exit "$fail"

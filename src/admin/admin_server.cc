@@ -125,6 +125,9 @@ Status AdminServer::Listen(const char* key, int requested, int threads,
   auto l = std::make_unique<Listener>();
   httplib::Server& server = l->server;
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // httplib writes headers and body separately: without TCP_NODELAY, Nagle
+  // holds the body until the client's delayed ACK, 40 ms on every response.
+  server.set_tcp_nodelay(true);
   server.set_keep_alive_max_count(100);
   server.set_read_timeout(5, 0);
   server.set_write_timeout(5, 0);

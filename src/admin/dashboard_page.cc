@@ -24,6 +24,7 @@ header h1 { font-size:18px; margin:0; }
 .ok { background:#12361d; color:var(--ok); } .bad { background:#3d1417; color:var(--bad); }
 .warn { background:#3a2c0c; color:var(--warn); }
 .dim { color:var(--dim); }
+td.ok, td.bad { background:none; }
 main { display:grid; grid-template-columns:repeat(auto-fit, minmax(340px, 1fr)); gap:14px;
        padding:14px 20px; }
 section { background:var(--panel); border:1px solid var(--line); border-radius:8px; padding:12px; }
