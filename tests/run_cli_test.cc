@@ -42,10 +42,12 @@ Child Spawn(const std::vector<std::string>& args, const fs::path& dir) {
     argv.push_back(bin.data());
     std::vector<std::string> copy = args;
     // Every run gets its own outbox (the default one is shared by the
-    // working directory, and tests run in parallel).
+    // working directory, and tests run in parallel) and any free admin port.
     if (!copy.empty() && copy[0] == "run") {
       copy.push_back("--outbox");
       copy.push_back((dir / "outbox").string());
+      copy.push_back("--admin-port");
+      copy.push_back("0");
     }
     for (auto& a : copy) argv.push_back(a.data());
     argv.push_back(nullptr);

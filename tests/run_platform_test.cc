@@ -129,10 +129,15 @@ class RunPlatformTest : public ::testing::Test {
 
   std::vector<std::string> RunArgs(const fs::path& seq, const std::string& platform,
                                    const fs::path& decisions, const std::string& drain = "10") {
-    return {"run",         "--replay",         "--model",  kModel,
-            "--source",    "images",           "--path",   seq.string(),
-            "--decisions", decisions.string(), "--outbox", (dir_ / "outbox").string(),
-            "--platform",  platform,           "--drain",  drain};
+    return {"run",          "--replay",
+            "--model",      kModel,
+            "--source",     "images",
+            "--path",       seq.string(),
+            "--decisions",  decisions.string(),
+            "--outbox",     (dir_ / "outbox").string(),
+            "--platform",   platform,
+            "--drain",      drain,
+            "--admin-port", "0"};
   }
 
   fs::path dir_;

@@ -18,11 +18,16 @@
 
 #include <fmt/format.h>
 
+#include "admin/admin_metrics.h"
+#include "admin/admin_server.h"
+#include "admin/system_probe.h"
 #include "app/commands.h"
 #include "app/detector_flags.h"
 #include "app/service.h"
 #include "config/config_parser.h"
 #include "config/config_validate.h"
+#include "logging/logging.h"
+#include "logging/sd_notify.h"
 #include "pipeline/pipeline_config.h"
 
 namespace rvm::app {
@@ -50,6 +55,9 @@ inference_workers = 2
 [outbox]
 dir = "out/demo-outbox"
 
+[admin]
+port = 0
+
 [sink]
 decisions_path = "-"
 )toml";
@@ -62,6 +70,7 @@ struct RunFlags {
   std::string path;
   std::string decisions;
   std::string outbox_dir;
+  int admin_port = -1;
   std::string platform_url;
   bool replay = false;
   int workers = 0;
@@ -96,6 +105,7 @@ Result<Config> LoadRunConfig(const RunFlags& f) {
   if (!f.path.empty()) config.capture.path = f.path;
   if (!f.decisions.empty()) config.sink.decisions_path = f.decisions;
   if (!f.outbox_dir.empty()) config.outbox.dir = f.outbox_dir;
+  if (f.admin_port >= 0) config.admin.port = f.admin_port;
   if (!f.platform_url.empty()) config.uplink.base_url = f.platform_url;
   if (f.workers > 0) config.pipeline.inference_workers = f.workers;
   if (f.batch > 0) config.pipeline.batch_max_size = f.batch;
@@ -129,68 +139,141 @@ std::string StatsLine(const PipelineStats& s, double seconds) {
       s.items_accepted, s.record_failures, s.tracker.items_started, s.tracker.noise_dropped);
 }
 
+// SIGHUP: reads the configuration file again (with the same command-line
+// overrides), applies the keys that can change while running and reports
+// the ones that need a restart. A file with errors changes nothing.
+void ReloadConfiguration(const RunFlags& f, Service& service) {
+  const Logger log("run");
+  (void)NotifyReloading();
+  if (f.config_path.empty()) {
+    log.Warn("SIGHUP: running on the embedded configuration; there is no file to reload");
+    (void)NotifyReady();
+    return;
+  }
+  auto fresh = LoadRunConfig(f);
+  if (!fresh.ok()) {
+    log.Error("SIGHUP: configuration not reloaded: " + fresh.status().message());
+    (void)NotifyReady();
+    return;
+  }
+  const Service::ReloadReport report = service.Reload(*fresh);
+  auto join = [](const std::vector<std::string>& keys) {
+    std::string out;
+    for (const auto& k : keys) out += (out.empty() ? "" : ", ") + k;
+    return out.empty() ? std::string("none") : out;
+  };
+  log.Info(fmt::format("SIGHUP: configuration reloaded from {}; applied: {}{}; need a restart: {}",
+                       f.config_path, join(report.applied),
+                       report.pipeline_restart ? " (the pipeline restarts)" : "",
+                       join(report.restart_needed)));
+  (void)NotifyReady();
+}
+
 int RunService(const RunFlags& f) {
-  // Block the stop signals in every thread; one thread waits for them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Block the stop and reload signals in every thread; one thread waits for them.
+  sigset_t signal_set;
+  sigemptyset(&signal_set);
+  sigaddset(&signal_set, SIGINT);
+  sigaddset(&signal_set, SIGTERM);
+  sigaddset(&signal_set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signal_set, nullptr);
 
   auto config = LoadRunConfig(f);
   if (!config.ok()) {
     std::cerr << "rvm-edge run: " << config.status().message() << "\n";
     return kExitUsage;
   }
+  if (Status s = InitLogging(config->logging, ConfigSecrets(*config)); !s.ok()) {
+    std::cerr << "rvm-edge run: " << s.message() << "\n";
+    return kExitUsage;
+  }
+  const Logger log("run");
   ServiceOptions options;
   options.replay = f.replay;
+  options.recent_logs = [](int max) { return RecentLogLines(max); };
   bool usage_error = false;
   auto opened = Service::Open(*config, options, usage_error);
   if (!opened.ok()) {
-    std::cerr << "rvm-edge run: " << opened.status().message() << "\n";
+    log.Error(opened.status().message());
+    FlushLogs();
     return usage_error ? kExitUsage : kExitFatal;
   }
   Service& service = **opened;
   const Config& c = service.config();
-  std::cerr << DescribeModel(service.model()) << "\n";
+  log.Info(DescribeModel(service.model()));
+
+  // The admin server: health, metrics, status, dashboard (src/admin).
+  admin::AdminMetrics metrics;
+  service.AddObserver(&metrics);
+  admin::SystemProbe system("/", c.outbox.dir);
+  admin::AdminServerParts admin_parts;
+  admin_parts.control = &service;
+  admin_parts.metrics = &metrics;
+  admin_parts.system = &system;
+  admin_parts.clock = &SteadyClock::Instance();
+  admin::AdminServer admin_server(admin::AdminServerOptionsFromConfig(c), admin_parts);
   const auto t0 = std::chrono::steady_clock::now();
   if (Status s = service.Start(); !s.ok()) {
-    std::cerr << "rvm-edge run: " << s.message() << "\n";
+    log.Error(s.message());
+    FlushLogs();
     return kExitFatal;
   }
-  std::cerr << "rvm-edge run: " << service.DescribeSource() << "; " << c.pipeline.inference_workers
-            << " inference worker(s), batch up to " << c.pipeline.batch_max_size
-            << "; decisions to " << c.sink.decisions_path << " and the outbox in " << c.outbox.dir
-            << "; "
-            << (c.uplink.base_url.empty() ? std::string("no platform configured (offline)")
-                                          : "delivering to " + c.uplink.base_url)
-            << "\n";
+  log.Info(fmt::format(
+      "{}; {} inference worker(s), batch up to {}; decisions to {} and the outbox in {}; {}",
+      service.DescribeSource(), c.pipeline.inference_workers, c.pipeline.batch_max_size,
+      c.sink.decisions_path, c.outbox.dir,
+      c.uplink.base_url.empty() ? std::string("no platform configured (offline)")
+                                : "delivering to " + c.uplink.base_url));
+  if (Status s = admin_server.Start(); !s.ok()) {
+    log.Error(s.message());
+    service.Stop();
+    FlushLogs();
+    return kExitFatal;
+  }
+  log.Info("admin server on " + admin_server.url());
+  (void)NotifyReady();
+  (void)NotifyStatus("running: " + service.DescribeSource());
 
-  // The signal thread: first signal stops, second exits at once.
+  // The signal thread: the first stop signal stops, a second exits at once;
+  // SIGHUP asks the controlling thread to reload the configuration.
   std::atomic<bool> done{false};
   std::atomic<bool> stopping{false};
+  std::atomic<bool> reload{false};
   std::thread signals([&] {
     const timespec tick{0, 100'000'000};
     while (!done.load()) {
-      const int sig = sigtimedwait(&stop_signals, nullptr, &tick);
+      const int sig = sigtimedwait(&signal_set, nullptr, &tick);
       if (sig < 0) continue;
+      if (sig == SIGHUP) {
+        reload.store(true);
+        continue;
+      }
       if (stopping.exchange(true)) {
         static const char kMsg[] = "rvm-edge run: second signal, exiting now\n";
         (void)!write(2, kMsg, sizeof kMsg - 1);
         _exit(128 + sig);
       }
-      std::cerr << "rvm-edge run: stopping (finishing items in flight)\n";
+      log.Info("stopping (finishing items in flight)");
+      (void)NotifyStopping();
       service.Stop();
     }
   });
 
+  const auto watchdog = WatchdogInterval();
+  auto last_ping = std::chrono::steady_clock::now();
   bool timed_out = false;
   double stop_started = -1;
   for (;;) {
     if (service.WaitFor(std::chrono::milliseconds(100))) break;
-    const double elapsed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const auto now = std::chrono::steady_clock::now();
+    if (watchdog && now - last_ping >= *watchdog / 2) {
+      (void)NotifyWatchdog();
+      last_ping = now;
+    }
+    if (reload.exchange(false)) ReloadConfiguration(f, service);
+    const double elapsed = std::chrono::duration<double>(now - t0).count();
     if (f.max_seconds > 0 && elapsed >= f.max_seconds && !stopping.exchange(true)) {
+      (void)NotifyStopping();
       service.Stop();
     }
     if (stopping.load()) {
@@ -202,26 +285,30 @@ int RunService(const RunFlags& f) {
     }
   }
   if (timed_out) {
-    std::cerr << "rvm-edge run: items in flight did not finish within " << f.shutdown_limit_s
-              << " s; exiting\n";
+    log.Error(
+        fmt::format("items in flight did not finish within {} s; exiting", f.shutdown_limit_s));
+    FlushLogs();
     std::fflush(nullptr);
     _exit(kExitFailure);
   }
   Status result = service.Finish();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::cerr << StatsLine(service.pipeline_stats(), seconds) << "\n";
+  log.Info(StatsLine(service.pipeline_stats(), seconds));
   // A run that ended by itself gives the records just written a short
   // chance to reach the platform (a signal cuts it short); whatever is left
   // stays in the outbox for the next start.
   service.DrainAndStopDelivery(stopping.load() ? 0 : f.drain_s);
+  admin_server.Stop();
   done.store(true);
   signals.join();
-  std::cerr << "rvm-edge run: " << service.DeliverySummary() << "\n";
+  log.Info(service.DeliverySummary());
   if (!result.ok()) {
-    std::cerr << "rvm-edge run: " << result.message() << "\n";
+    log.Error(result.message());
+    FlushLogs();
     return kExitFailure;
   }
+  FlushLogs();
   return kExitOk;
 }
 
@@ -242,6 +329,8 @@ void RegisterRunCommand(CLI::App& root, CommandAction& action) {
   cmd->add_option("--decisions", flags->decisions,
                   "Override sink.decisions_path (JSON lines; '-' = standard output)");
   cmd->add_option("--outbox", flags->outbox_dir, "Override outbox.dir");
+  cmd->add_option("--admin-port", flags->admin_port, "Override admin.port (0 = any free port)")
+      ->check(CLI::Range(0, 65535));
   cmd->add_option("--platform", flags->platform_url,
                   "Override uplink.base_url (the platform to deliver to)");
   cmd->add_option("--drain", flags->drain_s,

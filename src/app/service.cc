@@ -4,14 +4,15 @@
 #include <opencv2/imgproc.hpp>
 
 #include <filesystem>
-#include <iostream>
 #include <thread>
 
 #include <fmt/format.h>
 
 #include "app/command.h"
 #include "app/detector_flags.h"
+#include "config/config_reload.h"
 #include "deposit/decision_policy.h"
+#include "logging/logging.h"
 #include "outbox/env.h"
 #include "pipeline/pipeline_config.h"
 #include "uplink/outbox_sink.h"
@@ -28,18 +29,20 @@ class LoggingSink final : public DecisionSink {
   explicit LoggingSink(std::unique_ptr<DecisionSink> inner) : inner_(std::move(inner)) {}
   Status Write(const Decision& d) override {
     RVM_RETURN_IF_ERROR(inner_->Write(d));
-    std::cerr << fmt::format(
-        "decision: {:<8} {:<14} {:<10} conf {:.2f}  {} frames ({}){}{}\n",
-        d.accepted ? "ACCEPTED" : "REJECTED", d.label,
-        d.material ? std::string(MaterialName(*d.material)) : "-", d.confidence, d.frames, d.finish,
-        d.accepted ? "" : "  reason: ", std::string(RejectReasonName(d.reason)));
+    Logger("decision")
+        .Info(fmt::format("{:<8} {:<14} {:<10} conf {:.2f}  {} frames ({}){}{}",
+                          d.accepted ? "ACCEPTED" : "REJECTED", d.label,
+                          d.material ? std::string(MaterialName(*d.material)) : "-", d.confidence,
+                          d.frames, d.finish,
+                          d.accepted ? "" : "  reason: ", std::string(RejectReasonName(d.reason))));
     return Status::Ok();
   }
   Status WriteSessionSummary(const SessionSummary& s) override {
     RVM_RETURN_IF_ERROR(inner_->WriteSessionSummary(s));
-    std::cerr << fmt::format("session {} closed ({}): {} accepted of {}, {} points\n",
-                             s.session.session_id, s.close_reason, s.accepted_count(),
-                             s.items.size(), s.total_points());
+    Logger("decision")
+        .Info(fmt::format("session {} closed ({}): {} accepted of {}, {} points",
+                          s.session.session_id, s.close_reason, s.accepted_count(), s.items.size(),
+                          s.total_points()));
     return Status::Ok();
   }
   Status Flush() override { return inner_->Flush(); }
@@ -105,6 +108,7 @@ Service::Service(Config config, ServiceOptions options)
       conf_threshold_(config_.detector.conf_threshold) {}
 
 Service::~Service() {
+  if (heartbeat_) heartbeat_->Stop();
   {
     std::lock_guard<std::mutex> lock(pipeline_mu_);
     if (pipeline_) {
@@ -153,6 +157,23 @@ Result<std::unique_ptr<Service>> Service::Open(Config config, ServiceOptions opt
     s->delivery_ =
         std::make_unique<uplink::DeliveryService>(*s->outbox_, *s->client_, SteadyClock::Instance(),
                                                   uplink::DeliveryOptionsFromConfig(c.uplink));
+    // The heartbeat has its own client: clients are not thread-safe and the
+    // delivery thread owns the first one.
+    auto heartbeat_client =
+        uplink::MakePlatformClient(c.uplink, c.machine, kSoftwareVersion, SteadyClock::Instance());
+    if (!heartbeat_client.ok()) return heartbeat_client.status();
+    s->heartbeat_client_ = std::move(heartbeat_client).value();
+    if (c.uplink.contract == "edge_v1") {
+      // Where CAPTURE_IMAGE snapshots go.
+      auto uploader = remote::DatasetUploader::Create(
+          uplink::ClientOptionsFromConfig(c.uplink, c.machine, kSoftwareVersion),
+          SteadyClock::Instance());
+      if (!uploader.ok()) return uploader.status();
+      s->uploader_ = std::move(uploader).value();
+    }
+    s->heartbeat_ = std::make_unique<remote::HeartbeatService>(
+        *s->heartbeat_client_, *s, SteadyClock::Instance(),
+        remote::HeartbeatOptionsFromConfig(c.uplink, kSoftwareVersion), s->uploader_.get());
   }
 
   // The decision sink: the outbox first (durable; the item is acknowledged
@@ -213,14 +234,16 @@ rvm::Status Service::Start() {
     // One attempt at start; an unreachable platform is the offline case,
     // not a reason to refuse items: the records wait in the outbox.
     if (rvm::Status s = client_->Register(); !s.ok()) {
-      std::cerr << "rvm-edge run: registering with the platform at " << config_.uplink.base_url
-                << " failed (" << s.message()
-                << "); decisions wait in the outbox until it answers\n";
+      Logger("uplink").Warn("registering with the platform at " + config_.uplink.base_url +
+                            " failed (" + s.message() +
+                            "); decisions wait in the outbox until it answers");
     }
     delivery_->Start();
   }
   UpdateAccepting();
-  return BuildPipeline();
+  RVM_RETURN_IF_ERROR(BuildPipeline());
+  if (heartbeat_) heartbeat_->Start();
+  return rvm::Status::Ok();
 }
 
 bool Service::WaitFor(std::chrono::milliseconds timeout) {
@@ -240,6 +263,10 @@ bool Service::WaitFor(std::chrono::milliseconds timeout) {
   // Restart: the old pipeline has drained; build a new one over a reopened source.
   rvm::Status result = pipeline->Wait();
   sleeper_.Reset();
+  {
+    std::lock_guard<std::mutex> lock(restart_mu_);
+    if (reloaded_capture_) config_.capture = *std::exchange(reloaded_capture_, std::nullopt);
+  }
   if (result.ok()) result = BuildPipeline();
   if (result.ok()) ++restarts_;
   {
@@ -273,6 +300,7 @@ rvm::Status Service::Finish() {
 }
 
 void Service::DrainAndStopDelivery(double seconds) {
+  if (heartbeat_) heartbeat_->Stop();
   if (!delivery_) return;
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::duration_cast<std::chrono::steady_clock::duration>(
@@ -436,8 +464,8 @@ rvm::Status Service::SetMaintenance(bool on, const std::string& reason) {
     maintenance_reason_ = on ? reason : "";
   }
   UpdateAccepting();
-  std::cerr << "rvm-edge run: " << (on ? "entering maintenance" : "leaving maintenance")
-            << (reason.empty() ? "" : " (" + reason + ")") << "\n";
+  Logger("run").Info(std::string(on ? "entering maintenance" : "leaving maintenance") +
+                     (reason.empty() ? "" : " (" + reason + ")"));
   return rvm::Status::Ok();
 }
 
@@ -451,22 +479,74 @@ rvm::Status Service::SetConfThreshold(double threshold) {
   return rvm::Status::Ok();
 }
 
-rvm::Status Service::RestartPipeline() {
-  if (stopping_.load()) return Unavailable("the service is stopping");
-  std::unique_lock<std::mutex> lock(restart_mu_);
-  const int64_t generation = restart_generation_;
+int64_t Service::RequestRestart() {
+  std::lock_guard<std::mutex> lock(restart_mu_);
   if (!restart_requested_) {
     restart_requested_ = true;
     std::lock_guard<std::mutex> plock(pipeline_mu_);
     if (pipeline_) pipeline_->Stop();
     sleeper_.Interrupt();
   }
+  return restart_generation_;
+}
+
+rvm::Status Service::RestartPipeline() {
+  if (stopping_.load()) return Unavailable("the service is stopping");
+  const int64_t generation = RequestRestart();
   // The controlling thread rebuilds the pipeline (WaitFor).
+  std::unique_lock<std::mutex> lock(restart_mu_);
   if (!restart_cv_.wait_for(lock, std::chrono::seconds(30),
                             [&] { return restart_generation_ != generation; })) {
     return Unavailable("the pipeline did not restart within 30 s");
   }
   return restart_status_;
+}
+
+Service::ReloadReport Service::Reload(const Config& fresh) {
+  ReloadReport report;
+  const ReloadPlan plan = PlanReload(config_, fresh);
+  report.restart_needed = plan.restart_needed;
+  CaptureConfig capture = config_.capture;
+  for (const std::string& key : plan.apply) {
+    if (key == "detector.conf_threshold") {
+      if (SetConfThreshold(fresh.detector.conf_threshold).ok()) {
+        config_.detector.conf_threshold = fresh.detector.conf_threshold;
+        report.applied.push_back(key);
+      }
+    } else if (key == "logging.level") {
+      if (auto level = ParseLogLevel(fresh.logging.level); level.ok()) {
+        SetLevel(*level);
+        config_.logging.level = fresh.logging.level;
+        report.applied.push_back(key);
+      }
+    } else if (key == "logging.format") {
+      if (auto format = ParseLogFormat(fresh.logging.format); format.ok()) {
+        SetFormat(*format);
+        config_.logging.format = fresh.logging.format;
+        report.applied.push_back(key);
+      }
+    } else if (key == "capture.idle_fps" || key == "capture.active_fps" ||
+               key == "capture.motion_threshold" || key == "capture.quiet_period_ms") {
+      // The scheduler and motion gate take them when the pipeline is rebuilt.
+      capture.idle_fps = fresh.capture.idle_fps;
+      capture.active_fps = fresh.capture.active_fps;
+      capture.motion_threshold = fresh.capture.motion_threshold;
+      capture.quiet_period_ms = fresh.capture.quiet_period_ms;
+      report.pipeline_restart = true;
+      report.applied.push_back(key);
+    } else {
+      // Safe to change, but this service reads it only at start-up.
+      report.restart_needed.push_back(key);
+    }
+  }
+  if (report.pipeline_restart && !stopping_.load()) {
+    {
+      std::lock_guard<std::mutex> lock(restart_mu_);
+      reloaded_capture_ = capture;
+    }
+    RequestRestart();
+  }
+  return report;
 }
 
 std::vector<std::string> Service::RecentLogs(int max_lines) {

@@ -14,8 +14,9 @@
 // recent decisions (for the dashboard), and forwards every hook to the
 // observers added with AddObserver (metrics).
 //
-// Thread-safety: Open, Start, Run, Shutdown and AddObserver are called from
-// the controlling thread; every ServiceControl method from any thread.
+// Thread-safety: Open, Start, WaitFor, Finish, DrainAndStopDelivery, Reload
+// and AddObserver are called from the controlling thread; Stop and every
+// ServiceControl method from any thread.
 #pragma once
 
 #include <atomic>
@@ -25,6 +26,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +44,8 @@
 #include "outbox/outbox.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/pipeline_observer.h"
+#include "remote/dataset_uploader.h"
+#include "remote/heartbeat_service.h"
 #include "uplink/delivery_service.h"
 #include "uplink/platform_client.h"
 
@@ -96,6 +100,18 @@ class Service final : public ops::ServiceControl, public PipelineObserver {
   outbox::Outbox& outbox() { return *outbox_; }
   // Null when no platform is configured.
   uplink::DeliveryService* delivery() { return delivery_.get(); }
+  remote::HeartbeatService* heartbeat() { return heartbeat_.get(); }
+
+  // What a configuration reload did, by dotted key.
+  struct ReloadReport {
+    std::vector<std::string> applied;         // in effect now (or after the pipeline restart)
+    std::vector<std::string> restart_needed;  // changed, but only a service restart applies them
+    bool pipeline_restart = false;            // capture keys changed: the pipeline restarts
+  };
+  // Applies the keys of `fresh` that can change while running (SIGHUP);
+  // the rest are reported. Controlling thread; a pipeline restart it needs
+  // happens in the next WaitFor.
+  ReloadReport Reload(const Config& fresh);
 
   // ServiceControl
   ops::ServiceStatus Status() override;
@@ -118,6 +134,9 @@ class Service final : public ops::ServiceControl, public PipelineObserver {
   Service(Config config, ServiceOptions options);
   rvm::Status BuildPipeline();
   void UpdateAccepting();
+  // Asks the controlling thread to rebuild the pipeline; returns the
+  // generation to wait for.
+  int64_t RequestRestart();
 
   Config config_;
   const ServiceOptions options_;
@@ -129,6 +148,9 @@ class Service final : public ops::ServiceControl, public PipelineObserver {
   std::unique_ptr<outbox::Outbox> outbox_;
   std::unique_ptr<uplink::PlatformClient> client_;
   std::unique_ptr<uplink::DeliveryService> delivery_;
+  std::unique_ptr<uplink::PlatformClient> heartbeat_client_;
+  std::unique_ptr<remote::DatasetUploader> uploader_;
+  std::unique_ptr<remote::HeartbeatService> heartbeat_;
   std::unique_ptr<DecisionSink> sink_;
   std::unique_ptr<UuidV7Generator> ids_;
   std::unique_ptr<DecisionRecorder> recorder_;
@@ -144,9 +166,10 @@ class Service final : public ops::ServiceControl, public PipelineObserver {
   // Restart hand-off between the asking thread and the controlling thread.
   std::mutex restart_mu_;
   std::condition_variable restart_cv_;
-  bool restart_requested_ = false;  // guarded by restart_mu_
-  int64_t restart_generation_ = 0;  // guarded by restart_mu_: restarts done
-  rvm::Status restart_status_;      // guarded by restart_mu_
+  bool restart_requested_ = false;                 // guarded by restart_mu_
+  int64_t restart_generation_ = 0;                 // guarded by restart_mu_: restarts done
+  rvm::Status restart_status_;                     // guarded by restart_mu_
+  std::optional<CaptureConfig> reloaded_capture_;  // guarded by restart_mu_
 
   std::atomic<double> conf_threshold_;
   std::mutex state_mu_;  // guards the fields below
