@@ -127,7 +127,7 @@ Result<Config> LoadRunConfig(const RunFlags& f) {
 
 std::string StatsLine(const PipelineStats& s, double seconds) {
   return fmt::format(
-      "rvm-edge run: {:.1f} s, {} frames sampled ({} idle, {} to the detector, {:.1f}/s), "
+      "run ended after {:.1f} s: {} frames sampled ({} idle, {} to the detector, {:.1f}/s), "
       "{} inferred in {} batches (mean {:.2f}, max {}), {} dropped, {} read failures; "
       "frame queue max {}/{}, result queue max {}/{}, pool max {}/{} ({} waits); "
       "{} decisions ({} accepted), {} not recorded; tracker: {} items, {} noise",
