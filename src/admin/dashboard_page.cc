@@ -77,7 +77,7 @@ pre { max-height:220px; overflow:auto; font-size:11px; margin:0; white-space:pre
   </div>
 </section>
 <section>
-  <h2>Throughput (frames/s, last 5 min)</h2>
+  <h2>Throughput (frames/s, up to the last 5 min)</h2>
   <canvas id="chart" width="600" height="180"></canvas>
   <div class="dim"><span style="color:#58a6ff">&#9632;</span> captured
     <span style="color:#3fb950">&#9632;</span> detected
@@ -267,7 +267,10 @@ pre { max-height:220px; overflow:auto; font-size:11px; margin:0; white-space:pre
     }
     var max = 1;
     series.forEach(function (s) { s.forEach(function (p) { max = Math.max(max, p[1]); }); });
-    var now = Date.now(), t0 = now - 300000;
+    /* The axis spans the history kept, growing to 5 minutes after opening. */
+    var now = Date.now();
+    var span = Math.min(300000, Math.max(10000, now - (history_.length ? history_[0].t : now)));
+    var t0 = now - span;
     g.strokeStyle = "#2c3742";
     g.fillStyle = "#8a97a6";
     g.font = "10px sans-serif";
@@ -276,7 +279,8 @@ pre { max-height:220px; overflow:auto; font-size:11px; margin:0; white-space:pre
       g.beginPath(); g.moveTo(pad, y); g.lineTo(w, y); g.stroke();
       g.fillText((max * k / 4).toFixed(max < 8 ? 1 : 0), 2, y + 3);
     }
-    g.fillText("-5 min", pad, h - 8);
+    g.fillText(span >= 120000 ? "-" + Math.round(span / 60000) + " min"
+                              : "-" + Math.round(span / 1000) + " s", pad, h - 8);
     g.fillText("now", w - 22, h - 8);
     ["#58a6ff", "#3fb950", "#d29922"].forEach(function (color, idx) {
       var s = series[idx];
@@ -285,7 +289,7 @@ pre { max-height:220px; overflow:auto; font-size:11px; margin:0; white-space:pre
       g.lineWidth = 1.5;
       g.beginPath();
       s.forEach(function (p, j) {
-        var x = pad + (w - pad) * (p[0] - t0) / 300000;
+        var x = pad + (w - pad) * (p[0] - t0) / span;
         var y = h - pad - (h - 2 * pad) * p[1] / max;
         if (j === 0) g.moveTo(x, y); else g.lineTo(x, y);
       });
