@@ -1,0 +1,210 @@
+// End-to-end operations tests of `rvm-edge run`: the real binary with its
+// admin server, heartbeat and signal handling, against an in-process
+// rvm-platform-sim. Each test waits on observable state (HTTP answers, log
+// lines), never on fixed sleeps alone.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "platform_sim/platform_sim.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+const std::string kShared = RVM_SHARED_DIR;
+const std::string kModel = kShared + "/models/yolox_nano.onnx";
+const std::string kKey = "run-ops-test-key";
+const std::string kToken = "run-ops-admin-token-0123456789";
+
+std::string ReadAll(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Polls `done` every 50 ms until it holds or `limit` passes.
+bool WaitUntil(const std::function<bool()>& done,
+               std::chrono::milliseconds limit = std::chrono::seconds(60)) {
+  const auto deadline = Clock::now() + limit;
+  while (Clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return done();
+}
+
+class RunOpsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("rvm_run_ops_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    rvm::sim::PlatformSim::Options options;
+    options.port = 0;
+    options.db_path = ":memory:";
+    options.machines = {{9, kKey, "RVM-OPS-9", "offline"}};
+    sim_ = std::make_unique<rvm::sim::PlatformSim>(options);
+    auto started = sim_->Start();
+    ASSERT_TRUE(started.ok()) << started.status().ToString();
+  }
+  void TearDown() override {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    sim_->Stop();
+    fs::remove_all(dir_);
+  }
+
+  // A configuration: an endless synthetic camera, the platform, the admin
+  // server on any free port with a token, a 1 s heartbeat.
+  fs::path WriteConfig(double conf_threshold) {
+    const fs::path p = dir_ / "rvm.toml";
+    std::ofstream(p) << "[machine]\nid = \"ops-test\"\n"
+                     << "[detector]\nmodel_path = \"" << kModel << "\"\ncache_dir = \"\"\n"
+                     << "conf_threshold = " << conf_threshold << "\n"
+                     << "[capture]\nsource = \"synthetic\"\nwidth = 320\nheight = 240\n"
+                     << "[outbox]\ndir = \"" << (dir_ / "outbox").string() << "\"\n"
+                     << "[uplink]\nbase_url = \"" << sim_->base_url() << "\"\n"
+                     << "heartbeat_interval_s = 1\n"
+                     << "[admin]\nport = 0\n"
+                     << "[sink]\ndecisions_path = \"" << (dir_ / "decisions.jsonl").string()
+                     << "\"\n";
+    return p;
+  }
+
+  // Starts the service; returns once its admin server answers.
+  void Start(const fs::path& config) {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      const fs::path err = dir_ / "stderr.txt";
+      if (!std::freopen(err.c_str(), "w", stderr)) ::_exit(126);
+      ::setenv("RVM_EDGE_API_KEY", kKey.c_str(), 1);
+      ::setenv("RVM_EDGE_ADMIN_TOKEN", kToken.c_str(), 1);
+      std::string bin = std::string(RVM_BINARY_DIR) + "/rvm-edge";
+      std::vector<std::string> args = {bin, "run", "--config", config.string()};
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(bin.c_str(), argv.data());
+      ::_exit(127);
+    }
+    const std::regex url(R"(admin server on http://127\.0\.0\.1:(\d+))");
+    ASSERT_TRUE(WaitUntil([&] {
+      std::smatch m;
+      const std::string err = ReadAll(dir_ / "stderr.txt");
+      if (!std::regex_search(err, m, url)) return false;
+      admin_port_ = std::stoi(m[1].str());
+      return true;
+    })) << ReadAll(dir_ / "stderr.txt");
+  }
+
+  json Status() {
+    httplib::Client c("127.0.0.1", admin_port_);
+    auto r = c.Get("/api/status");
+    if (!r || r->status != 200) return json();
+    return json::parse(r->body, nullptr, false);
+  }
+
+  // Stops the service with SIGTERM; its exit code.
+  int Stop() {
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+  fs::path dir_;
+  std::unique_ptr<rvm::sim::PlatformSim> sim_;
+  pid_t pid_ = -1;
+  int admin_port_ = 0;
+};
+
+// The platform queues MAINTENANCE; the next heartbeat brings it, the machine
+// enters maintenance (status and readiness say so) and reports the result;
+// EXIT_MAINTENANCE brings it back.
+TEST_F(RunOpsTest, PlatformCommandsReachTheServiceThroughTheHeartbeat) {
+  Start(WriteConfig(0.3));
+  ASSERT_TRUE(sim_->QueueCommand(9, "MAINTENANCE").ok());
+  ASSERT_TRUE(WaitUntil([&] { return Status().value("maintenance", false); }))
+      << ReadAll(dir_ / "stderr.txt");
+  httplib::Client c("127.0.0.1", admin_port_);
+  auto ready = c.Get("/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 503) << ready->body;
+  EXPECT_NE(ready->body.find("maintenance"), std::string::npos) << ready->body;
+  // The command's result comes back with a later heartbeat.
+  ASSERT_TRUE(WaitUntil([&] {
+    return sim_->store().ListCommandResults().dump().find("MAINTENANCE") != std::string::npos;
+  })) << sim_->store().ListCommandResults().dump();
+
+  ASSERT_TRUE(sim_->QueueCommand(9, "EXIT_MAINTENANCE").ok());
+  ASSERT_TRUE(WaitUntil([&] {
+    const json s = Status();
+    return s.is_object() && !s.value("maintenance", true) && s.value("accepting", false);
+  })) << ReadAll(dir_ / "stderr.txt");
+  EXPECT_EQ(Stop(), 0) << ReadAll(dir_ / "stderr.txt");
+}
+
+// SIGHUP re-reads the file: a new confidence threshold applies at once, a
+// key that needs a restart is named and left alone.
+TEST_F(RunOpsTest, SighupAppliesRunTimeKeysAndNamesTheOnesThatNeedARestart) {
+  const fs::path config = WriteConfig(0.3);
+  Start(config);
+  ASSERT_NEAR(Status().value("conf_threshold", 0.0), 0.3, 1e-9);
+  std::string text = ReadAll(config);
+  text.replace(text.find("conf_threshold = 0.3"), 20, "conf_threshold = 0.55");
+  text.replace(text.find("id = \"ops-test\""), 15, "id = \"ops-other\"");
+  std::ofstream(config) << text;
+  ASSERT_EQ(::kill(pid_, SIGHUP), 0);
+  ASSERT_TRUE(WaitUntil([&] {
+    return ReadAll(dir_ / "stderr.txt").find("configuration reloaded") != std::string::npos;
+  })) << ReadAll(dir_ / "stderr.txt");
+  const std::string err = ReadAll(dir_ / "stderr.txt");
+  EXPECT_NE(err.find("applied: detector.conf_threshold"), std::string::npos) << err;
+  EXPECT_NE(err.find("need a restart: machine.id"), std::string::npos) << err;
+  const json s = Status();
+  EXPECT_NEAR(s.value("conf_threshold", 0.0), 0.55, 1e-9);
+  EXPECT_EQ(s.value("machine_id", ""), "ops-test");
+  EXPECT_EQ(Stop(), 0) << err;
+}
+
+// No secret reaches the log: the API key and the admin token appear in the
+// environment and in requests, never in a line.
+TEST_F(RunOpsTest, SecretsNeverAppearInTheLog) {
+  Start(WriteConfig(0.3));
+  ASSERT_TRUE(WaitUntil([&] { return sim_->Stats()["stored"].value("heartbeats", 0) >= 2; }));
+  httplib::Client c("127.0.0.1", admin_port_);
+  c.set_bearer_token_auth(kToken);
+  auto r = c.Post("/api/trigger", "", "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_LT(r->status, 300) << r->body;
+  EXPECT_EQ(Stop(), 0);
+  const std::string err = ReadAll(dir_ / "stderr.txt");
+  EXPECT_FALSE(err.empty());
+  EXPECT_EQ(err.find(kKey), std::string::npos) << err;
+  EXPECT_EQ(err.find(kToken), std::string::npos) << err;
+}
+
+}  // namespace
