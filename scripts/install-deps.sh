@@ -8,7 +8,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
 debian_packages=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git curl
   libopencv-dev libjpeg62-turbo-dev libssl-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libtomlplusplus-dev libcli11-dev
   prometheus-cpp-dev libcpp-httplib-dev libcurl4-openssl-dev libsqlite3-dev sqlite3
