@@ -241,6 +241,11 @@ Result<RoundResult> DeliveryService::RunOnce() {
   return result;
 }
 
+DeliveryStats DeliveryService::Counters() {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
 DeliveryStats DeliveryService::Stats() {
   DeliveryStats out;
   {

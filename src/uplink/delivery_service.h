@@ -109,6 +109,10 @@ class DeliveryService {
   Result<RoundResult> RunOnce();
 
   DeliveryStats Stats();
+  // The delivery counters alone, without the outbox fields (which Stats()
+  // reads from the outbox with queries that scan the backlog): cheap enough
+  // to poll often.
+  DeliveryStats Counters();
 
  private:
   void Loop();

@@ -9,20 +9,27 @@
 //      arrive one every --interval-ms and the delivery thread sends each as
 //      it comes, over the pooled connection.
 //   3. Replay of a --backlog record backlog (default 100,000; deposits with
-//      a 600-byte evidence image): records/s, and resident memory at the
-//      start, peak and end of the replay.
+//      a 600-byte evidence image) with --in-flight requests in flight
+//      (default 4): records/s, and resident memory at the start, peak and end
+//      of the replay; beside it, in the same run, the one-at-a-time baseline
+//      (max_in_flight 1) on a --baseline-backlog (default 10,000).
 //
 // With --url the platform is an rvm-platform-sim started separately (so the
 // resident memory figures are the client's alone); otherwise an in-process
 // sim with its database in memory serves, and its memory is counted too.
 //
-// Usage: uplink_bench [--url URL] [--dir DIR] [--backlog N] [--interval-ms N] [--batch N]
+// Usage: uplink_bench [--url URL] [--dir DIR] [--backlog N] [--baseline-backlog N]
+//                     [--in-flight N] [--interval-ms N] [--batch N]
+#include <sys/resource.h>
+#include <algorithm>
+
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "base/process_stats.h"
@@ -40,6 +47,8 @@ using Clock = std::chrono::steady_clock;
 struct Flags {
   std::string dir = std::filesystem::temp_directory_path().string() + "/uplink_bench";
   int backlog = 100'000;
+  int baseline_backlog = 10'000;
+  int in_flight = 4;
   int interval_ms = 2;
   int batch = 50;
   std::string url;  // "" = an in-process sim
@@ -49,6 +58,14 @@ struct Env {
   std::unique_ptr<outbox::Outbox> outbox;
   std::unique_ptr<EdgeV1Client> client;
 };
+
+// User + system CPU time this process has used, seconds.
+double ProcessCpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto sec = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return sec(u.ru_utime) + sec(u.ru_stime);
+}
 
 Env Open(const std::string& dir, const std::string& url) {
   std::filesystem::remove_all(dir);
@@ -72,6 +89,29 @@ Decision MakeItem(int i, const std::string& prefix) {
   const auto jpeg = testing::FakeJpeg(600, static_cast<uint8_t>(i));
   d.best_frame_jpeg.assign(jpeg.begin(), jpeg.end());
   return d;
+}
+
+// Appends `n` deposits in AppendBatch calls of 500 (one group commit each).
+void FillDeposits(outbox::Outbox& box, int n, const std::string& prefix) {
+  for (int first = 0; first < n; first += 500) {
+    std::vector<Decision> decisions;
+    std::vector<outbox::NewRecord> records;
+    for (int i = first; i < std::min(n, first + 500); ++i) decisions.push_back(MakeItem(i, prefix));
+    for (const Decision& d : decisions) {
+      outbox::NewRecord r;
+      r.item_id = d.item_id;
+      r.kind = outbox::RecordKind::kDeposit;
+      r.machine_id = d.machine_id;
+      r.payload_json = DecisionToJson(d).dump();
+      r.evidence_jpeg = std::span<const uint8_t>(
+          reinterpret_cast<const uint8_t*>(d.best_frame_jpeg.data()), d.best_frame_jpeg.size());
+      records.push_back(std::move(r));
+    }
+    if (auto a = box.AppendBatch(records); !a.ok()) {
+      std::fprintf(stderr, "append: %s\n", a.status().ToString().c_str());
+      std::exit(1);
+    }
+  }
 }
 
 // Appends `n` records from 32 threads so the outbox group-commits them.
@@ -98,7 +138,7 @@ void FillBacklog(outbox::Outbox& box, int n, bool sessions, const std::string& p
 void DrainWith(DeliveryService& service) {
   service.Start();
   while (service.Stats().backlog_records > 0) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   service.Stop();
 }
@@ -122,6 +162,10 @@ int Main(int argc, char** argv) {
       f.dir = argv[i + 1];
     else if (k == "--backlog")
       f.backlog = std::atoi(argv[i + 1]);
+    else if (k == "--baseline-backlog")
+      f.baseline_backlog = std::atoi(argv[i + 1]);
+    else if (k == "--in-flight")
+      f.in_flight = std::atoi(argv[i + 1]);
     else if (k == "--interval-ms")
       f.interval_ms = std::atoi(argv[i + 1]);
     else if (k == "--batch")
@@ -185,36 +229,54 @@ int Main(int argc, char** argv) {
         f.interval_ms, static_cast<long long>(s.connections_opened), accepted.c_str());
   }
 
-  // 3. Replay of a large backlog.
-  {
-    Env env = Open(f.dir + "/replay", f.url);
+  // 3. Replay of a large backlog: one at a time (baseline), then the window.
+  for (const auto& [in_flight, backlog] :
+       {std::pair{1, f.baseline_backlog}, std::pair{f.in_flight, f.backlog}}) {
+    if (backlog <= 0) continue;
+    const std::string prefix = "replay" + std::to_string(in_flight);
+    Env env = Open(f.dir + "/" + prefix, f.url);
     const auto fill_start = Clock::now();
-    FillBacklog(*env.outbox, f.backlog, /*sessions=*/false, "replay");
+    FillDeposits(*env.outbox, backlog, prefix);
     const double fill_s = std::chrono::duration<double>(Clock::now() - fill_start).count();
-    std::printf("[3] backlog of %d deposits appended in %.1f s (%.0f records/s, 32 threads)\n",
-                f.backlog, fill_s, f.backlog / fill_s);
+    std::printf(
+        "[3] backlog of %d deposits appended in %.1f s (%.0f records/s, AppendBatch of 500)\n",
+        backlog, fill_s, backlog / fill_s);
     DeliveryOptions d;
     d.records_per_round = 500;
+    d.max_in_flight = in_flight;
     DeliveryService service(*env.outbox, *env.client, SteadyClock::Instance(), d);
     const int64_t rss_start = ReadProcessStats().rss_bytes;
     int64_t rss_max = rss_start;
+    const double cpu_start = ProcessCpuSeconds();
     const auto start = Clock::now();
     service.Start();
-    while (service.Stats().backlog_records > 0) {
+    // Counters(), not Stats(): the outbox's statistics scan the backlog, and
+    // polling them would compete with the replay being measured.
+    for (DeliveryStats c = service.Counters(); c.delivered + c.parked < backlog;
+         c = service.Counters()) {
       rss_max = std::max(rss_max, ReadProcessStats().rss_bytes);
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     service.Stop();
     const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+    const double cpu = ProcessCpuSeconds() - cpu_start;
     const int64_t rss_end = ReadProcessStats().rss_bytes;
     const DeliveryStats s = service.Stats();
+    // CPU per record does not depend on what else runs on the machine: it is
+    // the replay's cost, and 1 / it the rate one free core would sustain.
     std::printf(
-        "[3] replayed %lld records in %.1f s: %.0f records/s over %lld connection(s), "
-        "%lld API calls\n",
-        static_cast<long long>(s.delivered), secs, s.delivered / secs,
+        "[3] max_in_flight %d: %.3f ms of CPU per record (%s), i.e. %.0f records per "
+        "CPU-second\n",
+        in_flight, 1000 * cpu / std::max<int64_t>(1, s.delivered),
+        sim ? "client and sim together" : "client alone", s.delivered / std::max(cpu, 1e-9));
+    std::printf(
+        "[3] max_in_flight %d: replayed %lld records in %.1f s: %.0f records/s over %lld "
+        "connection(s), %lld API calls\n",
+        in_flight, static_cast<long long>(s.delivered), secs, s.delivered / secs,
         static_cast<long long>(s.connections_opened), static_cast<long long>(s.api_calls));
     std::printf("[3] resident memory: %.1f MiB at start, %.1f MiB peak, %.1f MiB at end\n",
                 rss_start / 1048576.0, rss_max / 1048576.0, rss_end / 1048576.0);
+    std::filesystem::remove_all(f.dir + "/" + prefix);
   }
   std::filesystem::remove_all(f.dir);
   return 0;
