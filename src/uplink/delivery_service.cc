@@ -197,10 +197,11 @@ Result<RoundResult> DeliveryService::RunOnce() {
   std::vector<int64_t> delivered;
   bool ok = true;
   if (!deposits.empty()) {
-    // One request at a time until a send has gone through since the last
-    // failure, so a platform that is down sees one request per attempt, not
-    // a window of them.
-    const int window = full_window_ ? std::max(1, options_.max_in_flight) : 1;
+    // The window is for replaying a backlog (a round that filled up): live
+    // items, a few per round, go one at a time over one connection. And one
+    // at a time until a send has gone through since the last failure, so a
+    // platform that is down sees one request per attempt, not a window.
+    const int window = full_window_ && more_waiting ? std::max(1, options_.max_in_flight) : 1;
     ok = Apply(deposits, client_.SendDeposits(deposits, window), delivered, result.handled);
     full_window_ = ok;
   }

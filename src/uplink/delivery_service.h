@@ -52,8 +52,10 @@ struct DeliveryOptions {
   int records_per_round = 100;  // records taken from the outbox per round, >= 1
   // Deposit requests in flight at once (edge v1), [1, HttpClient::kMaxConnections].
   // Record n is sent only once record n - max_in_flight has its answer; 1 =
-  // strictly one after the other. After a failure (and at start) one round
-  // goes one at a time, so a dead platform is not sent a window per attempt.
+  // strictly one after the other. Used only by rounds that filled up
+  // (replaying a backlog), and not by the first round after a failure (or
+  // start), so live items keep to one connection and a dead platform is not
+  // sent a window per attempt.
   int max_in_flight = 4;
   BatchOptions session_batch;  // sync-offline batching of session summaries
   BackoffOptions backoff;

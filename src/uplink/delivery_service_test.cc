@@ -97,6 +97,7 @@ TEST_F(DeliveryServiceTest, ARoundDeliversPendingRecordsInOrderAndMarksThemDeliv
 TEST_F(DeliveryServiceTest, AWindowedRoundDeliversEveryRecordOnceAndMarksThemDelivered) {
   DeliveryOptions o = FastOptions();
   o.max_in_flight = 8;
+  o.records_per_round = 49;  // a full round: a backlog, which uses the window
   service_ = std::make_unique<DeliveryService>(*outbox_, *client_, clock_, o);
   AppendItem("w-000");  // the first round goes one at a time; later ones use the window
   ASSERT_TRUE(service_->RunOnce().ok());
@@ -104,6 +105,7 @@ TEST_F(DeliveryServiceTest, AWindowedRoundDeliversEveryRecordOnceAndMarksThemDel
   auto r = service_->RunOnce();
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->handled, 49) << service_->Stats().last_error;
+  EXPECT_GT(service_->Stats().connections_opened, 1) << "the window used more than one";
   std::vector<std::string> ids = ServerItemIds();
   std::sort(ids.begin(), ids.end());
   ASSERT_EQ(ids.size(), 50u);
@@ -117,6 +119,7 @@ TEST_F(DeliveryServiceTest, AWindowedRoundDeliversEveryRecordOnceAndMarksThemDel
 TEST_F(DeliveryServiceTest, AFailureInAWindowRetriesFromTheFirstFailedRecord) {
   DeliveryOptions o = FastOptions();
   o.max_in_flight = 4;
+  o.records_per_round = 6;
   service_ = std::make_unique<DeliveryService>(*outbox_, *client_, clock_, o);
   AppendItem("x-000");  // a first good round opens the window
   ASSERT_TRUE(service_->RunOnce().ok());
@@ -138,16 +141,31 @@ TEST_F(DeliveryServiceTest, AFailureInAWindowRetriesFromTheFirstFailedRecord) {
   ASSERT_TRUE(service_->RunOnce().ok());
   EXPECT_EQ(service_->Stats().api_calls, calls) << "nothing is sent before the retry is due";
   clock_.Advance(milliseconds(1001));
-  ASSERT_TRUE(service_->RunOnce().ok());
+  for (int i = 0; i < 10 && service_->Stats().backlog_records > 0; ++i) {
+    ASSERT_TRUE(service_->RunOnce().ok());
+  }
   s = service_->Stats();
   EXPECT_EQ(s.backlog_records, 0);
   EXPECT_EQ(s.delivered, 12);
   EXPECT_EQ(ServerItemIds().size(), 12u) << "every record once in the books";
 }
 
+TEST_F(DeliveryServiceTest, LiveItemsAFewPerRoundKeepToOneConnection) {
+  DeliveryOptions o = FastOptions();
+  o.max_in_flight = 4;
+  service_ = std::make_unique<DeliveryService>(*outbox_, *client_, clock_, o);
+  for (int round = 0; round < 10; ++round) {
+    for (int i = 0; i < 3; ++i) AppendItem("z-" + std::to_string(round * 10 + i));
+    ASSERT_TRUE(service_->RunOnce().ok());
+  }
+  EXPECT_EQ(service_->Stats().delivered, 30);
+  EXPECT_EQ(service_->Stats().connections_opened, 1);
+}
+
 TEST_F(DeliveryServiceTest, AfterAFailureTheNextAttemptIsASingleRequest) {
   DeliveryOptions o = FastOptions();
   o.max_in_flight = 4;
+  o.records_per_round = 4;
   service_ = std::make_unique<DeliveryService>(*outbox_, *client_, clock_, o);
   AppendItem("y-000");
   ASSERT_TRUE(service_->RunOnce().ok());
