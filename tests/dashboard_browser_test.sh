@@ -77,7 +77,7 @@ value() {  # value FILE ID: the data-value of an element
   grep -o "id=\"$2\"[^>]*data-value=\"[0-9.]*\"" "$1" | grep -o 'data-value="[0-9.]*"' |
     grep -o '[0-9.]*' | head -n1
 }
-count() { grep -o "$2" "$1" | wc -l; }
+count() { grep -o "$2" "$1" | wc -l || true; }
 
 deadline=$((SECONDS + timeout_s))  # for the counters and decisions, after the first renders
 while :; do
