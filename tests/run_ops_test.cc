@@ -167,6 +167,21 @@ TEST_F(RunOpsTest, PlatformCommandsReachTheServiceThroughTheHeartbeat) {
   EXPECT_EQ(Stop(), 0) << ReadAll(dir_ / "stderr.txt");
 }
 
+// RESTART from the platform rebuilds the pipeline over the same frame
+// source; frames keep coming afterwards.
+TEST_F(RunOpsTest, ARestartCommandRebuildsThePipelineAndFramesKeepComing) {
+  Start(WriteConfig(0.3));
+  ASSERT_TRUE(sim_->QueueCommand(9, "RESTART").ok());
+  ASSERT_TRUE(WaitUntil([&] { return Status().value("pipeline_restarts", 0) >= 1; }))
+      << ReadAll(dir_ / "stderr.txt");
+  ASSERT_TRUE(WaitUntil([&] {
+    const json s = Status();
+    const int64_t age = s.value("last_frame_age_ms", int64_t{-1});
+    return age >= 0 && age < 2000;
+  })) << Status().dump();
+  EXPECT_EQ(Stop(), 0) << ReadAll(dir_ / "stderr.txt");
+}
+
 // SIGHUP re-reads the file: a new confidence threshold applies at once, a
 // key that needs a restart is named and left alone.
 TEST_F(RunOpsTest, SighupAppliesRunTimeKeysAndNamesTheOnesThatNeedARestart) {

@@ -207,14 +207,21 @@ Result<std::unique_ptr<Service>> Service::Open(Config config, ServiceOptions opt
 }
 
 rvm::Status Service::BuildPipeline() {
-  auto capture = CaptureOptionsFromConfig(config_.capture);
-  if (!capture.ok()) return capture.status();
-  auto source = MakeFrameSource(*capture, clock_, sleeper_.AsSleepFn());
-  if (!source.ok()) return source.status();
+  // The frame source is made once and reopened by every pipeline built over
+  // it (a watched directory then goes on with the files it has not
+  // delivered, instead of delivering them all again).
+  if (!source_) {
+    auto capture = CaptureOptionsFromConfig(config_.capture);
+    if (!capture.ok()) return capture.status();
+    auto source = MakeFrameSource(*capture, clock_, sleeper_.AsSleepFn());
+    if (!source.ok()) return source.status();
+    std::lock_guard<std::mutex> lock(pipeline_mu_);
+    source_ = std::move(source->source);
+  }
   PipelineOptions options = PipelineOptionsFromConfig(config_);
   options.detect_every_frame = options_.replay;
   PipelineParts parts;
-  parts.source = source->source.get();
+  parts.source = source_.get();
   parts.detectors = ModelDetectorFactory(model_);
   parts.labels = labels_.get();
   parts.recorder = recorder_.get();
@@ -223,7 +230,6 @@ rvm::Status Service::BuildPipeline() {
   parts.observer = this;
   auto pipeline = std::make_unique<Pipeline>(options, std::move(parts));
   std::lock_guard<std::mutex> lock(pipeline_mu_);
-  source_ = std::move(source->source);
   pipeline_ = std::move(pipeline);
   RVM_RETURN_IF_ERROR(pipeline_->SetConfThreshold(conf_threshold_.load()));
   return pipeline_->Start();
