@@ -325,6 +325,21 @@ PipelineStats Service::pipeline_stats() {
   return pipeline_ ? pipeline_->stats() : PipelineStats{};
 }
 
+std::optional<outbox::OutboxStats> Service::OutboxStats() {
+  // Counting the backlog costs time in proportion to it; status, metrics,
+  // readiness and the heartbeat all ask, so one reading serves them for a
+  // short while.
+  std::lock_guard<std::mutex> lock(outbox_stats_mu_);
+  const auto now = std::chrono::steady_clock::now();
+  if (!outbox_stats_ || now - outbox_stats_at_ >= options_.outbox_stats_max_age) {
+    auto o = outbox_->Stats();
+    if (!o.ok()) return std::nullopt;
+    outbox_stats_ = *o;
+    outbox_stats_at_ = now;
+  }
+  return outbox_stats_;
+}
+
 std::string Service::DescribeSource() {
   std::lock_guard<std::mutex> lock(pipeline_mu_);
   return source_ ? source_->Describe() : std::string("(no source)");
@@ -380,7 +395,7 @@ ops::ServiceStatus Service::Status() {
   s.pipeline_restarts = restarts_.load();
   s.pipeline = pipeline_stats();
   s.last_frame_age_ms = s.pipeline.last_frame_age_ms(clock_.Now());
-  if (auto o = outbox_->Stats(); o.ok()) s.outbox = *o;
+  s.outbox = OutboxStats();
   if (delivery_) s.delivery = delivery_->Stats();
   s.accepting = !s.maintenance && (!s.outbox || s.outbox->accepting);
   return s;

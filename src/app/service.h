@@ -60,6 +60,9 @@ struct ServiceOptions {
   int recent_decisions = 24;
   // The frame source counts as stalled (not ready) after this long without a frame.
   std::chrono::milliseconds frame_stall{5000};
+  // Outbox statistics older than this are read again (reading them scans
+  // the backlog).
+  std::chrono::milliseconds outbox_stats_max_age{1000};
   // Lines of recent logs; empty = none kept.
   std::function<std::vector<std::string>(int)> recent_logs;
 };
@@ -97,6 +100,9 @@ class Service final : public ops::ServiceControl, public PipelineObserver {
   // One line on what the outbox and the platform saw.
   std::string DeliverySummary();
   std::string DescribeSource();
+  // The outbox's statistics, at most options.outbox_stats_max_age old;
+  // nullopt when they cannot be read.
+  std::optional<outbox::OutboxStats> OutboxStats();
   outbox::Outbox& outbox() { return *outbox_; }
   // Null when no platform is configured.
   uplink::DeliveryService* delivery() { return delivery_.get(); }
@@ -179,6 +185,10 @@ class Service final : public ops::ServiceControl, public PipelineObserver {
   Detections snapshot_detections_;
   std::chrono::steady_clock::time_point snapshot_at_{};
   std::deque<ops::RecentDecision> recent_;
+
+  std::mutex outbox_stats_mu_;  // guards the two fields below
+  std::optional<outbox::OutboxStats> outbox_stats_;
+  std::chrono::steady_clock::time_point outbox_stats_at_{};
 };
 
 }  // namespace rvm::app
