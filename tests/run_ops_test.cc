@@ -211,6 +211,13 @@ TEST_F(RunOpsTest, SecretsNeverAppearInTheLog) {
   Start(WriteConfig(0.3));
   ASSERT_TRUE(WaitUntil([&] { return sim_->Stats()["stored"].value("heartbeats", 0) >= 2; }));
   httplib::Client c("127.0.0.1", admin_port_);
+  // The heartbeats' requests are timed on the uplink latency histogram.
+  auto metrics = c.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  const std::regex count(R"(rvm_uplink_request_duration_seconds_count\S* (\d+))");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(metrics->body, m, count)) << metrics->body;
+  EXPECT_GE(std::stoi(m[1].str()), 2);
   c.set_bearer_token_auth(kToken);
   auto r = c.Post("/api/trigger", "", "application/json");
   ASSERT_TRUE(r);

@@ -188,8 +188,11 @@ int RunService(const RunFlags& f) {
     return kExitUsage;
   }
   const Logger log("run");
+  // The admin server's metrics, fed by the pipeline and the uplink.
+  admin::AdminMetrics metrics;
   ServiceOptions options;
   options.replay = f.replay;
+  options.on_uplink_request = [&metrics](double ms, bool ok) { metrics.OnUplinkRequest(ms, ok); };
   options.recent_logs = [](int max) { return RecentLogLines(max); };
   bool usage_error = false;
   auto opened = Service::Open(*config, options, usage_error);
@@ -203,7 +206,6 @@ int RunService(const RunFlags& f) {
   log.Info(DescribeModel(service.model()));
 
   // The admin server: health, metrics, status, dashboard (src/admin).
-  admin::AdminMetrics metrics;
   service.AddObserver(&metrics);
   admin::SystemProbe system("/", c.outbox.dir);
   admin::AdminServerParts admin_parts;

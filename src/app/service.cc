@@ -148,7 +148,8 @@ Result<std::unique_ptr<Service>> Service::Open(Config config, ServiceOptions opt
   s->outbox_ = std::move(box).value();
   if (!c.uplink.base_url.empty()) {
     auto client =
-        uplink::MakePlatformClient(c.uplink, c.machine, kSoftwareVersion, SteadyClock::Instance());
+        uplink::MakePlatformClient(c.uplink, c.machine, kSoftwareVersion, SteadyClock::Instance(),
+                                   s->options_.on_uplink_request);
     if (!client.ok()) {
       usage_error = true;
       return client.status();
@@ -160,7 +161,8 @@ Result<std::unique_ptr<Service>> Service::Open(Config config, ServiceOptions opt
     // The heartbeat has its own client: clients are not thread-safe and the
     // delivery thread owns the first one.
     auto heartbeat_client =
-        uplink::MakePlatformClient(c.uplink, c.machine, kSoftwareVersion, SteadyClock::Instance());
+        uplink::MakePlatformClient(c.uplink, c.machine, kSoftwareVersion, SteadyClock::Instance(),
+                                   s->options_.on_uplink_request);
     if (!heartbeat_client.ok()) return heartbeat_client.status();
     s->heartbeat_client_ = std::move(heartbeat_client).value();
     if (c.uplink.contract == "edge_v1") {

@@ -63,6 +63,8 @@ struct ServiceOptions {
   // Outbox statistics older than this are read again (reading them scans
   // the backlog).
   std::chrono::milliseconds outbox_stats_max_age{1000};
+  // Sees every request to the platform (time in ms, usable answer); metrics.
+  std::function<void(double ms, bool ok)> on_uplink_request;
   // Lines of recent logs; empty = none kept.
   std::function<std::vector<std::string>(int)> recent_logs;
 };

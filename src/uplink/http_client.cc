@@ -267,6 +267,13 @@ size_t HttpClient::Impl::Run(size_t count, int max_in_flight,
       std::unique_ptr<Transfer> t = std::move(*it);
       in_flight.erase(it);
       Finish(*t, rc, stats);
+      if (options.on_request) {
+        curl_off_t total_us = 0;
+        curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME_T, &total_us);
+        const HttpResponse& r = t->response;
+        options.on_request(static_cast<double>(total_us) / 1000.0,
+                           r.transport_error.empty() && r.status > 0 && r.status < 500);
+      }
       Release(*t);
       completed[t->index] = true;
       while (base < count && completed[base]) ++base;

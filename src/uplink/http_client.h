@@ -35,6 +35,10 @@ struct HttpClientOptions {
   std::string ca_path;                      // CA bundle file; "" = system default
   size_t max_response_bytes = 1 << 20;      // longer bodies are cut (body_truncated)
   std::string user_agent = "rvm-edge/0.1";  // User-Agent header
+  // Called after every request with its total time (ms) and whether it got
+  // a usable answer (a response below 500); for metrics. Runs on the
+  // client's thread and must be cheap.
+  std::function<void(double ms, bool ok)> on_request;
 };
 
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;

@@ -43,11 +43,11 @@ DeliveryOptions DeliveryOptionsFromConfig(const UplinkConfig& uplink) {
   return d;
 }
 
-Result<std::unique_ptr<PlatformClient>> MakePlatformClient(const UplinkConfig& uplink,
-                                                           const MachineConfig& machine,
-                                                           const std::string& software_version,
-                                                           const Clock& clock) {
+Result<std::unique_ptr<PlatformClient>> MakePlatformClient(
+    const UplinkConfig& uplink, const MachineConfig& machine, const std::string& software_version,
+    const Clock& clock, std::function<void(double ms, bool ok)> on_request) {
   PlatformClientOptions o = ClientOptionsFromConfig(uplink, machine, software_version);
+  o.http.on_request = std::move(on_request);
   if (uplink.contract == "edge_v1") {
     auto c = EdgeV1Client::Create(std::move(o), clock);
     if (!c.ok()) return c.status();

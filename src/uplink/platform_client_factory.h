@@ -3,6 +3,7 @@
 // Pure apart from the client's HTTP handle; errors name the config key.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -22,9 +23,9 @@ DeliveryOptions DeliveryOptionsFromConfig(const UplinkConfig& uplink);
 
 // The adapter for uplink.contract ("edge_v1" | "v2"). InvalidArgument naming
 // the key when the contract is unknown or a setting it needs is missing.
-Result<std::unique_ptr<PlatformClient>> MakePlatformClient(const UplinkConfig& uplink,
-                                                           const MachineConfig& machine,
-                                                           const std::string& software_version,
-                                                           const Clock& clock);
+// `on_request`, when set, sees every request's time and outcome (metrics).
+Result<std::unique_ptr<PlatformClient>> MakePlatformClient(
+    const UplinkConfig& uplink, const MachineConfig& machine, const std::string& software_version,
+    const Clock& clock, std::function<void(double ms, bool ok)> on_request = nullptr);
 
 }  // namespace rvm::uplink
