@@ -6,7 +6,6 @@
 #include <nlohmann/json.hpp>
 
 namespace rvm {
-namespace {
 
 LogLevel FromSpdlog(spdlog::level::level_enum level) {
   switch (level) {
@@ -25,6 +24,8 @@ LogLevel FromSpdlog(spdlog::level::level_enum level) {
       return LogLevel::kOff;
   }
 }
+
+namespace {
 
 // Control characters as escapes, so one record is one line.
 void AppendEscaped(std::string& out, std::string_view s, bool escape_quotes) {

@@ -32,6 +32,9 @@ std::string FormatLine(const LogRecord& record, LogLevel level,
 // "2025-03-01T12:00:00.123Z".
 std::string FormatUtcMillis(std::chrono::system_clock::time_point time);
 
+// Our level for a spdlog level (critical counts as error).
+LogLevel FromSpdlog(spdlog::level::level_enum level);
+
 class LogFormatter final : public spdlog::formatter {
  public:
   LogFormatter(LogFormat format, std::shared_ptr<const Redactor> redactor);

@@ -156,23 +156,7 @@ void Log(LogLevel level, std::string_view component, std::string_view message,
 
 void SetLevel(LogLevel level) { CurrentLogger()->set_level(ToSpdlog(level)); }
 
-LogLevel CurrentLevel() {
-  switch (CurrentLogger()->level()) {
-    case spdlog::level::trace:
-      return LogLevel::kTrace;
-    case spdlog::level::debug:
-      return LogLevel::kDebug;
-    case spdlog::level::info:
-      return LogLevel::kInfo;
-    case spdlog::level::warn:
-      return LogLevel::kWarn;
-    case spdlog::level::err:
-    case spdlog::level::critical:
-      return LogLevel::kError;
-    default:
-      return LogLevel::kOff;
-  }
-}
+LogLevel CurrentLevel() { return FromSpdlog(CurrentLogger()->level()); }
 
 void SetFormat(LogFormat format) {
   std::shared_ptr<spdlog::logger> logger = CurrentLogger();
