@@ -14,9 +14,12 @@
 #include <thread>
 #include <vector>
 
+#include "e2e_util.h"
+
 namespace {
 
 namespace fs = std::filesystem;
+using rvm::e2e::ReadAll;
 using Clock = std::chrono::steady_clock;
 
 const std::string kShared = RVM_SHARED_DIR;
@@ -72,13 +75,6 @@ int WaitExit(const Child& c, std::chrono::seconds limit) {
   return -1;
 }
 
-std::string ReadAll(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::vector<nlohmann::json> Records(const fs::path& p, const std::string& type) {
   std::vector<nlohmann::json> v;
   std::istringstream in(ReadAll(p));
@@ -93,13 +89,7 @@ std::vector<nlohmann::json> Records(const fs::path& p, const std::string& type) 
 
 class RunCliTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("rvm_run_cli_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
+  void SetUp() override { dir_ = rvm::e2e::FreshTestDir("rvm_run_cli"); }
   void TearDown() override { fs::remove_all(dir_); }
 
   fs::path Write(const std::string& name, const std::string& text) {

@@ -22,9 +22,13 @@
 
 #include "platform_sim/platform_sim.h"
 
+#include "e2e_util.h"
+
 namespace {
 
 namespace fs = std::filesystem;
+using rvm::e2e::ReadAll;
+using rvm::e2e::WaitUntil;
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
@@ -33,32 +37,10 @@ const std::string kModel = kShared + "/models/yolox_nano.onnx";
 const std::string kKey = "run-ops-test-key";
 const std::string kToken = "run-ops-admin-token-0123456789";
 
-std::string ReadAll(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Polls `done` every 50 ms until it holds or `limit` passes.
-bool WaitUntil(const std::function<bool()>& done,
-               std::chrono::milliseconds limit = std::chrono::seconds(60)) {
-  const auto deadline = Clock::now() + limit;
-  while (Clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return done();
-}
-
 class RunOpsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("rvm_run_ops_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = rvm::e2e::FreshTestDir("rvm_run_ops");
     rvm::sim::PlatformSim::Options options;
     options.port = 0;
     options.db_path = ":memory:";

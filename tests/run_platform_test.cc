@@ -20,9 +20,12 @@
 
 #include "platform_sim/platform_sim.h"
 
+#include "e2e_util.h"
+
 namespace {
 
 namespace fs = std::filesystem;
+using rvm::e2e::ReadAll;
 using Clock = std::chrono::steady_clock;
 
 const std::string kShared = RVM_SHARED_DIR;
@@ -62,13 +65,6 @@ int RunEdge(const std::vector<std::string>& args, const fs::path& dir,
   return -1;
 }
 
-std::string ReadAll(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::vector<nlohmann::json> Decisions(const fs::path& p) {
   std::vector<nlohmann::json> v;
   std::istringstream in(ReadAll(p));
@@ -83,13 +79,7 @@ std::vector<nlohmann::json> Decisions(const fs::path& p) {
 
 class RunPlatformTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("rvm_run_platform_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
+  void SetUp() override { dir_ = rvm::e2e::FreshTestDir("rvm_run_platform"); }
   void TearDown() override {
     if (sim_) sim_->Stop();
     fs::remove_all(dir_);
