@@ -43,7 +43,7 @@ bench: build
 asan: deps
 	cmake -S . -B build-asan -G Ninja -DRVM_SHARED_DIR=$(SHARED) -DRVM_SANITIZE=address -DCMAKE_BUILD_TYPE=Debug
 	cmake --build build-asan -j $(JOBS)
-	cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) --timeout 1200
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/lsan.supp ctest --output-on-failure -j $(JOBS) --timeout 1200
 
 tsan: deps
 	cmake -S . -B build-tsan -G Ninja -DRVM_SHARED_DIR=$(SHARED) -DRVM_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug
