@@ -72,8 +72,8 @@ Result<std::shared_ptr<DetectorModel>> DetectorModel::Load(const DetectorOptions
   if (!engine.ok()) return engine.status();
   m->engine_ = std::move(*engine);
   const ModelInfo& info = m->engine_->info();
-  RVM_RETURN_IF_ERROR(CheckQuantizationGate(info.path, info.sha256, info.metadata,
-                                            options.allow_unverified_int8));
+  RVM_RETURN_IF_ERROR(
+      CheckQuantizationGate(info.path, info.sha256, info.metadata, options.allow_unverified_int8));
   if (m->labels_.empty()) {
     m->labels_source_ = "none";
     if (auto it = info.metadata.find("names"); it != info.metadata.end()) {
@@ -145,30 +145,36 @@ Status Detector::Detect(const cv::Mat& bgr, DetectionResult& out) {
   return Status::Ok();
 }
 
-Status Detector::DetectEncoded(const uint8_t* data, size_t size, const std::string& name,
-                               DetectionResult& out) {
-  const auto t0 = Now();
-  DecodeTarget target;
-  if (model_->options().scaled_jpeg_decode) {
-    const InputSpec& spec = model_->input_spec();
-    target = {spec.width, spec.height, spec.resize != ResizeMode::kStretch};
-  }
-  RVM_RETURN_IF_ERROR(decoder_.Decode(data, size, name, target, decoded_));
-  const auto t1 = Now();
-  RVM_RETURN_IF_ERROR(Detect(decoded_.bgr, out));
-  out.timings.decode_ms = Ms(t0, t1);
-  if (decoded_.scale != 1.0f) {
+DecodeTarget Detector::decode_target() const {
+  if (!model_->options().scaled_jpeg_decode) return DecodeTarget{};
+  const InputSpec& spec = model_->input_spec();
+  return {spec.width, spec.height, spec.resize != ResizeMode::kStretch};
+}
+
+Status Detector::DetectDecoded(const DecodedImage& image, DetectionResult& out) {
+  RVM_RETURN_IF_ERROR(Detect(image.bgr, out));
+  if (image.scale != 1.0f) {
     // Boxes are in decoded pixels; a DCT-scaled pixel spans 1/scale source pixels.
-    const float inv = 1.0f / decoded_.scale;
-    const float w = static_cast<float>(decoded_.original_width);
-    const float h = static_cast<float>(decoded_.original_height);
+    const float inv = 1.0f / image.scale;
+    const float w = static_cast<float>(image.original_width);
+    const float h = static_cast<float>(image.original_height);
     for (Detection& d : out.detections) {
       d.box = Box{std::min(d.box.x1 * inv, w), std::min(d.box.y1 * inv, h),
                   std::min(d.box.x2 * inv, w), std::min(d.box.y2 * inv, h)};
     }
   }
-  out.width = decoded_.original_width;
-  out.height = decoded_.original_height;
+  out.width = image.original_width;
+  out.height = image.original_height;
+  return Status::Ok();
+}
+
+Status Detector::DetectEncoded(const uint8_t* data, size_t size, const std::string& name,
+                               DetectionResult& out) {
+  const auto t0 = Now();
+  RVM_RETURN_IF_ERROR(decoder_.Decode(data, size, name, decode_target(), decoded_));
+  const auto t1 = Now();
+  RVM_RETURN_IF_ERROR(DetectDecoded(decoded_, out));
+  out.timings.decode_ms = Ms(t0, t1);
   return Status::Ok();
 }
 

@@ -91,6 +91,13 @@ class Detector {
   // Decodes an encoded image (JPEG, PNG, ...) and detects; `name` appears in errors.
   Status DetectEncoded(const uint8_t* data, size_t size, const std::string& name,
                        DetectionResult& out);
+  // Detects in an image decoded elsewhere (e.g. by a DecodeAhead fitted to
+  // decode_target()); boxes come back in the original image's pixels even
+  // when the decoder scaled it down.
+  Status DetectDecoded(const DecodedImage& image, DetectionResult& out);
+  // What decoders should fit images to for this model (reduced-scale JPEG
+  // decoding), or a full-size target when that is switched off.
+  DecodeTarget decode_target() const;
   // Reads, decodes and detects an image file.
   Status DetectFile(const std::string& path, DetectionResult& out);
   // Detects in up to batch_capacity() images with one inference call.
