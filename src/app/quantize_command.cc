@@ -16,7 +16,7 @@ struct QuantizeFlags {
   std::string method = "minmax";
   std::vector<std::string> keep_float;
   std::vector<std::string> ops;
-  int weight_bits = 7;
+  int weight_bits = 0;  // 0: quantize::DefaultWeightBits()
   bool json = false;
 };
 
@@ -29,7 +29,8 @@ int RunQuantize(QuantizeFlags& f) {
   }
   o.method = *method;
   o.qdq.keep_float = f.keep_float;
-  o.qdq.weight_max = f.weight_bits == 8 ? 127 : 63;
+  const int bits = f.weight_bits == 0 ? quantize::DefaultWeightBits() : f.weight_bits;
+  o.qdq.weight_max = bits == 8 ? 127 : 63;
   if (!f.ops.empty()) o.qdq.op_types = {f.ops.begin(), f.ops.end()};
   if (!f.json) o.progress = [](const std::string& s) { std::cerr << "quantize: " << s << "\n"; };
   auto report = quantize::QuantizeModel(o);
@@ -44,6 +45,9 @@ int RunQuantize(QuantizeFlags& f) {
     std::cout << fmt::format("wrote {} ({} tensors quantized, {} weights int8, {} integer ops)\n",
                              r.model_path, r.quantized_tensors.size(), r.quantized_weights,
                              r.integer_ops);
+    std::cout << fmt::format(
+        "weights {} bits; float fallback: {} of {} activation groups in float\n", r.weight_bits,
+        r.fallback_float_groups, r.activation_groups);
     std::cout << fmt::format("left in float ({}):", r.excluded_tensors.size());
     for (const auto& t : r.excluded_tensors) std::cout << " " << t;
     std::cout << "\n";
@@ -63,6 +67,14 @@ int RunQuantize(QuantizeFlags& f) {
       std::cout << fmt::format("mAP@0.5 drop: {:.2f} points\n", r.map_drop_points());
     } else {
       std::cout << "mAP@0.5: no labels for the model's classes beside the evaluation images\n";
+    }
+    if (r.int8_ms_median > 0) {
+      std::cout << fmt::format("inference median: FP32 {:.2f} ms, INT8 {:.2f} ms: {:.2f}x\n",
+                               r.fp32_ms_median, r.int8_ms_median, r.speedup());
+      if (r.speedup() < 1.0) {
+        std::cout << "note: the INT8 model is slower than the FP32 one on this machine; the FP32 "
+                     "model serves better here\n";
+      }
     }
     std::cout << fmt::format("report: {} ({:.1f} s in all)\n",
                              quantize::ReportPathFor(r.model_path), r.total_s);
@@ -95,14 +107,17 @@ void RegisterQuantizeCommand(CLI::App& root, CommandAction& action) {
   cmd->add_flag("--per-channel,!--per-tensor", o.qdq.per_channel,
                 "Conv weights per output channel (default) or per tensor");
   cmd->add_option("--weight-bits", f->weight_bits,
-                  "Weight precision: 7 (default; exact on x86 without VNNI) or 8")
-      ->check(CLI::IsMember({7, 8}))
-      ->capture_default_str();
+                  "Weight precision: 8, or 7 (exact on x86 without VNNI); default: 8 where the "
+                  "CPU's integer dot products do not saturate (VNNI, Arm), else 7")
+      ->check(CLI::IsMember({7, 8}));
   cmd->add_option("--max-noise-gain", o.max_noise_gain,
                   "Keep Conv inputs float when their noise would exceed this many output steps "
                   "(0: off)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  cmd->add_flag("--float-fallback,!--no-float-fallback", o.float_fallback,
+                "When the model fails the gate on calibration images, keep the fewest leading "
+                "activation groups in float that pass (default on)");
   cmd->add_flag("--float-silu", o.qdq.float_silu,
                 "Leave SiLU inputs and sigmoids in float, quantize only SiLU outputs");
   cmd->add_option("--max-images", o.max_images, "Calibration images at most (0: all)")
@@ -135,6 +150,10 @@ void RegisterQuantizeCommand(CLI::App& root, CommandAction& action) {
   cmd->add_option("--ops", f->ops,
                   "Operators whose activations are quantized (default: "
                   "Conv MatMul Gemm Add Mul Concat pools Sigmoid LeakyRelu Resize)");
+  cmd->add_option("--speed-iterations", o.speed_iterations,
+                  "Bare inferences of each model timed for the report (0: skip)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   cmd->add_flag("--json", f->json, "Print the report as one JSON object");
   cmd->callback([f, &action] { action = [f] { return RunQuantize(*f); }; });
 }

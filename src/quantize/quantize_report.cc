@@ -19,6 +19,13 @@ nlohmann::json QuantizeReport::ToJson() const {
                        {"fp32", Round(c.fp32, 1e-4)},
                        {"int8", Round(c.int8, 1e-4)}});
   }
+  nlohmann::json steps = nlohmann::json::array();
+  for (const FallbackStep& f : fallback_steps) {
+    steps.push_back({{"float_groups", f.float_groups},
+                     {"agreement", Round(f.agreement, 1e-4)},
+                     {"map_drop_points", Round(f.map_drop_points, 1e-3)},
+                     {"passed", f.passed}});
+  }
   nlohmann::json j = {
       {"model", model_path},
       {"model_sha256", model_sha256},
@@ -27,6 +34,7 @@ nlohmann::json QuantizeReport::ToJson() const {
       {"method", method},
       {"per_channel", per_channel},
       {"weights", "int8 symmetric"},
+      {"weight_bits", weight_bits},
       {"activations", "uint8 asymmetric per tensor"},
       {"calibration_images", calibration_images.size()},
       {"calibration_images_read", calibration_images_read},
@@ -35,6 +43,10 @@ nlohmann::json QuantizeReport::ToJson() const {
       {"quantized_weights", quantized_weights},
       {"integer_ops", integer_ops},
       {"excluded_tensors", excluded_tensors},
+      {"float_fallback",
+       {{"activation_groups", activation_groups},
+        {"float_groups", fallback_float_groups},
+        {"search_on_calibration_images", steps}}},
       {"agreement",
        {{"value", Round(agreement, 1e-4)},
         {"matched", agreement_matched},
@@ -45,6 +57,10 @@ nlohmann::json QuantizeReport::ToJson() const {
       {"ap50", ap_json},
       {"thresholds",
        {{"min_agreement", min_agreement}, {"max_map_drop_points", max_map_drop_points}}},
+      {"speed",
+       {{"fp32_ms_median", Round(fp32_ms_median, 1e-3)},
+        {"int8_ms_median", Round(int8_ms_median, 1e-3)},
+        {"speedup", Round(speedup(), 1e-3)}}},
       {"passed", passed},
       {"failures", failures},
       {"seconds",

@@ -28,6 +28,16 @@ struct QuantizeReport {
   int calibration_images_read = 0;
   std::vector<std::string> quantized_tensors, excluded_tensors;
   int quantized_weights = 0, integer_ops = 0;
+  int weight_bits = 8;
+  // Float fallback: activation groups in all, how many lead in float, and
+  // each bisection step's result on the calibration images.
+  int activation_groups = 0, fallback_float_groups = 0;
+  struct FallbackStep {
+    int float_groups = 0;
+    double agreement = 0, map_drop_points = 0;
+    bool passed = false;
+  };
+  std::vector<FallbackStep> fallback_steps;
   // Accuracy on the evaluation images.
   double agreement = 0;
   int agreement_matched = 0, fp32_detections = 0, int8_detections = 0;
@@ -39,6 +49,9 @@ struct QuantizeReport {
   double min_agreement = 0.95, max_map_drop_points = 1.0;
   bool passed = false;
   std::vector<std::string> failures;  // why it did not pass
+  // Bare inference medians (ms) on this machine, timed side by side; 0 = not timed.
+  double fp32_ms_median = 0, int8_ms_median = 0;
+  double speedup() const { return int8_ms_median > 0 ? fp32_ms_median / int8_ms_median : 0; }
   // Seconds.
   double calibration_s = 0, rewrite_s = 0, evaluation_s = 0, total_s = 0;
 

@@ -7,11 +7,14 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <set>
 
 #include <nlohmann/json.hpp>
 
 #include "base/file_util.h"
+#include "base/sample_stats.h"
 #include "base/sha256.h"
 #include "inference/detector.h"
 #include "quantize/accuracy.h"
@@ -157,7 +160,124 @@ Status Evaluate(const std::vector<std::string>& images, const std::string& fp32_
   return Status::Ok();
 }
 
+// Bare inference of both models on the same image, alternating call by call
+// so machine noise hits both alike; medians in ms.
+Status MeasureSpeed(const std::string& fp32_path, const std::string& int8_path,
+                    const std::vector<std::string>& images, const QuantizeOptions& o,
+                    QuantizeReport& r) {
+  std::unique_ptr<Detector> det[2];
+  std::shared_ptr<DetectorModel> models[2];
+  const std::string* paths[2] = {&fp32_path, &int8_path};
+  for (int m = 0; m < 2; ++m) {
+    auto model = LoadForEvaluation(*paths[m], o);
+    if (!model.ok()) return model.status();
+    models[m] = *model;
+    auto d = models[m]->NewDetector();
+    if (!d.ok()) return d.status();
+    det[m] = std::move(*d);
+    DetectionResult result;
+    Status s = InvalidArgument("no readable image to time inference on");
+    for (const std::string& path : images) {
+      s = det[m]->DetectFile(path, result);
+      if (s.ok()) break;
+    }
+    RVM_RETURN_IF_ERROR(s);
+  }
+  std::vector<double> ms[2];
+  constexpr int kWarmup = 5;
+  for (int i = 0; i < kWarmup + o.speed_iterations; ++i) {
+    for (int j = 0; j < 2; ++j) {
+      const int m = (i % 2 == 0) ? j : 1 - j;
+      const auto t0 = Clock::now();
+      RVM_RETURN_IF_ERROR(det[m]->InferOnly());
+      if (i >= kWarmup) {
+        ms[m].push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+      }
+    }
+  }
+  r.fp32_ms_median = Summarize(ms[0]).median;
+  r.int8_ms_median = Summarize(ms[1]).median;
+  return Status::Ok();
+}
+
+bool PassesGate(const QuantizeReport& e, const QuantizeOptions& o) {
+  return e.agreement >= o.min_agreement &&
+         (!e.has_map || e.map_drop_points() <= o.max_map_drop_points);
+}
+
+// Up to n images spread evenly over `images`.
+std::vector<std::string> Spread(const std::vector<std::string>& images, int n) {
+  if (n <= 0 || static_cast<size_t>(n) >= images.size()) return images;
+  std::vector<std::string> out;
+  for (int i = 0; i < n; ++i) out.push_back(images[i * images.size() / n]);
+  return out;
+}
+
 }  // namespace
+
+std::vector<std::vector<std::string>> ActivationGroups(const onnx::GraphProto& graph,
+                                                       const std::vector<std::string>& quantized) {
+  static const std::set<std::string> kActivationOps = {
+      "Sigmoid", "Mul", "Relu", "Clip", "LeakyRelu", "HardSigmoid", "HardSwish", "Tanh", "Elu"};
+  std::map<std::string, std::string> parent;
+  for (const std::string& t : quantized) parent[t] = t;
+  std::function<std::string(const std::string&)> find = [&](const std::string& t) {
+    std::string& p = parent[t];
+    if (p != t) p = find(p);
+    return p;
+  };
+  std::map<std::string, int> first_producer;  // tensor -> index of the node producing it
+  for (int i = 0; i < graph.node_size(); ++i) {
+    const onnx::NodeProto& n = graph.node(i);
+    for (const std::string& out : n.output()) first_producer.emplace(out, i);
+    if (!kActivationOps.count(n.op_type())) continue;
+    std::string root;
+    for (const auto* list : {&n.input(), &n.output()}) {
+      for (const std::string& t : *list) {
+        if (!parent.count(t)) continue;
+        if (root.empty()) {
+          root = find(t);
+        } else {
+          parent[find(t)] = root;
+        }
+      }
+    }
+  }
+  std::map<std::string, std::vector<std::string>> by_root;
+  for (const std::string& t : quantized) by_root[find(t)].push_back(t);
+  std::vector<std::pair<int, std::vector<std::string>>> ordered;
+  for (auto& [root, tensors] : by_root) {
+    int first = graph.node_size();
+    for (const std::string& t : tensors) {
+      auto it = first_producer.find(t);
+      first = std::min(first, it == first_producer.end() ? -1 : it->second);
+    }
+    ordered.emplace_back(first, std::move(tensors));
+  }
+  std::stable_sort(ordered.begin(), ordered.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::vector<std::string>> groups;
+  for (auto& [first, tensors] : ordered) groups.push_back(std::move(tensors));
+  return groups;
+}
+
+int DefaultWeightBits() {
+#if defined(__x86_64__) || defined(__i386__)
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("flags", 0) != 0) continue;
+    const std::string padded = line + " ";
+    return padded.find(" avx512_vnni ") != std::string::npos ||
+                   padded.find(" avx_vnni ") != std::string::npos
+               ? 8
+               : 7;
+  }
+  return 7;
+#else
+  return 8;
+#endif
+}
 
 Result<std::vector<std::string>> ListImages(const std::string& dir, const std::string& what) {
   std::error_code ec;
@@ -285,16 +405,84 @@ Result<QuantizeReport> QuantizeModel(const QuantizeOptions& o) {
     r.quantized_tensors = selection->quantize;
     r.excluded_tensors = selection->excluded;
   }
-  auto summary = RewriteToQdq(*model, *selection, ranges, o.qdq);
-  if (!summary.ok()) return summary.status();
-  r.quantized_weights = summary->weights;
-  r.integer_ops = summary->integer_ops;
-  SetMetadata(*model, kQuantizedMetadataKey,
-              std::string("{\"method\":\"") + r.method +
-                  "\",\"per_channel\":" + (r.per_channel ? "true" : "false") + "}");
-  if (!labels.empty()) SetMetadata(*model, "names", nlohmann::json(labels).dump());
-  RVM_RETURN_IF_ERROR(CheckOnnxModel(*model, "the quantized model"));
-  RVM_RETURN_IF_ERROR(SaveOnnxModel(*model, o.out_path));
+  r.weight_bits = o.qdq.weight_max >= 127 ? 8 : 7;
+  // Writes the model with the first `float_groups` activation groups in float.
+  const std::vector<std::vector<std::string>> groups =
+      ActivationGroups(model->graph(), selection->quantize);
+  r.activation_groups = static_cast<int>(groups.size());
+  auto build = [&](int float_groups, const std::string& path, QuantizeReport* out) -> Status {
+    TensorSelection sel = *selection;
+    std::set<std::string> keep;
+    for (int i = 0; i < float_groups; ++i) keep.insert(groups[i].begin(), groups[i].end());
+    auto& q = sel.quantize;
+    q.erase(std::remove_if(q.begin(), q.end(), [&](const std::string& t) { return keep.count(t); }),
+            q.end());
+    for (const std::string& t : selection->quantize) {
+      if (keep.count(t)) sel.excluded.push_back(t);
+    }
+    onnx::ModelProto m = *model;
+    auto summary = RewriteToQdq(m, sel, ranges, o.qdq);
+    if (!summary.ok()) return summary.status();
+    SetMetadata(m, kQuantizedMetadataKey,
+                std::string("{\"method\":\"") + r.method +
+                    "\",\"per_channel\":" + (r.per_channel ? "true" : "false") + "}");
+    if (!labels.empty()) SetMetadata(m, "names", nlohmann::json(labels).dump());
+    RVM_RETURN_IF_ERROR(CheckOnnxModel(m, "the quantized model"));
+    RVM_RETURN_IF_ERROR(SaveOnnxModel(m, path));
+    if (out) {
+      out->quantized_tensors = sel.quantize;
+      out->excluded_tensors = sel.excluded;
+      out->quantized_weights = summary->weights;
+      out->integer_ops = summary->integer_ops;
+    }
+    return Status::Ok();
+  };
+
+  int float_groups = 0;
+  if (o.float_fallback && !groups.empty()) {
+    // Bisection on the calibration images (never the held-out ones) for the
+    // fewest leading groups in float that pass the gate there.
+    const std::vector<std::string> search = Spread(calib, o.fallback_images);
+    const std::string trial = o.out_path + ".trial";
+    auto passes = [&](int k) -> Result<bool> {
+      RVM_RETURN_IF_ERROR(build(k, trial, nullptr));
+      QuantizeReport e;
+      RVM_RETURN_IF_ERROR(Evaluate(search, o.model_path, trial, o, e));
+      const bool ok = PassesGate(e, o);
+      r.fallback_steps.push_back({k, e.agreement, e.map_drop_points(), ok});
+      say(std::to_string(k) + " of " + std::to_string(groups.size()) +
+          " activation groups in float: agreement " + std::to_string(e.agreement) +
+          (e.has_map ? ", mAP drop " + std::to_string(e.map_drop_points()) + " points" : "") +
+          " on " + std::to_string(search.size()) + " calibration images" + (ok ? " (passes)" : ""));
+      return ok;
+    };
+    auto search_fallback = [&]() -> Result<int> {
+      auto none = passes(0);
+      if (!none.ok()) return none.status();
+      if (*none) return 0;
+      const int all = static_cast<int>(groups.size());
+      auto every = passes(all);
+      if (!every.ok()) return every.status();
+      if (!*every) return 0;  // float layers do not help: keep the integer model
+      int lo = 0, hi = all;   // lo fails, hi passes
+      while (hi - lo > 1) {
+        const int mid = lo + (hi - lo) / 2;
+        auto p = passes(mid);
+        if (!p.ok()) return p.status();
+        (*p ? hi : lo) = mid;
+      }
+      return hi;
+    };
+    say("checking the quantized model on " + std::to_string(search.size()) +
+        " calibration images (float fallback)");
+    auto k = search_fallback();
+    std::error_code ec;
+    fs::remove(trial, ec);
+    if (!k.ok()) return k.status();
+    float_groups = *k;
+  }
+  r.fallback_float_groups = float_groups;
+  RVM_RETURN_IF_ERROR(build(float_groups, o.out_path, &r));
   r.rewrite_s = Seconds(rewrite_start);
   auto sha = Sha256File(o.out_path, "quantized model");
   if (!sha.ok()) return sha.status();
@@ -304,6 +492,10 @@ Result<QuantizeReport> QuantizeModel(const QuantizeOptions& o) {
   const auto eval_start = Clock::now();
   RVM_RETURN_IF_ERROR(Evaluate(eval, o.model_path, o.out_path, o, r));
   r.evaluation_s = Seconds(eval_start);
+  if (o.speed_iterations > 0) {
+    say("timing both models (" + std::to_string(o.speed_iterations) + " inferences each)");
+    RVM_RETURN_IF_ERROR(MeasureSpeed(o.model_path, o.out_path, eval, o, r));
+  }
 
   if (r.agreement < o.min_agreement) {
     r.failures.push_back("agreement " + std::to_string(r.agreement) + " is below " +

@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
+#include <set>
 
 #include "base/file_util.h"
 #include "base/sha256.h"
@@ -86,6 +88,8 @@ TEST_F(QuantizerTest, QuantizedModelPassesTheGateAndLoadsWithItsReport) {
   ASSERT_TRUE(r->has_map);  // the dev labels name "bottle", a COCO class
   EXPECT_EQ(r->ap[0].name, "bottle");
   EXPECT_LE(r->map_drop_points(), 25.0);
+  EXPECT_GT(r->fp32_ms_median, 0);  // both models timed side by side
+  EXPECT_GT(r->int8_ms_median, 0);
 
   // The written model is QDQ, marked, and its report names its hash.
   auto model = LoadOnnxModel(r->model_path);
@@ -115,6 +119,81 @@ TEST_F(QuantizerTest, QuantizedModelPassesTheGateAndLoadsWithItsReport) {
   auto twice = QuantizeModel(again);
   ASSERT_FALSE(twice.ok());
   EXPECT_NE(twice.status().message().find("already quantized"), std::string::npos);
+}
+
+TEST(ActivationGroupsTest, EachSiluIsOneGroupInGraphOrder) {
+  auto m = LoadOnnxModel((kShared / "models/yolox_nano.onnx").string());
+  ASSERT_TRUE(m.ok());
+  ASSERT_TRUE(UpgradeOpset(*m, 13).ok());
+  auto sel = SelectTensors(m->graph(), QdqOptions{});
+  ASSERT_TRUE(sel.ok());
+  const auto groups = ActivationGroups(m->graph(), sel->quantize);
+  // Every quantized tensor is in exactly one group.
+  std::set<std::string> seen;
+  size_t total = 0;
+  for (const auto& g : groups) {
+    for (const auto& t : g) seen.insert(t);
+    total += g.size();
+  }
+  EXPECT_EQ(total, sel->quantize.size());
+  EXPECT_EQ(seen.size(), sel->quantize.size());
+  // The first SiLU, Conv -> x * sigmoid(x): pre-activation, sigmoid and
+  // product together, and ahead of the second SiLU's group.
+  auto group_of = [&](const std::string& t) {
+    for (size_t i = 0; i < groups.size(); ++i) {
+      if (std::find(groups[i].begin(), groups[i].end(), t) != groups[i].end()) return i;
+    }
+    return groups.size();
+  };
+  const size_t first = group_of("input.7"), second = group_of("input.15");
+  ASSERT_LT(first, groups.size());
+  ASSERT_LT(second, groups.size());
+  EXPECT_LT(first, second);
+  const std::set<std::string> first_silu(groups[first].begin(), groups[first].end());
+  EXPECT_EQ(first_silu, (std::set<std::string>{"onnx::Sigmoid_1177", "onnx::Mul_686", "input.7"}));
+  int three = 0;
+  for (const auto& g : groups) three += g.size() == 3;
+  EXPECT_GE(three, 90);  // YOLOX-nano has 104 SiLUs; some outputs stay float
+}
+
+// With a gate the fully quantized model cannot meet on the calibration
+// images, the fallback bisects to the fewest leading groups in float that
+// meet it there; every step is in the report.
+TEST_F(QuantizerTest, FloatFallbackFindsTheFewestLeadingFloatGroupsThatPass) {
+  QuantizeOptions o = Options();
+  o.min_agreement = 1.0;  // any difference from FP32 fails
+  o.max_map_drop_points = 0;
+  auto r = QuantizeModel(o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_GE(r->fallback_steps.size(), 2u) << r->ToJson().dump(2);
+  EXPECT_EQ(r->fallback_steps[0].float_groups, 0);
+  EXPECT_FALSE(r->fallback_steps[0].passed);
+  EXPECT_EQ(r->fallback_steps[1].float_groups, r->activation_groups);
+  EXPECT_TRUE(r->fallback_steps[1].passed);  // all float: the FP32 model's detections
+  const int k = r->fallback_float_groups;
+  EXPECT_GT(k, 0);
+  EXPECT_LE(k, r->activation_groups);
+  bool k_passed = false, below_failed = (k == 1);  // k-1 = 0 failed (step 0)
+  for (const auto& step : r->fallback_steps) {
+    if (step.float_groups == k) k_passed = step.passed;
+    if (step.float_groups == k - 1) below_failed = !step.passed;
+  }
+  EXPECT_TRUE(k_passed);
+  EXPECT_TRUE(below_failed);
+  EXPECT_FALSE(fs::exists(o.out_path + ".trial"));
+  // The fallback's float tensors are listed, and fewer tensors are quantized.
+  EXPECT_GT(r->excluded_tensors.size(), 0u);
+
+  QuantizeOptions off = Options();
+  off.min_agreement = 1.0;
+  off.max_map_drop_points = 0;
+  off.float_fallback = false;
+  off.out_path = (dir_ / "int8-off.onnx").string();
+  auto r_off = QuantizeModel(off);
+  ASSERT_TRUE(r_off.ok()) << r_off.status().message();
+  EXPECT_TRUE(r_off->fallback_steps.empty());
+  EXPECT_EQ(r_off->fallback_float_groups, 0);
+  EXPECT_GT(r_off->quantized_tensors.size(), r->quantized_tensors.size());
 }
 
 TEST_F(QuantizerTest, CalibrationOnBlankImagesFailsTheGateAndTheServiceRefusesIt) {
