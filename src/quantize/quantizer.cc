@@ -339,6 +339,17 @@ Result<QuantizeReport> QuantizeModel(const QuantizeOptions& o) {
     auto e = ListImages(o.eval_dir, "evaluation");
     if (!e.ok()) return e.status();
     eval = *e;
+    // The gate means something only on images calibration never saw.
+    std::set<fs::path> calib_files;
+    std::error_code ec;
+    for (const std::string& c : calib) calib_files.insert(fs::weakly_canonical(c, ec));
+    for (const std::string& v : eval) {
+      if (calib_files.count(fs::weakly_canonical(v, ec))) {
+        return InvalidArgument("evaluation image '" + v +
+                               "' is also a calibration image; evaluate on images that "
+                               "calibration does not see");
+      }
+    }
   } else {
     for (size_t i = 0; i < listed->size(); ++i) {
       ((i % o.eval_every == static_cast<size_t>(o.eval_every - 1)) ? eval : calib)

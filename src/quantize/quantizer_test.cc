@@ -216,6 +216,19 @@ TEST_F(QuantizerTest, CalibrationOnBlankImagesFailsTheGateAndTheServiceRefusesIt
   EXPECT_NE(refused.status().message().find("failed its accuracy gate"), std::string::npos);
 }
 
+TEST_F(QuantizerTest, EvaluationImagesThatAreCalibrationImagesAreAnError) {
+  QuantizeOptions o = Options();
+  fs::create_directories(dir_ / "eval2");
+  const fs::path one = *fs::directory_iterator(dir_ / "calib");
+  fs::create_symlink(fs::read_symlink(one), dir_ / "eval2" / "renamed.jpg");
+  o.eval_dir = (dir_ / "eval2").string();
+  auto r = QuantizeModel(o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("is also a calibration image"), std::string::npos)
+      << r.status().message();
+  EXPECT_NE(r.status().message().find("renamed.jpg"), std::string::npos);
+}
+
 TEST_F(QuantizerTest, EmptyCalibrationDirectoryIsAnError) {
   fs::create_directories(dir_ / "empty");
   QuantizeOptions o = Options();
