@@ -32,6 +32,17 @@ DecodeAhead::Source From(const std::vector<std::vector<uint8_t>>& images) {
   };
 }
 
+// Like From(), and records in `requested` how many images were asked for.
+DecodeAhead::Source Counting(const std::vector<std::vector<uint8_t>>& images,
+                             std::atomic<int>& requested) {
+  return [&images, &requested](int64_t i, std::vector<uint8_t>& bytes, std::string& name) {
+    requested = static_cast<int>(i) + 1;
+    bytes = images[static_cast<size_t>(i)];
+    name = "x";
+    return Status::Ok();
+  };
+}
+
 TEST(DecodeAheadTest, ImagesComeOutInOrderAndAnErrorDoesNotStopTheSequence) {
   const auto images = MakeImages(9, /*bad=*/4);
   DecodeAhead ahead(From(images), 9, DecodeTarget{});
@@ -58,14 +69,7 @@ TEST(DecodeAheadTest, ImagesComeOutInOrderAndAnErrorDoesNotStopTheSequence) {
 TEST(DecodeAheadTest, DecodesAtMostOneImageAheadOfTheConsumer) {
   const auto images = MakeImages(6, -1);
   std::atomic<int> requested{0};
-  DecodeAhead ahead(
-      [&](int64_t i, std::vector<uint8_t>& bytes, std::string& name) {
-        requested = static_cast<int>(i) + 1;
-        bytes = images[static_cast<size_t>(i)];
-        name = "x";
-        return Status::Ok();
-      },
-      6, DecodeTarget{});
+  DecodeAhead ahead(Counting(images, requested), 6, DecodeTarget{});
   const DecodedImage* img = nullptr;
   ASSERT_TRUE(ahead.Next(&img).ok());
   // Holding image 0: the thread may fill the other slot (image 1), no more.
@@ -117,14 +121,7 @@ TEST(DecodeAheadTest, DestroyingItEarlyStopsTheThread) {
 TEST(DecodeAheadTest, WaitUntilIdleReturnsOnceBothSlotsAreDecoded) {
   const auto images = MakeImages(5, -1);
   std::atomic<int> requested{0};
-  DecodeAhead ahead(
-      [&](int64_t i, std::vector<uint8_t>& bytes, std::string& name) {
-        requested = static_cast<int>(i) + 1;
-        bytes = images[static_cast<size_t>(i)];
-        name = "x";
-        return Status::Ok();
-      },
-      5, DecodeTarget{});
+  DecodeAhead ahead(Counting(images, requested), 5, DecodeTarget{});
   ahead.WaitUntilIdle();
   EXPECT_EQ(requested.load(), 2);
   const DecodedImage* img = nullptr;
