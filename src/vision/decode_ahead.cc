@@ -1,5 +1,6 @@
 #include "vision/decode_ahead.h"
 
+#include <chrono>
 #include <utility>
 
 namespace rvm {
@@ -31,9 +32,15 @@ void DecodeAhead::Run() {
       if (stop_) return;
     }
     // The slot is the decode thread's alone until it is marked ready.
+    const auto t0 = std::chrono::steady_clock::now();
     Status s = source_(i, slot.bytes, slot.name);
-    if (s.ok())
+    const auto t1 = std::chrono::steady_clock::now();
+    if (s.ok()) {
       s = slot.decoder.Decode(slot.bytes.data(), slot.bytes.size(), slot.name, target_, slot.image);
+    }
+    const auto t2 = std::chrono::steady_clock::now();
+    slot.timing = {std::chrono::duration<double, std::milli>(t1 - t0).count(),
+                   std::chrono::duration<double, std::milli>(t2 - t1).count()};
     {
       std::lock_guard<std::mutex> lock(mu_);
       slot.status = std::move(s);
@@ -44,7 +51,7 @@ void DecodeAhead::Run() {
   }
 }
 
-Status DecodeAhead::Next(const DecodedImage** image) {
+Status DecodeAhead::Next(const DecodedImage** image, Timing* timing) {
   *image = nullptr;
   std::unique_lock<std::mutex> lock(mu_);
   if (holding_) return Internal("DecodeAhead::Next called before Release of the last image");
@@ -56,6 +63,7 @@ Status DecodeAhead::Next(const DecodedImage** image) {
   cv_.wait(lock, [&] { return slot.ready; });
   ++next_;
   holding_ = true;
+  if (timing) *timing = slot.timing;
   if (!slot.status.ok()) return slot.status;
   *image = &slot.image;
   return Status::Ok();

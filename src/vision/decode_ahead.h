@@ -36,10 +36,17 @@ class DecodeAhead {
   DecodeAhead(const DecodeAhead&) = delete;
   DecodeAhead& operator=(const DecodeAhead&) = delete;
 
+  // How long the decode thread took over the current image (ms).
+  struct Timing {
+    double source_ms = 0;  // the Source call (reading the bytes)
+    double decode_ms = 0;
+  };
+
   // Waits for the next image in order. On success `*image` stays valid until
   // Release(); otherwise the status is that image's read or decode error.
+  // `timing`, when given, receives the decode thread's time on it either way.
   // Call at most `count` times, each followed by Release().
-  Status Next(const DecodedImage** image);
+  Status Next(const DecodedImage** image, Timing* timing = nullptr);
   // Hands the current image's slot back to the decode thread.
   void Release();
   // Waits until the decode thread has nothing to do: both slots hold decoded
@@ -55,6 +62,7 @@ class DecodeAhead {
     ImageDecoder decoder;
     DecodedImage image;
     Status status = Status::Ok();
+    Timing timing;
     bool ready = false;  // decoded, waiting for the consumer
   };
   void Run();

@@ -48,7 +48,10 @@ TEST(DecodeAheadTest, ImagesComeOutInOrderAndAnErrorDoesNotStopTheSequence) {
   DecodeAhead ahead(From(images), 9, DecodeTarget{});
   for (int i = 0; i < 9; ++i) {
     const DecodedImage* img = nullptr;
-    const Status s = ahead.Next(&img);
+    DecodeAhead::Timing timing{-1, -1};
+    const Status s = ahead.Next(&img, &timing);
+    EXPECT_GE(timing.source_ms, 0);  // filled in for errors too
+    EXPECT_GE(timing.decode_ms, 0);
     if (i == 4) {
       EXPECT_FALSE(s.ok());
       EXPECT_EQ(img, nullptr);
