@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -116,6 +117,52 @@ double BatchRun(Outbox& outbox, const std::string& prefix, int count, int batch,
     }
   }
   return count / Seconds(start);
+}
+
+// Stats() against a backlog, and what it does to the latency of appends
+// running beside it (the service asks for statistics about once a second while
+// the pipeline commits decisions).
+void StatsUnderBacklog(Outbox& outbox) {
+  std::vector<double> stats_ms;
+  int64_t pending = 0;
+  for (int i = 0; i < 5; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    auto stats = outbox.Stats();
+    stats_ms.push_back(Seconds(start) * 1000);
+    if (!stats.ok()) {
+      std::fprintf(stderr, "outbox_bench: Stats: %s\n", stats.status().ToString().c_str());
+      std::exit(1);
+    }
+    pending = stats->pending;
+  }
+  std::sort(stats_ms.begin(), stats_ms.end());
+  std::printf("Stats() with %lld pending records: median %.1f ms\n",
+              static_cast<long long>(pending), stats_ms[2]);
+  auto append_latencies = [&](const std::string& prefix, bool with_stats) {
+    std::atomic<bool> stop{false};
+    std::thread poller;
+    if (with_stats) {
+      poller = std::thread([&] {
+        while (!stop) (void)outbox.Stats();
+      });
+    }
+    std::vector<double> ms;
+    for (int i = 0; i < 200; ++i) {
+      auto start = std::chrono::steady_clock::now();
+      if (!outbox.Append(Record(prefix, i)).ok()) std::fprintf(stderr, "outbox_bench: append\n");
+      ms.push_back(Seconds(start) * 1000);
+    }
+    stop = true;
+    if (poller.joinable()) poller.join();
+    std::sort(ms.begin(), ms.end());
+    return std::pair<double, double>(ms[ms.size() / 2], ms[ms.size() * 99 / 100]);
+  };
+  const auto quiet = append_latencies("lat-quiet", false);
+  const auto busy = append_latencies("lat-stats", true);
+  std::printf(
+      "append latency, 1 record per commit: median %.2f / p99 %.2f ms alone, %.2f / %.2f ms "
+      "while another thread calls Stats() back to back\n",
+      quiet.first, quiet.second, busy.first, busy.second);
 }
 
 }  // namespace
@@ -222,6 +269,7 @@ int main(int argc, char** argv) {
   {
     auto outbox = OpenFresh(flags.dir);
     AppendRun(*outbox, "backlog", flags.backlog, flags.threads, nullptr);
+    StatsUnderBacklog(*outbox);
     int64_t rss_before = RssKiB();
     auto start = std::chrono::steady_clock::now();
     int64_t drained = 0;

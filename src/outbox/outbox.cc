@@ -784,53 +784,79 @@ Result<std::vector<StoredRecord>> Outbox::List(const ListFilter& filter) {
   return out;
 }
 
-Result<OutboxStats> Outbox::Stats() {
-  std::lock_guard l(db_mu_);
-  OutboxStats stats;
-  {
-    auto counts = db_->Prepare("SELECT state, COUNT(*) FROM records GROUP BY state");
-    if (!counts.ok()) return counts.status();
-    while (true) {
-      auto row = counts->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) break;
-      std::string state = counts->ColumnText(0);
-      int64_t n = counts->ColumnInt(1);
-      if (state == "pending") stats.pending = n;
-      if (state == "delivered") stats.delivered = n;
-      if (state == "parked") stats.parked = n;
-    }
+// In one read transaction (one consistent snapshot) on the statistics
+// connection, without db_mu_.
+Status Outbox::CountRecords(OutboxStats& stats) {
+  std::lock_guard s(stats_mu_);
+  if (!stats_db_) {
+    auto opened =
+        SqliteDb::Open(db_path_, /*read_only=*/true, /*create=*/false, options_.sqlite_vfs);
+    if (!opened.ok()) return opened.status();
+    RVM_RETURN_IF_ERROR((*opened)->Exec("PRAGMA busy_timeout = 5000"));
+    stats_db_ = std::move(*opened);
   }
-  {
-    auto pending = db_->Prepare(
-        "SELECT COALESCE(SUM(length(CAST(payload AS BLOB)) + CASE WHEN evidence_state = 'stored' "
-        "THEN evidence_bytes ELSE 0 END), 0), MIN(created_ms) FROM records WHERE state = "
-        "'pending'");
-    if (!pending.ok()) return pending.status();
-    auto row = pending->Step();
-    if (!row.ok()) return row.status();
-    stats.pending_bytes = pending->ColumnInt(0);
-    if (!pending->ColumnIsNull(1)) {
-      stats.oldest_pending_age_ms =
-          std::max<int64_t>(0, clock_.WallMillis() - pending->ColumnInt(1));
-    }
-  }
-  {
-    auto evidence = db_->Prepare(
-        "SELECT evidence_state, COUNT(*) FROM records WHERE evidence_state != 'none' "
-        "GROUP BY evidence_state");
-    if (!evidence.ok()) return evidence.status();
-    while (true) {
-      auto row = evidence->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) break;
-      if (evidence->ColumnText(0) == "stored") {
-        stats.evidence_stored = evidence->ColumnInt(1);
-      } else {
-        stats.evidence_dropped += evidence->ColumnInt(1);
+  SqliteDb* db = stats_db_.get();
+  RVM_RETURN_IF_ERROR(db->Exec("BEGIN"));
+  auto count = [&]() -> Status {
+    {
+      auto counts = db->Prepare("SELECT state, COUNT(*) FROM records GROUP BY state");
+      if (!counts.ok()) return counts.status();
+      while (true) {
+        auto row = counts->Step();
+        if (!row.ok()) return row.status();
+        if (!*row) break;
+        std::string state = counts->ColumnText(0);
+        int64_t n = counts->ColumnInt(1);
+        if (state == "pending") stats.pending = n;
+        if (state == "delivered") stats.delivered = n;
+        if (state == "parked") stats.parked = n;
       }
     }
+    {
+      auto pending = db->Prepare(
+          "SELECT COALESCE(SUM(length(CAST(payload AS BLOB)) + CASE WHEN evidence_state = 'stored' "
+          "THEN evidence_bytes ELSE 0 END), 0), MIN(created_ms) FROM records WHERE state = "
+          "'pending'");
+      if (!pending.ok()) return pending.status();
+      auto row = pending->Step();
+      if (!row.ok()) return row.status();
+      stats.pending_bytes = pending->ColumnInt(0);
+      if (!pending->ColumnIsNull(1)) {
+        stats.oldest_pending_age_ms =
+            std::max<int64_t>(0, clock_.WallMillis() - pending->ColumnInt(1));
+      }
+    }
+    {
+      auto evidence = db->Prepare(
+          "SELECT evidence_state, COUNT(*) FROM records WHERE evidence_state != 'none' "
+          "GROUP BY evidence_state");
+      if (!evidence.ok()) return evidence.status();
+      while (true) {
+        auto row = evidence->Step();
+        if (!row.ok()) return row.status();
+        if (!*row) break;
+        if (evidence->ColumnText(0) == "stored") {
+          stats.evidence_stored = evidence->ColumnInt(1);
+        } else {
+          stats.evidence_dropped += evidence->ColumnInt(1);
+        }
+      }
+    }
+    return Status::Ok();
+  };
+  const Status counted = count();
+  const Status ended = db->Exec(counted.ok() ? "COMMIT" : "ROLLBACK");
+  if (!counted.ok() || !ended.ok()) {
+    stats_db_.reset();  // a fresh connection next time
+    return counted.ok() ? ended : counted;
   }
+  return Status::Ok();
+}
+
+Result<OutboxStats> Outbox::Stats() {
+  OutboxStats stats;
+  RVM_RETURN_IF_ERROR(CountRecords(stats));
+  std::lock_guard l(db_mu_);
   SpaceUsage usage;
   SpaceLimits limits;
   RVM_RETURN_IF_ERROR(MeasureSpaceLocked(&usage, &limits));

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -382,6 +384,43 @@ TEST_F(OutboxTest, StatsReportPendingBytesAndOldestPendingAge) {
   EXPECT_TRUE(stats->accepting);
   EXPECT_GT(stats->bytes_used, 1000);
   EXPECT_EQ(stats->quota_bytes, Options().quota_bytes);
+}
+
+// Stats() reads on a connection of its own: while appends commit on other
+// threads it sees each commit whole (counts never go backwards or exceed what
+// was appended) and, once they are done, all of them.
+TEST_F(OutboxTest, StatsBesideConcurrentAppendsSeeWholeCommitsAndEndUpExact) {
+  auto outbox = OpenOrDie(Options());
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 100;
+  std::atomic<bool> done{false};
+  std::vector<int64_t> seen;
+  std::thread reader([&] {
+    while (!done) {
+      auto stats = outbox->Stats();
+      ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+      seen.push_back(stats->pending);
+      EXPECT_EQ(stats->delivered, 0);
+    }
+  });
+  std::vector<std::thread> writers;
+  for (int t = 0; t < kThreads; ++t) {
+    writers.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        EXPECT_TRUE(
+            outbox->Append(MakeRecord("s" + std::to_string(t) + "-" + std::to_string(i))).ok());
+      }
+    });
+  }
+  for (auto& w : writers) w.join();
+  done = true;
+  reader.join();
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  for (int64_t n : seen) EXPECT_LE(n, kThreads * kPerThread);
+  auto stats = outbox->Stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->pending, kThreads * kPerThread);
+  EXPECT_EQ(stats->appended, kThreads * kPerThread);
 }
 
 TEST_F(OutboxTest, MalformedItemIdIsRejectedNamingTheField) {
