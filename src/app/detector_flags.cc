@@ -95,11 +95,13 @@ std::string DescribeModel(const DetectorModel& m) {
   const ModelInfo& i = m.info();
   std::string cache = i.cache;
   if (!i.cache_detail.empty()) cache += ": " + i.cache_detail;
-  return fmt::format(
+  std::string text = fmt::format(
       "model {}: {} {}x{}, {} classes (labels: {}), backend {}, loaded in {:.1f} ms (cache {})",
       std::filesystem::path(i.path).filename().string(), ModelFamilyName(m.layout().family),
       i.input_width, i.input_height, m.layout().num_classes, m.labels_source(), i.backend,
       i.load_ms, cache);
+  if (!m.quantization().empty()) text += "; " + m.quantization();
+  return text;
 }
 
 }  // namespace rvm::app

@@ -72,8 +72,8 @@ Result<std::shared_ptr<DetectorModel>> DetectorModel::Load(const DetectorOptions
   if (!engine.ok()) return engine.status();
   m->engine_ = std::move(*engine);
   const ModelInfo& info = m->engine_->info();
-  RVM_RETURN_IF_ERROR(
-      CheckQuantizationGate(info.path, info.sha256, info.metadata, options.allow_unverified_int8));
+  RVM_RETURN_IF_ERROR(CheckQuantizationGate(info.path, info.sha256, info.metadata,
+                                            options.allow_unverified_int8, &m->quantization_));
   if (m->labels_.empty()) {
     m->labels_source_ = "none";
     if (auto it = info.metadata.find("names"); it != info.metadata.end()) {

@@ -65,6 +65,9 @@ class DetectorModel : public std::enable_shared_from_this<DetectorModel> {
   const ModelInfo& info() const { return engine_->info(); }
   const OutputLayout& layout() const { return layout_; }
   const InputSpec& input_spec() const { return input_spec_; }
+  // For a quantized model, what its accuracy report says (see
+  // CheckQuantizationGate); empty for a float model.
+  const std::string& quantization() const { return quantization_; }
   const std::vector<std::string>& labels() const { return labels_; }
   std::string label(int class_id) const;
   const DetectorOptions& options() const { return options_; }
@@ -80,6 +83,7 @@ class DetectorModel : public std::enable_shared_from_this<DetectorModel> {
   std::shared_ptr<InferenceEngine> engine_;
   OutputLayout layout_;
   InputSpec input_spec_;
+  std::string quantization_;
   std::vector<std::string> labels_;
   std::string labels_source_;
 };

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <string_view>
 
@@ -25,11 +26,16 @@ Result<bool> IsQuantizedModelFile(const std::string& path,
 
 Status CheckQuantizationGate(const std::string& path, const std::string& sha256,
                              const std::map<std::string, std::string>& metadata,
-                             bool allow_unverified) {
-  if (allow_unverified) return Status::Ok();
+                             bool allow_unverified, std::string* summary) {
+  if (summary) summary->clear();
+  if (allow_unverified && !summary) return Status::Ok();
   auto quantized = IsQuantizedModelFile(path, metadata);
   if (!quantized.ok()) return quantized.status();
   if (!*quantized) return Status::Ok();
+  if (allow_unverified) {
+    *summary = "quantized; accuracy report not checked (forced)";
+    return Status::Ok();
+  }
   const std::string report_path = path + ".report.json";
   const std::string hint =
       " (run `rvm-edge quantize` again, or pass --force-int8 to load it anyway)";
@@ -64,6 +70,26 @@ Status CheckQuantizationGate(const std::string& path, const std::string& sha256,
     return Status(StatusCode::kInvalidArgument, "quantized model '" + path +
                                                     "' failed its accuracy gate (see '" +
                                                     report_path + "')" + hint);
+  }
+  if (summary) {
+    // A number inside an object of the report, or -1 (absent or not a number).
+    auto number = [&j](const char* object, const char* key) {
+      auto o = j.find(object);
+      if (o == j.end() || !o->is_object()) return -1.0;
+      auto v = o->find(key);
+      return v != o->end() && v->is_number() ? v->get<double>() : -1.0;
+    };
+    *summary = "quantized; accuracy gate passed";
+    char text[64];
+    if (const double agreement = number("agreement", "value"); agreement >= 0) {
+      std::snprintf(text, sizeof text, " (agreement %.1f%%)", 100 * agreement);
+      *summary += text;
+    }
+    if (const double speedup = number("speed", "speedup"); speedup > 0) {
+      std::snprintf(text, sizeof text, "; %.2fx", speedup);
+      *summary += std::string(text) + " the FP32 model's speed where it was quantized" +
+                  (speedup < 1 ? " (slower: the FP32 model serves better there)" : "");
+    }
   }
   return Status::Ok();
 }

@@ -24,8 +24,11 @@ Result<bool> IsQuantizedModelFile(const std::string& path,
 
 // OK when the model may be loaded; otherwise an error naming the model and
 // what is missing or wrong with its report. `sha256` is the model file's hash.
+// `summary`, when given, receives one line for a quantized model that may be
+// loaded (its report's agreement, and its speed against FP32 where the
+// report timed both; or that the report was not checked), empty otherwise.
 Status CheckQuantizationGate(const std::string& path, const std::string& sha256,
                              const std::map<std::string, std::string>& metadata,
-                             bool allow_unverified);
+                             bool allow_unverified, std::string* summary = nullptr);
 
 }  // namespace rvm

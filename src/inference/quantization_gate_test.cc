@@ -67,6 +67,35 @@ TEST_F(QuantizationGateTest, PassingReportForThisFileLetsItLoad) {
   EXPECT_TRUE(CheckQuantizationGate(model_, "", {}, false).ok());
 }
 
+TEST_F(QuantizationGateTest, TheSummarySaysWhatThePassingReportSays) {
+  ASSERT_TRUE(WriteFileAtomic(model_ + ".report.json",
+                              "{\"model_sha256\": \"" + sha_ +
+                                  "\", \"passed\": true, \"agreement\": {\"value\": 0.96}, "
+                                  "\"speed\": {\"speedup\": 0.85}}")
+                  .ok());
+  std::string summary;
+  ASSERT_TRUE(CheckQuantizationGate(model_, sha_, {}, false, &summary).ok());
+  EXPECT_EQ(summary,
+            "quantized; accuracy gate passed (agreement 96.0%); 0.85x the FP32 model's speed "
+            "where it was quantized (slower: the FP32 model serves better there)");
+  ASSERT_TRUE(
+      WriteFileAtomic(model_ + ".report.json", "{\"model_sha256\": \"" + sha_ +
+                                                   "\", \"passed\": true, \"agreement\": \"high\", "
+                                                   "\"speed\": {\"speedup\": \"fast\"}}")
+          .ok());
+  ASSERT_TRUE(CheckQuantizationGate(model_, sha_, {}, false, &summary).ok());
+  EXPECT_EQ(summary, "quantized; accuracy gate passed");  // odd figures are left out
+  WriteReport(sha_, true);  // an older report: no agreement or speed figures
+  ASSERT_TRUE(CheckQuantizationGate(model_, sha_, {}, false, &summary).ok());
+  EXPECT_EQ(summary, "quantized; accuracy gate passed");
+  ASSERT_TRUE(CheckQuantizationGate(model_, sha_, {}, true, &summary).ok());
+  EXPECT_EQ(summary, "quantized; accuracy report not checked (forced)");
+  const std::string fp32 = (dir_ / "fp32.onnx").string();
+  ASSERT_TRUE(WriteFileAtomic(fp32, "graph ... Conv ... Sigmoid").ok());
+  ASSERT_TRUE(CheckQuantizationGate(fp32, "", {}, false, &summary).ok());
+  EXPECT_EQ(summary, "");
+}
+
 TEST_F(QuantizationGateTest, ReportForAnotherFileIsRefused) {
   WriteReport(std::string(64, 'a'), true);
   Status s = CheckQuantizationGate(model_, sha_, {}, false);
