@@ -16,6 +16,8 @@ constexpr char kDbName[] = "outbox.db";
 constexpr char kSpoolName[] = "spool";
 constexpr char kEvidenceSuffix[] = ".jpg";
 constexpr char kTempSuffix[] = ".tmp";
+constexpr int kBusyTimeoutMs = 5000;
+constexpr int kShrinkWalWaitMs = 200;  // for readers before truncating a grown WAL
 
 constexpr char kSchemaSql[] = R"sql(
 CREATE TABLE schema_version (version INTEGER NOT NULL);
@@ -134,7 +136,7 @@ Status Outbox::Init() {
   if (!db.ok()) return db.status();
   std::lock_guard l(db_mu_);
   db_ = std::move(*db);
-  RVM_RETURN_IF_ERROR(db_->Exec("PRAGMA busy_timeout = 5000"));
+  RVM_RETURN_IF_ERROR(db_->Exec("PRAGMA busy_timeout = " + std::to_string(kBusyTimeoutMs)));
   if (!options_.read_only) {
     auto mode = db_->QueryText("PRAGMA journal_mode = WAL");
     if (!mode.ok()) return mode.status();
@@ -287,9 +289,30 @@ void Outbox::UpdateAcceptingLocked(const SpaceUsage& usage, const SpaceLimits& l
 
 bool Outbox::accepting() const { return accepting_.load(); }
 
+// The WAL outgrows its checkpoint size when a reader (the statistics
+// connection) holds a snapshot while records are committed: the automatic
+// checkpoint cannot restart it, and SQLite only trims it at the next restart.
+// Where room is short and the WAL is well past its size, checkpoint it fully
+// and truncate it now rather than charge the bloat against the quota. Waits
+// for readers briefly (statistics queries take milliseconds), never for
+// the full busy timeout; returns whether the WAL was truncated.
+bool Outbox::ShrinkWalLocked() {
+  if (options_.read_only) return false;
+  auto wal_size = env_.FileSize(db_path_ + "-wal");
+  if (!wal_size.ok() || static_cast<int64_t>(*wal_size) <= 2 * options_.wal_checkpoint_bytes) {
+    return false;
+  }
+  sqlite3_busy_timeout(db_->raw(), kShrinkWalWaitMs);
+  const int rc = sqlite3_wal_checkpoint_v2(db_->raw(), nullptr, SQLITE_CHECKPOINT_TRUNCATE,
+                                           nullptr, nullptr);
+  sqlite3_busy_timeout(db_->raw(), kBusyTimeoutMs);
+  return rc == SQLITE_OK;
+}
+
 Status Outbox::RefreshSpace() {
   RVM_RETURN_IF_ERROR(CheckWritable());
   std::lock_guard l(db_mu_);
+  ShrinkWalLocked();
   SpaceUsage usage;
   SpaceLimits limits;
   RVM_RETURN_IF_ERROR(MeasureSpaceLocked(&usage, &limits));
@@ -519,6 +542,11 @@ void Outbox::CommitBatchLocked(const std::vector<Writer*>& batch) {
         " bytes left for records, reserve is " + std::to_string(options_.reserve_bytes) +
         " (quota " + std::to_string(options_.quota_bytes) + ")"));
   };
+  if ((!accepting_ || EvidenceBytesToFree(usage, limits, record_bytes, evidence_bytes) > 0) &&
+      ShrinkWalLocked()) {
+    if (Status s = MeasureSpaceLocked(&usage, &limits); !s.ok()) return fail_all(s);
+    UpdateAcceptingLocked(usage, limits);
+  }
   if (!accepting_) return refuse();
   if (int64_t need = EvidenceBytesToFree(usage, limits, record_bytes, evidence_bytes); need > 0) {
     int64_t freed = 0;
@@ -729,6 +757,7 @@ Result<int64_t> Outbox::PurgeDelivered(int64_t delivered_before_ms) {
     spool_bytes_ -= bytes;
   }
   if (!files.empty()) RVM_RETURN_IF_ERROR(env_.SyncDir(spool_dir_));
+  ShrinkWalLocked();
   SpaceUsage usage;
   SpaceLimits limits;
   RVM_RETURN_IF_ERROR(MeasureSpaceLocked(&usage, &limits));
@@ -792,7 +821,7 @@ Status Outbox::CountRecords(OutboxStats& stats) {
     auto opened =
         SqliteDb::Open(db_path_, /*read_only=*/true, /*create=*/false, options_.sqlite_vfs);
     if (!opened.ok()) return opened.status();
-    RVM_RETURN_IF_ERROR((*opened)->Exec("PRAGMA busy_timeout = 5000"));
+    RVM_RETURN_IF_ERROR((*opened)->Exec("PRAGMA busy_timeout = " + std::to_string(kBusyTimeoutMs)));
     stats_db_ = std::move(*opened);
   }
   SqliteDb* db = stats_db_.get();

@@ -150,6 +150,7 @@ class Outbox {
   // Threads that fsync a batch's images side by side.
   static constexpr size_t kBatchSyncThreads = 8;
   Status MeasureSpaceLocked(SpaceUsage* usage, SpaceLimits* limits);
+  bool ShrinkWalLocked();
   Status FreeEvidenceLocked(int64_t bytes_needed, int64_t* freed);
   void UpdateAcceptingLocked(const SpaceUsage& usage, const SpaceLimits& limits);
   Status RunInTransactionLocked(const std::function<Status()>& body);

@@ -2,8 +2,10 @@
 // records' before undelivered ones'), records never; when records no longer
 // fit the outbox stops accepting, and it accepts again once room returns.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <atomic>
+#include <filesystem>
 
 #include "outbox/fault_injection_env.h"
 #include "outbox/fault_injection_vfs.h"
@@ -101,6 +103,45 @@ TEST_F(OutboxQuotaTest, FullQuotaStopsAcceptingWithoutLosingARecordAndPurgeResum
   ASSERT_TRUE(outbox->RefreshSpace().ok());
   EXPECT_TRUE(outbox->accepting());
   EXPECT_TRUE(outbox->Append(BigRecord("after-purge")).ok());
+}
+
+TEST_F(OutboxQuotaTest, AWalGrownBehindAReadersSnapshotIsReclaimedOnceTheReaderIsGone) {
+  const OutboxOptions o = SmallOptions();
+  auto outbox = OpenOrDie(o);
+  ASSERT_TRUE(outbox->Append(BigRecord("first")).ok());
+  const std::string wal = o.dir + "/outbox.db-wal";
+  // A reader holds a snapshot (as a statistics query does): no checkpoint can
+  // restart the WAL, so it grows past its checkpoint size and fills the quota.
+  sqlite3* reader = nullptr;
+  ASSERT_EQ(sqlite3_open_v2((o.dir + "/outbox.db").c_str(), &reader, SQLITE_OPEN_READONLY,
+                            nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(reader, "BEGIN; SELECT COUNT(*) FROM records", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  int acknowledged = 1;
+  Status refusal;
+  for (int i = 0; i < 1000 && refusal.ok(); ++i) {
+    auto a = outbox->Append(BigRecord("r" + std::to_string(i)));
+    if (a.ok()) {
+      ++acknowledged;
+    } else {
+      refusal = a.status();
+    }
+  }
+  ASSERT_EQ(refusal.code(), StatusCode::kResourceExhausted) << "the quota was never reached";
+  const auto grown = static_cast<int64_t>(std::filesystem::file_size(wal));
+  EXPECT_GT(grown, 3 * o.wal_checkpoint_bytes) << "the reader kept the WAL from restarting";
+  EXPECT_FALSE(outbox->accepting());
+
+  ASSERT_EQ(sqlite3_exec(reader, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_close(reader), SQLITE_OK);
+  // The records alone fit: the WAL is truncated, and the outbox accepts again
+  // without anything delivered or purged.
+  auto again = outbox->Append(BigRecord("after-reader"));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_TRUE(outbox->accepting());
+  EXPECT_LE(static_cast<int64_t>(std::filesystem::file_size(wal)), o.wal_checkpoint_bytes);
+  EXPECT_EQ(outbox->Stats()->pending, acknowledged + 1) << "no record was lost";
 }
 
 TEST_F(OutboxQuotaTest, AFullDiskUnderSqliteStopsAcceptingUntilSpaceReturns) {
