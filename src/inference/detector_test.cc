@@ -7,8 +7,14 @@
 #include <filesystem>
 #include <fstream>
 
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include "base/file_util.h"
 #include "inference/model_cache.h"
 #include "inference/ort_engine.h"
+#include "vision/exif_test_util.h"
+#include "vision/image_decoder.h"
 
 namespace rvm {
 namespace {
@@ -98,6 +104,47 @@ TEST_F(DetectorTest, YoloXFindsTheBusAndItsPassengersOnALargeScaledJpeg) {
     EXPECT_LE(d.box.x2, 810);
     EXPECT_LE(d.box.y2, 1080);
   }
+}
+
+TEST_F(DetectorTest, APhotoWithAnExifTurnIsSeenUprightAndAnsweredInUprightPixels) {
+  // The bus photo (810x1080) as a phone stores a sideways shot: pixels turned
+  // a quarter, orientation 8. The model must see the bus upright, and the
+  // boxes and sizes are the upright image's (1080 wide), as viewers show it.
+  auto plain = ReadFileBytes(Shared("images/misc/nanodet_bus.jpg"));
+  ASSERT_TRUE(plain.ok());
+  auto m = DetectorModel::Load(Options(kYoloX));
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  auto d = (*m)->NewDetector();
+  ASSERT_TRUE(d.ok());
+
+  // Stored sideways: the upright photo turned clockwise, tagged 8 (turn it back).
+  ImageDecoder decoder;
+  DecodedImage stored;
+  ASSERT_TRUE(decoder.Decode(plain->data(), plain->size(), "bus", {}, stored).ok());
+  cv::Mat sideways;
+  cv::rotate(stored.bgr, sideways, cv::ROTATE_90_CLOCKWISE);
+  std::vector<uint8_t> encoded;
+  ASSERT_TRUE(cv::imencode(".jpg", sideways, encoded, {cv::IMWRITE_JPEG_QUALITY, 95}));
+  const auto tagged = testing::WithExifOrientation(encoded, 8);
+
+  DetectionResult turned;
+  ASSERT_TRUE((*d)->DetectEncoded(tagged.data(), tagged.size(), "bus-8", turned).ok());
+  EXPECT_EQ(turned.width, 810);
+  EXPECT_EQ(turned.height, 1080);
+  const Detection* bus = Find(turned, 5);
+  ASSERT_NE(bus, nullptr) << "the bus, seen upright";
+  EXPECT_GT(bus->score, 0.85f);
+
+  // The same as the untagged upright photo, up to JPEG re-encoding.
+  DetectionResult upright;
+  ASSERT_TRUE((*d)->DetectEncoded(plain->data(), plain->size(), "bus", upright).ok());
+  const Detection* reference = Find(upright, 5);
+  ASSERT_NE(reference, nullptr);
+  EXPECT_NEAR(bus->box.x1, reference->box.x1, 6);
+  EXPECT_NEAR(bus->box.y1, reference->box.y1, 6);
+  EXPECT_NEAR(bus->box.x2, reference->box.x2, 6);
+  EXPECT_NEAR(bus->box.y2, reference->box.y2, 6);
+  EXPECT_NEAR(bus->score, reference->score, 0.03);
 }
 
 TEST_F(DetectorTest, FastestDetFindsDogBicycleAndCar) {

@@ -9,6 +9,9 @@
 #include <algorithm>
 #include <csetjmp>
 #include <cstring>
+#include <utility>
+
+#include "vision/exif.h"
 
 namespace rvm {
 namespace {
@@ -62,6 +65,7 @@ struct JpegJob {
   int64_t max_pixels;
   std::vector<uint8_t>* pixels;
   int original_w, original_h, out_w, out_h, scale_num;
+  int orientation;  // EXIF, 1..8
 };
 
 int RunJpeg(JpegJob* job, JpegError* err) {
@@ -75,7 +79,14 @@ int RunJpeg(JpegJob* job, JpegError* err) {
   }
   jpeg_create_decompress(&cinfo);
   jpeg_mem_src(&cinfo, job->data, static_cast<unsigned long>(job->size));
+  jpeg_save_markers(&cinfo, JPEG_APP0 + 1, 0xFFFF);
   jpeg_read_header(&cinfo, TRUE);
+  for (jpeg_saved_marker_ptr m = cinfo.marker_list; m != nullptr; m = m->next) {
+    if (m->marker == JPEG_APP0 + 1 && m->data_length >= 6 && std::memcmp(m->data, "Exif", 4) == 0) {
+      job->orientation = ExifOrientation(m->data, m->data_length);
+      break;
+    }
+  }
   job->original_w = static_cast<int>(cinfo.image_width);
   job->original_h = static_cast<int>(cinfo.image_height);
   if (static_cast<int64_t>(cinfo.image_width) * cinfo.image_height > job->max_pixels) {
@@ -89,8 +100,12 @@ int RunJpeg(JpegJob* job, JpegError* err) {
   cinfo.out_color_space = JCS_EXT_BGR;
   job->scale_num = 8;
   if (job->target_w > 0 && job->target_h > 0) {
-    const double sx = static_cast<double>(job->target_w) / cinfo.image_width;
-    const double sy = static_cast<double>(job->target_h) / cinfo.image_height;
+    // The target is upright; a quarter turn pairs its width with the stored height.
+    const bool swap = OrientationSwapsAxes(job->orientation);
+    const double sx =
+        static_cast<double>(job->target_w) / (swap ? cinfo.image_height : cinfo.image_width);
+    const double sy =
+        static_cast<double>(job->target_h) / (swap ? cinfo.image_width : cinfo.image_height);
     job->scale_num = ScaleNumerator(job->keep_aspect ? std::min(sx, sy) : std::max(sx, sy));
   }
   cinfo.scale_num = static_cast<unsigned>(job->scale_num);
@@ -132,9 +147,19 @@ Status ImageDecoder::Decode(const uint8_t* data, size_t size, const std::string&
 
 Status ImageDecoder::DecodeJpeg(const uint8_t* data, size_t size, const std::string& name,
                                 const DecodeTarget& target, DecodedImage& out) {
-  JpegJob job{
-      data, size, target.width, target.height, target.keep_aspect, max_pixels_, &pixels_, 0, 0, 0,
-      0,    8};
+  JpegJob job{data,
+              size,
+              target.width,
+              target.height,
+              target.keep_aspect,
+              max_pixels_,
+              &pixels_,
+              0,
+              0,
+              0,
+              0,
+              8,
+              1};
   JpegError err;
   const int rc = RunJpeg(&job, &err);
   if (rc == 1) {
@@ -147,6 +172,18 @@ Status ImageDecoder::DecodeJpeg(const uint8_t* data, size_t size, const std::str
   out.original_width = job.original_w;
   out.original_height = job.original_h;
   out.scale = job.scale_num / 8.0f;
+  if (job.orientation != 1) {
+    // Stand the image upright, as viewers and OpenCV's imread show it.
+    const bool swap = OrientationSwapsAxes(job.orientation);
+    const int w = swap ? job.out_h : job.out_w;
+    const int h = swap ? job.out_w : job.out_h;
+    const size_t bytes = static_cast<size_t>(w) * h * 3;
+    if (oriented_.size() < bytes) oriented_.resize(bytes);
+    cv::Mat upright(h, w, CV_8UC3, oriented_.data());
+    ApplyOrientation(out.bgr, job.orientation, upright);
+    out.bgr = upright;
+    if (swap) std::swap(out.original_width, out.original_height);
+  }
   return Status::Ok();
 }
 

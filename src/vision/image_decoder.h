@@ -6,7 +6,9 @@
 // JPEG is decoded at the smallest DCT scale (1/8, 1/4 or 1/2) that still covers that size:
 // the decoder then skips most of the inverse-DCT and colour work, which is
 // the largest cost of the whole per-image path for big photos. The pixel
-// limit is checked from the header, before any pixel is decoded.
+// limit is checked from the header, before any pixel is decoded. A JPEG's
+// EXIF orientation is applied (as OpenCV's imread does): the image comes out
+// upright, and its sizes are the upright ones.
 // Other formats go through OpenCV's imdecode.
 //
 // Thread-compatible: one decoder per thread.
@@ -24,7 +26,7 @@ namespace rvm {
 
 struct DecodedImage {
   cv::Mat bgr;             // header over the decoder's buffer; valid until the next Decode
-  int original_width = 0;  // size stored in the file
+  int original_width = 0;  // full size, upright (stored size, turned by the EXIF orientation)
   int original_height = 0;
   float scale = 1.0f;  // decoded size / original size (1, or M/8 for scaled JPEGs)
 };
@@ -53,6 +55,7 @@ class ImageDecoder {
 
   int64_t max_pixels_;
   std::vector<uint8_t> pixels_;
+  std::vector<uint8_t> oriented_;  // upright copy, for JPEGs with an EXIF orientation
 };
 
 }  // namespace rvm
