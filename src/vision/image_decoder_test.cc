@@ -4,6 +4,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include <iostream>
+#include <random>
 
 #include <opencv2/imgproc.hpp>
 
@@ -172,6 +173,27 @@ TEST(ExifOrientationTest, MalformedOrAbsentTagsMeanAsStored) {
   EXPECT_EQ(with(37, 9), 1) << "orientation out of range";
   EXPECT_EQ(with(37, 0), 1) << "orientation out of range";
   EXPECT_EQ(with(37, 8), 8);
+}
+
+TEST(ExifOrientationTest, MangledSegmentsGiveAnOrientationAndStayInBounds) {
+  // Run under AddressSanitizer, a read past the segment would abort.
+  const auto good = testing::WithExifOrientation(AsymmetricJpeg(16, 16), 3, false);
+  const std::vector<uint8_t> app1(good.begin() + 6,
+                                  good.begin() + 6 + (good[4] << 8) + good[5] - 2);
+  std::mt19937 rng(7);
+  for (int i = 0; i < 20000; ++i) {
+    std::vector<uint8_t> bad(app1.begin(), app1.begin() + 7 + rng() % (app1.size() - 6));
+    for (int flips = 1 + rng() % 4; flips > 0; --flips) {
+      bad[6 + rng() % (bad.size() - 6)] = static_cast<uint8_t>(rng());
+    }
+    // An exact-size copy, so any overrun leaves the allocation.
+    auto* exact = new uint8_t[bad.size()];
+    std::copy(bad.begin(), bad.end(), exact);
+    const int o = ExifOrientation(exact, bad.size());
+    delete[] exact;
+    ASSERT_GE(o, 1);
+    ASSERT_LE(o, 8);
+  }
 }
 
 TEST(ImageDecoderTest, AJpegWithGarbageInItsExifDecodesAsStored) {
