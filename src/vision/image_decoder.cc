@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "vision/exif.h"
+#include "vision/image_header.h"
 
 namespace rvm {
 namespace {
@@ -38,9 +39,6 @@ void OnJpegMessage(j_common_ptr cinfo, int level) {
 
 bool IsJpeg(const uint8_t* d, size_t n) {
   return n >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF;
-}
-bool IsPng(const uint8_t* d, size_t n) {
-  return n >= 24 && std::memcmp(d, "\x89PNG\r\n\x1a\n", 8) == 0;
 }
 
 // Smallest M in {1, 2, 4} with M/8 >= needed (so later resizing only
@@ -189,11 +187,10 @@ Status ImageDecoder::DecodeJpeg(const uint8_t* data, size_t size, const std::str
 
 Status ImageDecoder::DecodeOther(const uint8_t* data, size_t size, const std::string& name,
                                  DecodedImage& out) {
-  if (IsPng(data, size)) {
-    auto be32 = [&](size_t o) {
-      return (int64_t{data[o]} << 24) | (data[o + 1] << 16) | (data[o + 2] << 8) | data[o + 3];
-    };
-    RVM_RETURN_IF_ERROR(CheckPixels(be32(16), be32(20), name));
+  // Refuse from the header, before decoding: a few kilobytes of WebP or TIFF
+  // can expand to gigabytes. The decoded size is checked again below.
+  if (auto header = ReadHeaderSize(data, size)) {
+    RVM_RETURN_IF_ERROR(CheckPixels(header->width, header->height, name));
   }
   cv::Mat decoded;
   try {

@@ -9,7 +9,8 @@
 // limit is checked from the header, before any pixel is decoded. A JPEG's
 // EXIF orientation is applied (as OpenCV's imread does): the image comes out
 // upright, and its sizes are the upright ones.
-// Other formats go through OpenCV's imdecode.
+// Other formats go through OpenCV's imdecode; for PNG, BMP, WebP, TIFF and
+// PNM the pixel limit is checked from the header first, as for JPEG.
 //
 // Thread-compatible: one decoder per thread.
 #pragma once
