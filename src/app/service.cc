@@ -215,6 +215,7 @@ rvm::Status Service::BuildPipeline() {
   if (!source_) {
     auto capture = CaptureOptionsFromConfig(config_.capture);
     if (!capture.ok()) return capture.status();
+    capture->max_image_pixels = config_.detector.max_image_pixels;
     auto source = MakeFrameSource(*capture, clock_, sleeper_.AsSleepFn());
     if (!source.ok()) return source.status();
     std::lock_guard<std::mutex> lock(pipeline_mu_);

@@ -5,8 +5,6 @@
 #include <filesystem>
 #include <system_error>
 
-#include <opencv2/imgcodecs.hpp>
-
 #include "base/file_util.h"
 
 namespace rvm {
@@ -27,7 +25,8 @@ ImageDirSource::ImageDirSource(ImageDirOptions options, const Clock& clock, Slee
     : options_(std::move(options)),
       clock_(clock),
       sleep_(std::move(sleep)),
-      name_("images:" + std::filesystem::path(options_.path).filename().string()) {}
+      name_("images:" + std::filesystem::path(options_.path).filename().string()),
+      decoder_(options_.max_pixels) {}
 
 Status ImageDirSource::Open() {
   Close();
@@ -120,20 +119,12 @@ Status ImageDirSource::Read(Frame& into) {
       Skip(std::move(read));
       continue;
     }
-    // imdecode leaves a destination untouched when it fails to recognise
-    // the data, so decode into a fresh matrix and copy into the caller's
-    // buffer (which keeps the caller's frame buffer in use).
-    cv::Mat decoded;
-    try {
-      if (!bytes_.empty()) decoded = cv::imdecode(bytes_, cv::IMREAD_COLOR);
-    } catch (const cv::Exception&) {
-      decoded.release();
-    }
-    if (decoded.empty()) {
-      Skip(InvalidArgument("image '" + path + "': cannot be decoded (corrupt or not an image)"));
+    if (Status decoded = decoder_.Decode(bytes_.data(), bytes_.size(), path, {}, decoded_);
+        !decoded.ok()) {
+      Skip(std::move(decoded));
       continue;
     }
-    decoded.copyTo(into.image);
+    decoded_.bgr.copyTo(into.image);
     RVM_RETURN_IF_ERROR(EnsureBgr8(into.image, scratch_, name_));
     last_file_ = file;
     ++frames_this_pass_;

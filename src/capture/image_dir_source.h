@@ -21,10 +21,11 @@
 // goes on with the files it has not delivered yet, so no picture is
 // delivered twice by the same source object.
 //
-// Files are read into a reused byte buffer and the decoded picture is copied
-// into the caller's frame buffer, which is reused for same-sized images. The
-// decoder itself allocates per image: this source is for replay and tests,
-// not the allocation-free camera path.
+// Files are read into a reused byte buffer, decoded by the detection core's
+// ImageDecoder (JPEGs turned upright by their EXIF orientation; an image
+// above `max_pixels` is skipped, refused from its header before decoding),
+// and copied into the caller's frame buffer, which is reused for same-sized
+// images. This source is for replay and tests, not the camera path.
 //
 // Thread-compatible, like every FrameSource.
 #pragma once
@@ -40,6 +41,7 @@
 #include "base/clock.h"
 #include "capture/frame_source.h"
 #include "capture/sleep.h"
+#include "vision/image_decoder.h"
 
 namespace rvm {
 
@@ -52,6 +54,8 @@ struct ImageDirOptions {
   bool watch = false;
   // How often a watched directory is rescanned.
   std::chrono::milliseconds poll_interval{200};
+  // Larger images are skipped (their size is read from the header first).
+  int64_t max_pixels = ImageDecoder::kDefaultMaxPixels;
   // Called with the reason whenever a file is skipped (for logging).
   std::function<void(const Status&)> on_skip;
 };
@@ -88,6 +92,8 @@ class ImageDirSource final : public FrameSource {
   std::unordered_set<std::string> delivered_;  // names taken from pending_ (this pass)
   int64_t frames_this_pass_ = 0;
   std::vector<uint8_t> bytes_;
+  ImageDecoder decoder_;
+  DecodedImage decoded_;
   cv::Mat scratch_;
   std::string last_file_;
   int64_t next_seq_ = 0;

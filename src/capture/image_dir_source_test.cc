@@ -85,6 +85,25 @@ TEST_F(ImageDirSourceTest, UnreadableFilesAreSkippedAndReportedWithoutStopping) 
   EXPECT_EQ(source.last_skip_error().code(), StatusCode::kInvalidArgument);
 }
 
+TEST_F(ImageDirSourceTest, AnImageAboveThePixelLimitIsSkippedNamingItsSize) {
+  WriteImage("a.png", 10, {200, 100});
+  WriteImage("b.png", 20, {100, 100});
+  std::vector<std::string> reported;
+  ImageDirSource source({.path = dir_.string(),
+                         .max_pixels = 10'000,
+                         .on_skip = [&](const Status& s) { reported.push_back(s.message()); }},
+                        clock_, FakeSleep(clock_));
+  ASSERT_TRUE(source.Open().ok());
+  ASSERT_TRUE(source.Read(frame_).ok());
+  EXPECT_EQ(source.last_file(), "b.png");
+  EXPECT_TRUE(IsEndOfStream(source.Read(frame_)));
+  ASSERT_EQ(reported.size(), 1u);
+  EXPECT_NE(reported[0].find("a.png': 200x100 is 20000 pixels, above the limit of 10000"),
+            std::string::npos)
+      << reported[0];
+  EXPECT_EQ(source.last_skip_error().code(), StatusCode::kResourceExhausted);
+}
+
 TEST_F(ImageDirSourceTest, WatchModePicksUpNewFilesAsTheyAppear) {
   WriteImage("0001.png", 10);
   ImageDirSource source({.path = dir_.string(), .watch = true, .poll_interval = milliseconds(50)},

@@ -99,8 +99,9 @@ Result<BuiltSource> MakeFrameSource(const CaptureOptions& o, const Clock& clock,
       return built;
     case SourceKind::kImages:
       built.source = std::make_unique<ImageDirSource>(
-          ImageDirOptions{.path = o.path, .loop = o.loop, .watch = o.watch}, clock,
-          std::move(sleep));
+          ImageDirOptions{
+              .path = o.path, .loop = o.loop, .watch = o.watch, .max_pixels = o.max_image_pixels},
+          clock, std::move(sleep));
       return built;
     case SourceKind::kSynthetic: {
       SyntheticSceneOptions scene = o.synthetic;

@@ -11,6 +11,7 @@
 // sources they build are thread-compatible (see frame_source.h).
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -50,6 +51,8 @@ struct CaptureOptions {
   bool loop = false;
   // Keep polling an image directory for new files.
   bool watch = false;
+  // An image directory's larger images are skipped (the detector's limit).
+  int64_t max_image_pixels = 50'000'000;
   // Deliver a video file or synthetic scene at its frame rate, like a
   // camera, instead of as fast as possible.
   bool pace = true;
