@@ -71,8 +71,8 @@ class QuantizerTest : public ::testing::Test {
 };
 
 // The gate mechanics with thresholds this small model on six images meets;
-// the default thresholds (95% agreement, 1 point mAP) are measured on the
-// full dev set by hand (docs/quantization.md).
+// the default thresholds (95% agreement, 1 point mAP) are checked on
+// YOLOX-nano and the full dev set below.
 TEST_F(QuantizerTest, QuantizedModelPassesTheGateAndLoadsWithItsReport) {
   QuantizeOptions o = Options();
   o.min_agreement = 0.5;
@@ -119,6 +119,75 @@ TEST_F(QuantizerTest, QuantizedModelPassesTheGateAndLoadsWithItsReport) {
   auto twice = QuantizeModel(again);
   ASSERT_FALSE(twice.ok());
   EXPECT_NE(twice.status().message().find("already quantized"), std::string::npos);
+}
+
+// The default gate (95% agreement, at most 1 AP point lost) on the model the
+// service ships and the whole dev set, as `rvm-edge quantize` runs by
+// default: every 4th image held out, the rest calibrate. The agreement is
+// counted again here, independently of the quantizer, from both models'
+// detections on the held-out images. Measured with 8-bit weights (CPUs whose
+// integer dot products do not saturate); with 7-bit weights the dev set does
+// not meet the default gate.
+TEST_F(QuantizerTest, YoloxNanoMeetsTheDefaultGateOnTheDevSet) {
+  if (DefaultWeightBits() != 8) GTEST_SKIP() << "the default gate is measured with 8-bit weights";
+  QuantizeOptions o;
+  o.model_path = (kShared / "models/yolox_nano.onnx").string();
+  o.calibration_dir = (kShared / "images/dev/images").string();
+  o.out_path = (dir_ / "yolox_int8.onnx").string();
+  o.qdq.weight_max = 127;  // 8 bits, as `rvm-edge quantize` picks on such CPUs
+  o.speed_iterations = 0;
+  auto r = QuantizeModel(o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_TRUE(r->passed) << r->ToJson().dump(2);
+  EXPECT_GE(r->agreement, 0.95);
+  ASSERT_TRUE(r->has_map);
+  EXPECT_LE(r->map_drop_points(), 1.0);
+  EXPECT_GE(r->evaluation_images.size(), 15u);
+  EXPECT_GT(r->integer_ops, 0);  // not everything left in float
+  for (const auto& e : r->evaluation_images) {
+    EXPECT_EQ(std::count(r->calibration_images.begin(), r->calibration_images.end(), e), 0) << e;
+  }
+
+  auto fp32 = LoadDetector(o.model_path);
+  auto int8 = LoadDetector(r->model_path);  // loads: its report passes
+  ASSERT_TRUE(fp32.ok()) << fp32.status().message();
+  ASSERT_TRUE(int8.ok()) << int8.status().message();
+  auto d32 = (*fp32)->NewDetector();
+  auto d8 = (*int8)->NewDetector();
+  ASSERT_TRUE(d32.ok() && d8.ok());
+  int n32 = 0, n8 = 0, matched = 0;
+  for (const auto& name : r->evaluation_images) {  // names inside the image directory
+    const std::string path = (fs::path(o.calibration_dir) / name).string();
+    DetectionResult a, b;
+    ASSERT_TRUE((*d32)->DetectFile(path, a).ok()) << path;
+    ASSERT_TRUE((*d8)->DetectFile(path, b).ok()) << path;
+    auto kept = [](const Detections& all) {
+      Detections out;
+      for (const auto& d : all) {
+        if (d.score >= 0.4f) out.push_back(d);
+      }
+      return out;
+    };
+    const Detections ref = kept(a.detections);
+    Detections cand = kept(b.detections);
+    n32 += static_cast<int>(ref.size());
+    n8 += static_cast<int>(cand.size());
+    for (const auto& d : ref) {
+      auto best = cand.end();
+      float best_iou = 0.5f;
+      for (auto it = cand.begin(); it != cand.end(); ++it) {
+        const float iou = IoU(d.box, it->box);
+        if (it->class_id == d.class_id && iou >= best_iou) best = it, best_iou = iou;
+      }
+      if (best != cand.end()) {
+        ++matched;
+        cand.erase(best);
+      }
+    }
+  }
+  ASSERT_GT(n32, 0);
+  EXPECT_GE(2.0 * matched / (n32 + n8), 0.95)
+      << matched << " matched of " << n32 << " FP32 and " << n8 << " INT8 detections";
 }
 
 TEST(ActivationGroupsTest, EachSiluIsOneGroupInGraphOrder) {
