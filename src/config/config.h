@@ -14,7 +14,9 @@
 #include <string>
 #include <vector>
 
+#include "config/default_model.h"
 #include "config/material.h"
+#include "config/roi.h"
 
 namespace rvm {
 
@@ -37,7 +39,7 @@ struct MachineConfig {
 };
 
 struct DetectorConfig {
-  std::string model_path = "models/yolox_nano.onnx";  // ONNX model file
+  std::string model_path = DefaultModelFile();  // ONNX model file (config/default_model.h)
   // Label list, one name per line; "" = the model's metadata or a list beside it.
   std::string labels_path;
   std::string backend = "ort";  // "ort" (ONNX Runtime) | "opencv" (OpenCV DNN)
@@ -49,6 +51,9 @@ struct DetectorConfig {
   int intra_op_threads = 0;               // runtime threads per inference, 0 = runtime default
   std::string cache_dir = "var/cache";    // optimised-model cache, "" = no cache
   int64_t max_image_pixels = 50'000'000;  // larger decoded images are refused, pixels
+  // Region of the frame the detector and the motion gate look at, fractions
+  // [x0, y0, x1, y1] of the frame (config/roi.h); default the whole frame.
+  Roi roi;
 
   bool operator==(const DetectorConfig&) const = default;
 };

@@ -142,6 +142,27 @@ class TableReader {
         },
         "a number");
   }
+  // [x0, y0, x1, y1]: four numbers; their ranges are checked by ValidateConfig.
+  void Read(std::string_view key, Roi& out) {
+    const toml::node* n = Find(key);
+    if (n == nullptr) return;
+    const toml::array* arr = n->as_array();
+    double v[4] = {};
+    if (arr == nullptr || arr->size() != 4) {
+      return TypeError(key, *n, "an array of 4 numbers [x0, y0, x1, y1]");
+    }
+    for (size_t i = 0; i < 4; ++i) {
+      const toml::node& e = (*arr)[i];
+      if (e.is_floating_point()) {
+        v[i] = e.as_floating_point()->get();
+      } else if (e.is_integer()) {
+        v[i] = static_cast<double>(e.as_integer()->get());
+      } else {
+        return TypeError(key, *n, "an array of 4 numbers [x0, y0, x1, y1]");
+      }
+    }
+    out = Roi{v[0], v[1], v[2], v[3]};
+  }
   // Returns whether the key was present and well-typed.
   bool Read(std::string_view key, std::vector<std::string>& out) {
     const toml::node* n = Find(key);
@@ -366,6 +387,7 @@ Config ReadConfig(const toml::table& root, Diagnostics& diag, const EnvLookup& e
     r.Read("intra_op_threads", d.intra_op_threads);
     r.Read("cache_dir", d.cache_dir);
     r.Read("max_image_pixels", d.max_image_pixels);
+    r.Read("roi", d.roi);
     r.Finish();
   }
   {

@@ -87,6 +87,24 @@ max_in_flight = 8
   EXPECT_EQ(r->uplink.max_in_flight, 8);
 }
 
+TEST(ConfigParserTest, TheRegionOfInterestIsReadAsFourFractions) {
+  auto c = Parse("[detector]\nroi = [0.25, 0, 0.75, 1]\n");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->detector.roi, (Roi{0.25, 0, 0.75, 1}));
+  EXPECT_TRUE(Parse("").value().detector.roi.whole_frame());
+}
+
+TEST(ConfigParserTest, ARegionOfInterestOfTheWrongShapeIsRejectedWithItsKey) {
+  auto c = Parse("[detector]\nroi = [0.25, 0, 0.75]\n");
+  ASSERT_FALSE(c.ok());
+  EXPECT_THAT(c.status().message(), HasSubstr("detector.roi"));
+  EXPECT_THAT(c.status().message(), HasSubstr("an array of 4 numbers [x0, y0, x1, y1]"));
+  c = Parse("[detector]\nroi = [0.5, 0, 0.25, 1]\n");
+  ASSERT_FALSE(c.ok());
+  EXPECT_THAT(c.status().message(),
+              HasSubstr("detector.roi = [0.5, 0, 0.25, 1]: x0 must be less than x1"));
+}
+
 TEST(ConfigParserTest, UnknownKeyIsRejectedWithItsNameAndASuggestion) {
   const std::string e = ErrorOf("[detector]\nconf_treshold = 0.3\n");
   EXPECT_THAT(e, HasSubstr("test.toml:2:1: unknown key 'detector.conf_treshold'"));

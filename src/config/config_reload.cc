@@ -43,6 +43,8 @@ constexpr std::string_view kRestartKeys[] = {
     "detector.model_path", "detector.labels_path", "detector.backend", "detector.family",
     "detector.nms_iou", "detector.max_detections", "detector.intra_op_threads",
     "detector.cache_dir", "detector.max_image_pixels",
+    // The motion gate's background and the tracker's boxes belong to the old region.
+    "detector.roi",
     // The frame source is opened with these; changing them means reopening it.
     "capture.source", "capture.device", "capture.uri", "capture.path", "capture.width",
     "capture.height", "capture.fps", "capture.loop", "capture.watch",

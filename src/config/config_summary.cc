@@ -31,6 +31,10 @@ class TomlWriter {
     Key(key);
     out_ << TomlFloat(v) << "\n";
   }
+  void Raw(std::string_view key, std::string_view toml_value) {
+    Key(key);
+    out_ << toml_value << "\n";
+  }
   void StrList(std::string_view key, const std::vector<std::string>& v) {
     Key(key);
     out_ << "[";
@@ -69,6 +73,7 @@ std::string RenderConfigSummary(const Config& c) {
   w.Int("intra_op_threads", d.intra_op_threads);
   w.Str("cache_dir", d.cache_dir);
   w.Int("max_image_pixels", d.max_image_pixels);
+  w.Raw("roi", RoiText(d.roi));
 
   const CaptureConfig& cap = c.capture;
   w.Section("capture");

@@ -30,6 +30,15 @@ TEST(ConfigValidateTest, AThresholdAboveOneIsReportedWithKeyAndValue) {
   EXPECT_EQ(issues[0].message, "detector.conf_threshold = 1.7: must be in [0, 1]");
 }
 
+TEST(ConfigValidateTest, ARegionOfInterestOutOfOrderOrOutsideTheFrameIsReportedWithItsKey) {
+  Config c;
+  c.detector.roi = Roi{0.6, 0, 0.4, 1};
+  EXPECT_THAT(Messages(c), ElementsAre("detector.roi = [0.6, 0, 0.4, 1]: x0 must be less than x1"));
+  c.detector.roi = Roi{0, -0.1, 1, 1};
+  EXPECT_THAT(Messages(c), ElementsAre("detector.roi = [0, -0.1, 1, 1]: y0 must be a fraction "
+                                       "of the frame in [0, 1]"));
+}
+
 TEST(ConfigValidateTest, AdminProbePortsOutsideTheTcpRangeAreReported) {
   Config c;
   c.admin.pulse_port = 70000;

@@ -1,0 +1,13 @@
+// The default detection model: the one home of its path, relative to the
+// project's source tree and to an installation's data directory
+// (<prefix>/share/rvm-edge). `detector.model_path` defaults to it (relative
+// to the service's working directory), and the command line resolves it to a
+// file that exists (app/detector_flags.h, DefaultModelPath).
+#pragma once
+
+namespace rvm {
+
+// "models/yolox_nano.onnx".
+const char* DefaultModelFile();
+
+}  // namespace rvm
