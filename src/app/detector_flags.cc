@@ -7,11 +7,24 @@
 
 #include <fmt/format.h>
 
+#include "config/default_model.h"
+
 namespace rvm::app {
 
 std::string DefaultModelPath() {
+  namespace fs = std::filesystem;
   if (const char* m = std::getenv("RVM_EDGE_MODEL"); m && *m) return m;
-  return std::string(RVM_DEFAULT_SHARED_DIR) + "/models/yolox_nano.onnx";
+  std::vector<fs::path> roots;
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) roots.push_back(exe.parent_path().parent_path() / RVM_INSTALL_DATA_SUBDIR);
+  roots.push_back(RVM_DEFAULT_SOURCE_DIR);
+  roots.push_back(RVM_DEFAULT_SHARED_DIR);
+  for (const fs::path& root : roots) {
+    const fs::path candidate = root / DefaultModelFile();
+    if (fs::is_regular_file(candidate, ec)) return candidate.string();
+  }
+  return (fs::path(RVM_DEFAULT_SOURCE_DIR) / DefaultModelFile()).string();
 }
 
 void AddDetectorFlags(CLI::App& cmd, DetectorFlags& f) {
@@ -42,6 +55,9 @@ void AddDetectorFlags(CLI::App& cmd, DetectorFlags& f) {
                  "Optimized-model cache directory ('none' disables; default: user cache dir)");
   cmd.add_flag("--force-int8", f.force_int8,
                "Load a quantized model even without a passing accuracy report for it");
+  cmd.add_option("--roi", f.roi,
+                 "Region of interest x0,y0,x1,y1 (fractions of the image): images are cropped "
+                 "to it before detection, boxes stay in whole-image pixels");
   cmd.add_option("--max-megapixels", f.max_megapixels, "Refuse images larger than this")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -62,6 +78,11 @@ Result<DetectorOptions> ToDetectorOptions(const DetectorFlags& f) {
   o.post = PostprocessOptions{f.conf, f.iou, f.max_detections};
   o.max_image_pixels = static_cast<int64_t>(f.max_megapixels * 1e6);
   o.allow_unverified_int8 = f.force_int8;
+  if (!f.roi.empty()) {
+    auto roi = ParseRoi(f.roi, "--roi");
+    if (!roi.ok()) return roi.status();
+    o.roi = *roi;
+  }
   return o;
 }
 

@@ -23,10 +23,14 @@ struct DetectorFlags {
   std::string cache_dir;  // "" = default location; "none" = off
   double max_megapixels = 50;
   bool force_int8 = false;  // load a quantized model without a passing accuracy report
+  std::string roi;          // "x0,y0,x1,y1" fractions of the image; "" = the whole image
 };
 
 // The model used when --model is not given: $RVM_EDGE_MODEL, else the
-// YOLOX-nano in the shared data directory the build was configured with.
+// default model file (config/default_model.h) found under, in turn, the
+// installation's data directory (<bin>/../share/rvm-edge), the source tree
+// and the shared data directory the build was configured with; when none
+// has it, the source tree's path (so the error names where it belongs).
 std::string DefaultModelPath();
 
 void AddDetectorFlags(CLI::App& cmd, DetectorFlags& flags);

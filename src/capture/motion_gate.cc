@@ -18,6 +18,9 @@ Status MotionGate::Validate(const MotionGateOptions& o) {
     return InvalidArgument("motion gate: pixel_threshold " + std::to_string(o.pixel_threshold) +
                            " must be in (0, 255)");
   }
+  if (std::string problem = RoiProblem(o.roi); !problem.empty()) {
+    return InvalidArgument("motion gate: region of interest " + RoiText(o.roi) + ": " + problem);
+  }
   if (!(o.min_changed_fraction > 0 && o.min_changed_fraction <= 1)) {
     return InvalidArgument("motion gate: min_changed_fraction " +
                            std::to_string(o.min_changed_fraction) + " must be in (0, 1]");
@@ -36,7 +39,12 @@ Status MotionGate::Validate(const MotionGateOptions& o) {
 
 MotionVerdict MotionGate::Update(const cv::Mat& bgr) {
   assert(!bgr.empty() && bgr.depth() == CV_8U && "frames are 8-bit (see frame.h)");
-  cv::resize(bgr, small_, options_.thumbnail, 0, 0, cv::INTER_AREA);
+  cv::Mat watched = bgr;
+  if (!options_.roi.whole_frame()) {
+    const PixelRect r = RoiPixels(options_.roi, bgr.cols, bgr.rows);
+    watched = bgr(cv::Rect(r.x, r.y, r.width, r.height));  // a view, no copy
+  }
+  cv::resize(watched, small_, options_.thumbnail, 0, 0, cv::INTER_AREA);
   if (small_.channels() == 4) {
     cv::cvtColor(small_, colour_, cv::COLOR_BGRA2BGR);
     colour_.convertTo(thumb_f_, CV_32F);

@@ -21,6 +21,7 @@
 #include <opencv2/core.hpp>
 
 #include "base/status.h"
+#include "config/roi.h"
 
 namespace rvm {
 
@@ -43,6 +44,9 @@ struct MotionGateOptions {
   // Remove the frame-wide mean difference before thresholding, so a global
   // brightness step (a light switched on) is not taken for an object.
   bool compensate_global_brightness = true;
+  // The part of the frame watched (config/roi.h), the detector's region of
+  // interest: movement outside the chute's window is not an item.
+  Roi roi;
 };
 
 struct MotionVerdict {

@@ -108,6 +108,23 @@ TEST(MotionGateTest, AcceptsGreyFrames) {
   EXPECT_TRUE(gate.Update(b).motion);
 }
 
+TEST(MotionGateTest, MovementOutsideTheRegionOfInterestIsNotMotion) {
+  MotionGateOptions o;
+  o.roi = Roi{0.5, 0, 1, 1};  // the right half only
+  MotionGate gate(o);
+  MotionGate whole;
+  cv::Mat empty(240, 320, CV_8UC3, cv::Scalar(90, 90, 90));
+  gate.Update(empty);
+  whole.Update(empty);
+  cv::Mat left = empty.clone();
+  cv::rectangle(left, cv::Rect(40, 60, 80, 120), cv::Scalar(20, 200, 240), cv::FILLED);
+  EXPECT_TRUE(whole.Update(left).motion);
+  EXPECT_FALSE(gate.Update(left).motion);
+  cv::Mat right = empty.clone();
+  cv::rectangle(right, cv::Rect(200, 60, 80, 120), cv::Scalar(20, 200, 240), cv::FILLED);
+  EXPECT_TRUE(gate.Update(right).motion);
+}
+
 TEST(MotionGateTest, ValidateNamesTheBadField) {
   MotionGateOptions o;
   o.min_changed_fraction = 0;

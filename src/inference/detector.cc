@@ -1,6 +1,7 @@
 #include "inference/detector.h"
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 
 #include "base/file_util.h"
@@ -14,6 +15,24 @@ using SteadyTime = std::chrono::steady_clock::time_point;
 SteadyTime Now() { return std::chrono::steady_clock::now(); }
 double Ms(SteadyTime a, SteadyTime b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+// The region of interest of `image` (a view, no copy) and where it starts.
+cv::Mat CropToRoi(const cv::Mat& image, const Roi& roi, cv::Point& origin) {
+  origin = {0, 0};
+  if (roi.whole_frame()) return image;
+  const PixelRect r = RoiPixels(roi, image.cols, image.rows);
+  origin = {r.x, r.y};
+  return image(cv::Rect(r.x, r.y, r.width, r.height));
+}
+
+// Moves boxes found in a crop starting at `origin` into whole-image pixels.
+void FromCrop(const cv::Point& origin, Detections& detections) {
+  if (origin.x == 0 && origin.y == 0) return;
+  const float dx = static_cast<float>(origin.x), dy = static_cast<float>(origin.y);
+  for (Detection& d : detections) {
+    d.box = Box{d.box.x1 + dx, d.box.y1 + dy, d.box.x2 + dx, d.box.y2 + dy};
+  }
 }
 
 // Classes the output shape implies for the common layouts, or 0 when unsure.
@@ -58,6 +77,9 @@ Result<std::shared_ptr<DetectorModel>> DetectorModel::Load(const DetectorOptions
   }
   if (options.post.max_detections < 1) return InvalidArgument("max detections must be >= 1");
   if (options.max_image_pixels < 1) return InvalidArgument("image pixel limit must be >= 1");
+  if (std::string problem = RoiProblem(options.roi); !problem.empty()) {
+    return InvalidArgument("region of interest " + RoiText(options.roi) + ": " + problem);
+  }
 
   std::shared_ptr<DetectorModel> m(new DetectorModel());
   m->options_ = options;
@@ -124,6 +146,7 @@ Detector::Detector(std::shared_ptr<DetectorModel> model, std::unique_ptr<EngineR
       post_(model_->layout(), model_->options().post),
       decoder_(model_->options().max_image_pixels) {
   transforms_.resize(runner_->capacity());
+  origins_.resize(runner_->capacity());
 }
 
 Status Detector::Detect(const cv::Mat& bgr, DetectionResult& out) {
@@ -131,11 +154,14 @@ Status Detector::Detect(const cv::Mat& bgr, DetectionResult& out) {
     return InvalidArgument("image must be a non-empty 8-bit BGR image");
   }
   const auto t0 = Now();
-  const ImageTransform t = pre_.Run(bgr, runner_->input());
+  cv::Point origin;
+  const ImageTransform t =
+      pre_.Run(CropToRoi(bgr, model_->options().roi, origin), runner_->input());
   const auto t1 = Now();
   RVM_RETURN_IF_ERROR(runner_->Run(1));
   const auto t2 = Now();
   post_.Run(runner_->output(), t, out.detections);
+  FromCrop(origin, out.detections);
   const auto t3 = Now();
   out.width = bgr.cols;
   out.height = bgr.rows;
@@ -148,7 +174,11 @@ Status Detector::Detect(const cv::Mat& bgr, DetectionResult& out) {
 DecodeTarget Detector::decode_target() const {
   if (!model_->options().scaled_jpeg_decode) return DecodeTarget{};
   const InputSpec& spec = model_->input_spec();
-  return {spec.width, spec.height, spec.resize != ResizeMode::kStretch};
+  // The cropped region, not the whole image, must still cover the model's input.
+  const Roi& roi = model_->options().roi;
+  return {static_cast<int>(std::ceil(spec.width / (roi.x1 - roi.x0))),
+          static_cast<int>(std::ceil(spec.height / (roi.y1 - roi.y0))),
+          spec.resize != ResizeMode::kStretch};
 }
 
 Status Detector::DetectDecoded(const DecodedImage& image, DetectionResult& out) {
@@ -201,7 +231,8 @@ Status Detector::DetectBatch(const std::vector<const cv::Mat*>& images,
     if (img.empty() || img.type() != CV_8UC3) {
       return InvalidArgument("image " + std::to_string(i) + " of the batch is not 8-bit BGR");
     }
-    transforms_[i] = pre_.Run(img, runner_->input() + i * pre_.tensor_size());
+    transforms_[i] = pre_.Run(CropToRoi(img, model_->options().roi, origins_[i]),
+                              runner_->input() + i * pre_.tensor_size());
   }
   const auto t1 = Now();
   RVM_RETURN_IF_ERROR(runner_->Run(n));
@@ -209,6 +240,7 @@ Status Detector::DetectBatch(const std::vector<const cv::Mat*>& images,
   const size_t out_stride = model_->info().output_elements_per_image();
   for (int i = 0; i < n; ++i) {
     post_.Run(runner_->output() + i * out_stride, transforms_[i], out[i].detections);
+    FromCrop(origins_[i], out[i].detections);
     out[i].width = images[i]->cols;
     out[i].height = images[i]->rows;
   }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "config/roi.h"
 #include "inference/engine_factory.h"
 #include "inference/inference_engine.h"
 #include "vision/detection.h"
@@ -40,6 +41,9 @@ struct DetectorOptions {
   // Load a quantized model even without a passing accuracy report for that
   // exact file (see quantization_gate.h); --force-int8.
   bool allow_unverified_int8 = false;
+  // The part of every image the model sees (config/roi.h): images are cropped
+  // to it before letterboxing; boxes still come back in whole-image pixels.
+  Roi roi;
 };
 
 // Milliseconds spent in each stage of one image.
@@ -90,7 +94,7 @@ class DetectorModel : public std::enable_shared_from_this<DetectorModel> {
 
 class Detector {
  public:
-  // Detects objects in a BGR8 image.
+  // Detects objects in a BGR8 image (within the options' region of interest).
   Status Detect(const cv::Mat& bgr, DetectionResult& out);
   // Decodes an encoded image (JPEG, PNG, ...) and detects; `name` appears in errors.
   Status DetectEncoded(const uint8_t* data, size_t size, const std::string& name,
@@ -133,6 +137,7 @@ class Detector {
   DecodedImage decoded_;
   std::vector<uint8_t> file_bytes_;
   std::vector<ImageTransform> transforms_;
+  std::vector<cv::Point> origins_;  // per batch image: where its region of interest starts
 };
 
 }  // namespace rvm

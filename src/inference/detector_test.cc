@@ -363,6 +363,72 @@ TEST_F(DetectorTest, BadImagesGiveErrorsNamingTheFileAndTheDetectorCarriesOn) {
   EXPECT_EQ(r.detections.size(), 1u);
 }
 
+TEST_F(DetectorTest, ARegionOfInterestSeesWhatACropSeesAndAnswersInWholeImagePixels) {
+  const std::string file = Shared("images/misc/nanodet_dog.jpg");
+  const cv::Mat full = cv::imread(file, cv::IMREAD_COLOR);
+  ASSERT_FALSE(full.empty());
+  DetectorOptions with_roi = Options(kYoloX);
+  with_roi.roi = Roi{0.1, 0.3, 0.6, 1.0};  // the dog; the car is outside
+  const PixelRect r = RoiPixels(with_roi.roi, full.cols, full.rows);
+  const cv::Mat crop = full(cv::Rect(r.x, r.y, r.width, r.height)).clone();
+  auto roi_model = DetectorModel::Load(with_roi);
+  auto plain_model = DetectorModel::Load(Options(kYoloX));
+  ASSERT_TRUE(roi_model.ok() && plain_model.ok());
+  auto roi_det = (*roi_model)->NewDetector();
+  auto plain_det = (*plain_model)->NewDetector();
+  ASSERT_TRUE(roi_det.ok() && plain_det.ok());
+
+  DetectionResult in_roi, of_crop, whole;
+  ASSERT_TRUE((*roi_det)->Detect(full, in_roi).ok());
+  ASSERT_TRUE((*plain_det)->Detect(crop, of_crop).ok());
+  ASSERT_TRUE((*plain_det)->Detect(full, whole).ok());
+  EXPECT_EQ(in_roi.width, full.cols);
+  EXPECT_EQ(in_roi.height, full.rows);
+  // The model saw exactly the crop's pixels: the same boxes, moved to the whole image.
+  ASSERT_EQ(in_roi.detections.size(), of_crop.detections.size());
+  ASSERT_FALSE(in_roi.detections.empty());
+  for (size_t i = 0; i < in_roi.detections.size(); ++i) {
+    const Detection& a = in_roi.detections[i];
+    const Detection& b = of_crop.detections[i];
+    EXPECT_EQ(a.class_id, b.class_id);
+    EXPECT_NEAR(a.box.x1, b.box.x1 + r.x, 1.0);
+    EXPECT_NEAR(a.box.y1, b.box.y1 + r.y, 1.0);
+    EXPECT_NEAR(a.box.x2, b.box.x2 + r.x, 1.0);
+    EXPECT_NEAR(a.box.y2, b.box.y2 + r.y, 1.0);
+  }
+  // The dog, inside the region, is where the uncropped detection puts it; the car is not seen.
+  const Detection* dog = Find(in_roi, 16);
+  const Detection* dog_whole = Find(whole, 16);
+  ASSERT_NE(dog, nullptr);
+  ASSERT_NE(dog_whole, nullptr);
+  EXPECT_NEAR(dog->box.x1, dog_whole->box.x1, 6);
+  EXPECT_NEAR(dog->box.y1, dog_whole->box.y1, 6);
+  EXPECT_NEAR(dog->box.x2, dog_whole->box.x2, 6);
+  EXPECT_NEAR(dog->box.y2, dog_whole->box.y2, 6);
+  EXPECT_NE(Find(whole, 2), nullptr);
+  EXPECT_EQ(Find(in_roi, 2), nullptr);
+
+  // A batch and a file (decoded at a reduced scale that still covers the region) agree.
+  std::vector<DetectionResult> batch;
+  ASSERT_TRUE((*roi_det)->DetectBatch({&full}, batch).ok());
+  ASSERT_EQ(batch[0].detections.size(), in_roi.detections.size());
+  EXPECT_NEAR(batch[0].detections[0].box.x2, in_roi.detections[0].box.x2, 0.01);
+  DetectionResult from_file;
+  ASSERT_TRUE((*roi_det)->DetectFile(file, from_file).ok());
+  const Detection* dog_file = Find(from_file, 16);
+  ASSERT_NE(dog_file, nullptr);
+  EXPECT_NEAR(dog_file->box.x1, dog->box.x1, 2);
+  EXPECT_NEAR(dog_file->box.y2, dog->box.y2, 2);
+}
+
+TEST_F(DetectorTest, ARegionOfInterestOutsideTheImageIsRefusedAtLoad) {
+  DetectorOptions o = Options(kYoloX);
+  o.roi = Roi{0.5, 0, 0.5, 1};
+  auto m = DetectorModel::Load(o);
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().message(), "region of interest [0.5, 0, 0.5, 1]: x0 must be less than x1");
+}
+
 TEST_F(DetectorTest, BatchOfOneMatchesSingleImageDetection) {
   auto m = DetectorModel::Load(Options(kYoloX));
   ASSERT_TRUE(m.ok());

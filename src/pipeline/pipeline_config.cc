@@ -42,6 +42,7 @@ Result<DetectorOptions> DetectorOptionsFromConfig(const DetectorConfig& d) {
   o.post = PostprocessOptions{static_cast<float>(d.conf_threshold), static_cast<float>(d.nms_iou),
                               d.max_detections};
   o.max_image_pixels = d.max_image_pixels;
+  o.roi = d.roi;
   return o;
 }
 
@@ -53,6 +54,7 @@ PipelineOptions PipelineOptionsFromConfig(const Config& config) {
   o.schedule.active_fps = config.capture.active_fps;
   o.schedule.quiet_period = std::chrono::milliseconds(config.capture.quiet_period_ms);
   o.motion.min_changed_fraction = config.capture.motion_threshold;
+  o.motion.roi = config.detector.roi;  // the gate watches what the detector sees
   return o;
 }
 

@@ -45,6 +45,15 @@ TEST(PipelineConfigTest, DetectorKeysBecomeDetectorOptions) {
   EXPECT_EQ(o->family, ModelFamily::kYoloX);
 }
 
+TEST(PipelineConfigTest, TheRegionOfInterestGoesToTheDetectorAndTheMotionGate) {
+  Config c;
+  c.detector.roi = Roi{0.2, 0.1, 0.8, 0.9};
+  auto d = DetectorOptionsFromConfig(c.detector);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->roi, c.detector.roi);
+  EXPECT_EQ(PipelineOptionsFromConfig(c).motion.roi, c.detector.roi);
+}
+
 TEST(PipelineConfigTest, ZeroIntraOpThreadsKeepsTheEngineDefault) {
   DetectorConfig d;
   d.intra_op_threads = 0;
