@@ -13,6 +13,9 @@ void RegisterAllCommands(CLI::App& root, CommandAction& action) {
 #endif
   RegisterDetectCommand(root, action);
   RegisterBenchCommand(root, action);
+#ifdef RVM_HAVE_EVAL
+  RegisterEvalCommand(root, action);
+#endif
 #ifdef RVM_HAVE_QUANTIZE
   RegisterQuantizeCommand(root, action);
 #endif

@@ -1,0 +1,232 @@
+// End-to-end tests of `rvm-edge eval`: the real binary, the COCO YOLOX-nano
+// and its label map on the 62 labelled photos of ../shared/images/dev, and
+// the folder and label errors an operator can make.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "e2e_util.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+RunResult RunCli(const std::string& args, const fs::path& tmp) {
+  const fs::path err_file = tmp / "stderr.txt";
+  const std::string cmd =
+      std::string(RVM_BINARY_DIR) + "/rvm-edge " + args + " 2>" + err_file.string();
+  RunResult r;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  const int status = ::pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.err = rvm::e2e::ReadAll(err_file);
+  return r;
+}
+
+const std::string kShared = RVM_SHARED_DIR;
+const std::string kCoco = kShared + "/models/yolox_nano.onnx";
+
+// One run over the whole dev set, shared by the tests that read its report.
+class EvalDevSetTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    tmp_ = new fs::path(fs::temp_directory_path() / ("rvm_eval_dev_" + std::to_string(::getpid())));
+    fs::create_directories(*tmp_);
+    RunResult r = RunCli("eval --json --model " + kCoco + " --cache-dir " +
+                             (*tmp_ / "cache").string() + " " + kShared + "/images/dev",
+                         *tmp_);
+    exit_code_ = r.exit_code;
+    stderr_ = new std::string(r.err);
+    report_ = new nlohmann::json(nlohmann::json::parse(r.out, nullptr, false));
+  }
+  static void TearDownTestSuite() {
+    fs::remove_all(*tmp_);
+    delete tmp_;
+    delete stderr_;
+    delete report_;
+  }
+  static fs::path* tmp_;
+  static int exit_code_;
+  static std::string* stderr_;
+  static nlohmann::json* report_;
+};
+fs::path* EvalDevSetTest::tmp_ = nullptr;
+int EvalDevSetTest::exit_code_ = -1;
+std::string* EvalDevSetTest::stderr_ = nullptr;
+nlohmann::json* EvalDevSetTest::report_ = nullptr;
+
+TEST_F(EvalDevSetTest, EveryPhotoIsEvaluatedAndTheCocoBottleClassScores) {
+  ASSERT_EQ(exit_code_, 0) << *stderr_;
+  const nlohmann::json& r = *report_;
+  ASSERT_FALSE(r.is_discarded());
+  EXPECT_EQ(r["images"], 62);
+  EXPECT_EQ(r["evaluated"], 62);
+  EXPECT_TRUE(r["failed"].empty());
+  ASSERT_EQ(r["classes"].size(), 2u);
+  EXPECT_EQ(r["classes"][0]["name"], "can");
+  EXPECT_EQ(r["classes"][1]["name"], "bottle");
+  // COCO's bottle is the data set's bottle (both PET in the label map).
+  EXPECT_GT(r["classes"][1]["ap50"].get<double>(), 0.1);
+  int boxes = 0;
+  for (const auto& c : r["classes"]) {
+    const double ap50 = c["ap50"], ap50_95 = c["ap50_95"];
+    EXPECT_GE(ap50, 0.0);
+    EXPECT_LE(ap50, 1.0);
+    EXPECT_LE(ap50_95, ap50);  // stricter overlap can only lose matches
+    boxes += c["boxes"].get<int>();
+  }
+  EXPECT_EQ(r["boxes"], boxes);
+  EXPECT_NEAR(r["map50"].get<double>(),
+              (r["classes"][0]["ap50"].get<double>() + r["classes"][1]["ap50"].get<double>()) / 2,
+              1e-3);
+}
+
+TEST_F(EvalDevSetTest, EveryLabelledBoxIsCountedOnceInTheConfusionMatrix) {
+  const nlohmann::json& c = (*report_)["confusion"];
+  EXPECT_EQ(c["rows"], (nlohmann::json{"can", "bottle", "background"}));
+  EXPECT_EQ(c["columns"], (nlohmann::json{"can", "bottle", "other", "missed"}));
+  for (int k = 0; k < 2; ++k) {
+    int row = 0;
+    for (int v : c["cells"][k]) row += v;
+    EXPECT_EQ(row, (*report_)["classes"][k]["boxes"]) << "row " << k;
+  }
+  EXPECT_EQ(c["cells"][2][3], 0);  // background is never "missed"
+}
+
+TEST_F(EvalDevSetTest, DecisionsOnSingleItemPhotosAddUpAndNameTheWrongOnes) {
+  const nlohmann::json& d = (*report_)["decisions"];
+  const int judged = d["judged"], right = d["right"];
+  EXPECT_GT(judged, 40);
+  EXPECT_LE(judged, d["single_item_images"].get<int>());
+  EXPECT_EQ(right + static_cast<int>(d["wrong"].size()), judged);
+  EXPECT_NEAR(d["accuracy"].get<double>(), static_cast<double>(right) / judged, 1e-4);
+  for (const auto& w : d["wrong"]) {
+    EXPECT_TRUE(fs::exists(w["file"].get<std::string>())) << w;
+    EXPECT_TRUE(w["expected_material"] == "pet" || w["expected_material"] == "aluminium") << w;
+    const auto& decided = w["decided"];
+    // Wrong means: nothing seen, rejected, or accepted as another material.
+    EXPECT_TRUE(decided["items"] == 0 || decided["accepted"] == false ||
+                decided["material"] != w["expected_material"])
+        << w;
+  }
+}
+
+class EvalCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override { tmp_ = rvm::e2e::FreshTestDir("rvm_eval_cli"); }
+  void TearDown() override { fs::remove_all(tmp_); }
+  std::string Common() const {
+    return "--model " + kCoco + " --cache-dir " + (tmp_ / "cache").string() + " ";
+  }
+  // A small labelled folder: two dev photos with their labels.
+  fs::path SmallSet() const {
+    const fs::path dir = tmp_ / "set";
+    fs::create_directories(dir / "images");
+    fs::create_directories(dir / "labels");
+    fs::copy_file(kShared + "/images/dev/classes.txt", dir / "classes.txt");
+    int copied = 0;
+    for (const auto& e : fs::directory_iterator(kShared + "/images/dev/labels")) {
+      const fs::path image =
+          fs::path(kShared) / "images/dev/images" / (e.path().stem().string() + ".jpg");
+      if (!fs::exists(image)) continue;
+      fs::copy_file(e.path(), dir / "labels" / e.path().filename());
+      fs::copy_file(image, dir / "images" / image.filename());
+      if (++copied == 2) break;
+    }
+    return dir;
+  }
+  fs::path tmp_;
+};
+
+TEST_F(EvalCliTest, AFolderWithoutLabelsIsAUsageErrorThatSaysSo) {
+  const fs::path dir = tmp_ / "bare";
+  fs::create_directories(dir / "images");
+  RunResult r = RunCli("eval " + Common() + dir.string(), tmp_);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("has no labels/ folder"), std::string::npos) << r.err;
+  fs::create_directories(dir / "labels");
+  r = RunCli("eval " + Common() + dir.string(), tmp_);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("has no classes.txt"), std::string::npos) << r.err;
+}
+
+TEST_F(EvalCliTest, AMalformedLabelLineIsNamedWithItsFileAndLine) {
+  const fs::path dir = SmallSet();
+  const fs::path label = *fs::directory_iterator(dir / "labels");
+  std::ofstream(label, std::ios::app) << "\n7 0.5 0.5 0.1 0.1\n";
+  int lines = 0;
+  {
+    std::ifstream in(label);
+    for (std::string l; std::getline(in, l);) ++lines;
+  }
+  RunResult r = RunCli("eval " + Common() + dir.string(), tmp_);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(label.string() + ":" + std::to_string(lines) +
+                       ": class id '7' is not one of 0..1"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST_F(EvalCliTest, ACorruptImageIsCountedAndReportedAndTheRunGoesOn) {
+  const fs::path dir = SmallSet();
+  std::ofstream(dir / "images" / "broken.jpg") << "not a jpeg at all";
+  RunResult r = RunCli("eval --json " + Common() + dir.string(), tmp_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["images"], 3);
+  EXPECT_EQ(j["evaluated"], 2);
+  ASSERT_EQ(j["failed"].size(), 1u);
+  EXPECT_NE(j["failed"][0]["file"].get<std::string>().find("broken.jpg"), std::string::npos);
+  EXPECT_EQ(j["without_label_file"], 1);
+  EXPECT_NE(r.err.find("1 unreadable image skipped"), std::string::npos) << r.err;
+}
+
+TEST_F(EvalCliTest, MinAccuracyFailsTheRunBelowItAndPassesAtOrAbove) {
+  const fs::path dir = SmallSet();
+  RunResult r = RunCli("eval --json " + Common() + dir.string(), tmp_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const double accuracy = nlohmann::json::parse(r.out)["decisions"]["accuracy"];
+  r = RunCli("eval --min-accuracy " + std::to_string(accuracy) + " " + Common() + dir.string(),
+             tmp_);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  if (accuracy < 1.0) {
+    r = RunCli("eval --min-accuracy 1 " + Common() + dir.string(), tmp_);
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("below --min-accuracy"), std::string::npos) << r.err;
+  }
+  // The readable report carries the same figures.
+  r = RunCli("eval " + Common() + dir.string(), tmp_);
+  EXPECT_NE(r.out.find("AP@0.5:0.95"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("confusion matrix"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("decisions on single-item images"), std::string::npos) << r.out;
+}
+
+TEST_F(EvalCliTest, ARegionOfInterestIsReportedAndABadOneIsAUsageError) {
+  const fs::path dir = SmallSet();
+  RunResult r = RunCli("eval --json --roi 0,0,1,1 " + Common() + dir.string(), tmp_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["roi"], (nlohmann::json{0, 0, 1, 1}));
+  r = RunCli("eval --roi 0.8,0,0.2,1 " + Common() + dir.string(), tmp_);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--roi '0.8,0,0.2,1': x0 must be less than x1"), std::string::npos) << r.err;
+  r = RunCli("detect --roi 0.1,0.1 " + Common() + dir.string(), tmp_);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("expected four fractions"), std::string::npos) << r.err;
+}
+
+}  // namespace
