@@ -162,7 +162,7 @@ TEST_F(EvalCliTest, AFolderWithoutLabelsIsAUsageErrorThatSaysSo) {
   fs::create_directories(dir / "labels");
   r = RunCli("eval " + Common() + dir.string(), tmp_);
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("has no classes.txt"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("has no classes.txt, nor has its parent"), std::string::npos) << r.err;
 }
 
 TEST_F(EvalCliTest, AMalformedLabelLineIsNamedWithItsFileAndLine) {

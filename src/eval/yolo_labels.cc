@@ -29,7 +29,13 @@ Result<YoloFolder> FindYoloFolder(const std::string& dir) {
   YoloFolder f;
   f.images_dir = (fs::path(dir) / "images").string();
   f.labels_dir = (fs::path(dir) / "labels").string();
-  const std::string classes = (fs::path(dir) / "classes.txt").string();
+  std::string classes = (fs::path(dir) / "classes.txt").string();
+  if (!fs::is_regular_file(classes, ec)) {
+    // A split (train/, val/) of a data set whose classes.txt sits beside the splits.
+    const std::string shared_list =
+        (fs::absolute(fs::path(dir), ec).lexically_normal().parent_path() / "classes.txt").string();
+    if (fs::is_regular_file(shared_list, ec)) classes = shared_list;
+  }
   if (!fs::is_directory(f.images_dir, ec)) {
     return NotFound("folder '" + dir + "' has no images/ folder (expected images/ and labels/ " +
                     "side by side, with classes.txt)");
@@ -39,8 +45,8 @@ Result<YoloFolder> FindYoloFolder(const std::string& dir) {
                     "labels/<image name>.txt beside images/)");
   }
   if (!fs::is_regular_file(classes, ec)) {
-    return NotFound("folder '" + dir + "' has no classes.txt (one class name per line, " +
-                    "line i naming class id i)");
+    return NotFound("folder '" + dir + "' has no classes.txt, nor has its parent (one class " +
+                    "name per line, line i naming class id i)");
   }
   auto names = LoadLabelsFile(classes);
   if (!names.ok()) return names.status();

@@ -2,6 +2,8 @@
 // write it:
 //
 //   DIR/classes.txt          one class name per line; line i names class id i
+//                            (or DIR/../classes.txt: a split of a data set
+//                            whose splits share one list)
 //   DIR/images/NAME.jpg      the photos (any image extension)
 //   DIR/labels/NAME.txt      one object per line: "class cx cy w h", the box's
 //                            centre and size as fractions of the image's

@@ -44,9 +44,10 @@ TEST(YoloLabelsTest, EveryMalformedLineIsNamedWithFileAndLine) {
 }
 
 TEST(YoloLabelsTest, AFolderWithoutLabelsOrClassesIsRefusedByName) {
-  const fs::path dir =
+  const fs::path root =
       fs::temp_directory_path() / ("yolo_labels_test_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
+  const fs::path dir = root / "val";
+  fs::remove_all(root);
   fs::create_directories(dir / "images");
   auto f = FindYoloFolder(dir.string());
   ASSERT_FALSE(f.ok());
@@ -54,7 +55,13 @@ TEST(YoloLabelsTest, AFolderWithoutLabelsOrClassesIsRefusedByName) {
   fs::create_directories(dir / "labels");
   f = FindYoloFolder(dir.string());
   ASSERT_FALSE(f.ok());
-  EXPECT_NE(f.status().message().find("has no classes.txt"), std::string::npos);
+  EXPECT_NE(f.status().message().find("has no classes.txt, nor has its parent"), std::string::npos);
+  // A split of a data set reads the list its splits share...
+  std::ofstream(root / "classes.txt") << "can\nbottle\n";
+  f = FindYoloFolder(dir.string());
+  ASSERT_TRUE(f.ok()) << f.status().message();
+  EXPECT_EQ(f->classes, (std::vector<std::string>{"can", "bottle"}));
+  // ...unless it has its own.
   std::ofstream(dir / "classes.txt") << "can\nplastic_bottle\n";
   f = FindYoloFolder(dir.string());
   ASSERT_TRUE(f.ok()) << f.status().message();
@@ -62,7 +69,7 @@ TEST(YoloLabelsTest, AFolderWithoutLabelsOrClassesIsRefusedByName) {
   EXPECT_EQ(LabelPathFor(*f, (dir / "images" / "a.b.jpg").string()),
             (dir / "labels" / "a.b.txt").string());
   EXPECT_FALSE(FindYoloFolder((dir / "nope").string()).ok());
-  fs::remove_all(dir);
+  fs::remove_all(root);
 }
 
 }  // namespace

@@ -396,15 +396,14 @@ TEST_F(DetectorTest, ARegionOfInterestSeesWhatACropSeesAndAnswersInWholeImagePix
     EXPECT_NEAR(a.box.x2, b.box.x2 + r.x, 1.0);
     EXPECT_NEAR(a.box.y2, b.box.y2 + r.y, 1.0);
   }
-  // The dog, inside the region, is where the uncropped detection puts it; the car is not seen.
+  // The dog, inside the region, is where the uncropped detection puts it (the model
+  // sees it at about twice the resolution, so the edges move by a few percent);
+  // the car, outside, is not seen.
   const Detection* dog = Find(in_roi, 16);
   const Detection* dog_whole = Find(whole, 16);
   ASSERT_NE(dog, nullptr);
   ASSERT_NE(dog_whole, nullptr);
-  EXPECT_NEAR(dog->box.x1, dog_whole->box.x1, 6);
-  EXPECT_NEAR(dog->box.y1, dog_whole->box.y1, 6);
-  EXPECT_NEAR(dog->box.x2, dog_whole->box.x2, 6);
-  EXPECT_NEAR(dog->box.y2, dog_whole->box.y2, 6);
+  EXPECT_GT(IoU(dog->box, dog_whole->box), 0.85f);
   EXPECT_NE(Find(whole, 2), nullptr);
   EXPECT_EQ(Find(in_roi, 2), nullptr);
 
