@@ -7,11 +7,13 @@ BUILD ?= build
 SHARED ?= $(abspath ../shared)
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+# Debian's interpreter, where python3-torch lives, for the model-training tool.
+PYTHON ?= /usr/bin/python3
 # make install: where to (PREFIX), and a staging root for packaging (DESTDIR).
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all deps configure build demo test test-fast bench asan tsan format clean install
+.PHONY: all deps configure build demo test test-fast bench model asan tsan format clean install
 
 all: build
 
@@ -38,6 +40,12 @@ test-fast: build
 
 bench: build
 	$(BUILD)/rvm-edge bench --model $(SHARED)/models/yolox_nano.onnx $(SHARED)/images/dev/images
+
+# Trains the shipped container model from ../shared/datasets/containers (docs/model-card.md): about an
+# hour on 2 cores; resumes from $(BUILD)/train/last.pt when interrupted.
+model: deps
+	$(PYTHON) tools/train/train.py --data $(SHARED)/datasets/containers \
+	  --base-model $(SHARED)/models/yolox_nano.onnx --out models/rvm-containers.onnx --work-dir $(BUILD)/train
 
 # Sanitizer runs over the test suite, in their own build trees.
 asan: deps

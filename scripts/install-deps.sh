@@ -14,13 +14,17 @@ debian_packages=(
   prometheus-cpp-dev libcpp-httplib-dev libcurl4-openssl-dev libsqlite3-dev sqlite3
   libonnx-dev libprotobuf-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  gstreamer1.0-plugins-base  # videotestsrc, for the GStreamer source's tests
+  # The model-training tool (tools/train/) and its tests.
+  python3-torch python3-torchvision python3-onnx python3-opencv python3-numpy
   chromium  # headless, for the dashboard's browser test (tests/dashboard_browser_test.sh)
 )
 # npm is only needed to fetch the ONNX Runtime SDK; use the machine's own if it has one.
 command -v npm >/dev/null 2>&1 || debian_packages+=(nodejs npm)
 
-# One dpkg-query for all packages keeps the no-op case fast.
-installed="$(dpkg-query -W -f='${Package} ${Status}\n' "${debian_packages[@]}" 2>/dev/null |
+# One dpkg-query for all packages keeps the no-op case fast. It exits 1 when any of them is unknown
+# to dpkg (every fresh machine), which is not an error here: those are the ones to install.
+installed="$({ dpkg-query -W -f='${Package} ${Status}\n' "${debian_packages[@]}" 2>/dev/null || true; } |
   awk '$NF == "installed" {print $1}')"
 missing=()
 for p in "${debian_packages[@]}"; do

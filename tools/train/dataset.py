@@ -1,0 +1,245 @@
+"""The training data: a YOLO-format split read and checked, and the augmentations a chute camera needs.
+
+A split is a folder with `images/` and `labels/` (one `<stem>.txt` per image, lines `class cx cy w h`
+normalised to the image). `load_split` checks every label file before training starts and reports every
+problem with its file and line (a missing label file, a class id out of range, a malformed line or a box
+outside the image); `DatasetError` is fatal. Images are decoded when used: a corrupt or unreadable one is
+skipped, named once and counted (`SplitData.skipped`). An empty split is fatal.
+
+Samples come out as the detector sees them: raw BGR 0-255 in an S x S letterbox at the top-left, pad 114
+(the agent's YOLOX preprocessing), with boxes as (class, cx, cy, w, h) in input pixels.
+"""
+
+import math
+import os
+
+import cv2
+import numpy as np
+import torch
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
+PAD_VALUE = 114
+MIN_BOX_PIXELS = 2.0
+
+
+class DatasetError(Exception):
+    """The dataset cannot be used; the message names each file and its problem."""
+
+
+def read_classes(root):
+    path = os.path.join(root, "classes.txt")
+    if not os.path.isfile(path):
+        raise DatasetError(f"dataset '{root}': classes.txt is missing")
+    with open(path, encoding="utf-8") as f:
+        names = [line.strip() for line in f if line.strip()]
+    if not names:
+        raise DatasetError(f"dataset '{root}': classes.txt lists no class")
+    return names
+
+
+def parse_label_file(path, num_classes):
+    """Returns (boxes [K,5] float32 as class,cx,cy,w,h normalised, problems as 'file:line: what')."""
+    boxes, problems = [], []
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for lineno, line in enumerate(f, 1):
+            fields = line.split()
+            if not fields:
+                continue
+            where = f"{path}:{lineno}"
+            if len(fields) != 5:
+                problems.append(f"{where}: expected 'class cx cy w h', found {len(fields)} fields")
+                continue
+            try:
+                cls = int(fields[0])
+                cx, cy, w, h = (float(v) for v in fields[1:])
+            except ValueError:
+                problems.append(f"{where}: not numbers: '{line.strip()}'")
+                continue
+            if not 0 <= cls < num_classes:
+                problems.append(f"{where}: class id {cls} out of range 0..{num_classes - 1}")
+                continue
+            if not all(math.isfinite(v) for v in (cx, cy, w, h)) or w <= 0 or h <= 0 or \
+                    cx - w / 2 < -0.01 or cy - h / 2 < -0.01 or cx + w / 2 > 1.01 or cy + h / 2 > 1.01:
+                problems.append(f"{where}: box ({cx}, {cy}, {w}, {h}) is not inside the image")
+                continue
+            boxes.append((cls, cx, cy, w, h))
+    return np.array(boxes, dtype=np.float32).reshape(-1, 5), problems
+
+
+class SplitData:
+    """One split's image paths and their labels, checked (see the module docstring)."""
+
+    def __init__(self, root, split, names):
+        self.dir = os.path.join(root, split)
+        image_dir, label_dir = os.path.join(self.dir, "images"), os.path.join(self.dir, "labels")
+        for d in (image_dir, label_dir):
+            if not os.path.isdir(d):
+                raise DatasetError(f"split '{self.dir}': folder '{d}' is missing")
+        self.names = names
+        self.images, self.labels, problems = [], [], []
+        for name in sorted(os.listdir(image_dir)):
+            if not name.lower().endswith(IMAGE_EXTENSIONS):
+                continue
+            label = os.path.join(label_dir, os.path.splitext(name)[0] + ".txt")
+            if not os.path.isfile(label):
+                problems.append(f"{label}: label file missing for image '{name}'")
+                continue
+            boxes, bad = parse_label_file(label, len(names))
+            problems.extend(bad)
+            self.images.append(os.path.join(image_dir, name))
+            self.labels.append(boxes)
+        if problems:
+            shown = "\n  ".join(problems[:20])
+            more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+            raise DatasetError(f"split '{self.dir}': {len(problems)} problem(s) in its labels:\n  {shown}{more}")
+        if not self.images:
+            raise DatasetError(f"split '{self.dir}': no images")
+        self.skipped = set()
+
+    def __len__(self):
+        return len(self.images)
+
+    def drop_undecodable(self):
+        """Decodes every image once; drops (and names) those that cannot be decoded. Returns how many."""
+        keep = [i for i in range(len(self.images)) if self.read(i) is not None]
+        dropped = len(self.images) - len(keep)
+        self.images = [self.images[i] for i in keep]
+        self.labels = [self.labels[i] for i in keep]
+        self.skipped = set()
+        return dropped
+
+    def read(self, i):
+        """The image as BGR uint8, or None when it cannot be decoded (named once, then counted)."""
+        img = cv2.imread(self.images[i], cv2.IMREAD_COLOR)
+        if img is None or img.size == 0:
+            if i not in self.skipped:
+                self.skipped.add(i)
+                print(f"warning: image '{self.images[i]}' cannot be decoded: skipped", flush=True)
+            return None
+        return img
+
+
+def random_affine_matrix(width, height, size, rng):
+    """Letterbox scale times a random scale (0.5-1.5 of the fit), rotation (+-10 deg) and placement."""
+    fit = min(size / width, size / height)
+    scale = fit * rng.uniform(0.5, 1.5)
+    angle = math.radians(rng.uniform(-10, 10))
+    c, s = math.cos(angle) * scale, math.sin(angle) * scale
+    # Rotate and scale about the image centre, then place the centre anywhere that keeps it in view.
+    cx, cy = width / 2, height / 2
+    tx = rng.uniform(0.25, 0.75) * size
+    ty = rng.uniform(0.25, 0.75) * size
+    return np.array([[c, -s, tx - (c * cx - s * cy)], [s, c, ty - (s * cx + c * cy)]], dtype=np.float64)
+
+
+def transform_boxes(labels, m, width, height, size):
+    """Maps normalised (class,cx,cy,w,h) through affine m into input pixels; clips; drops tiny boxes."""
+    if len(labels) == 0:
+        return np.zeros((0, 5), np.float32)
+    cls = labels[:, 0]
+    x0 = (labels[:, 1] - labels[:, 3] / 2) * width
+    y0 = (labels[:, 2] - labels[:, 4] / 2) * height
+    x1 = (labels[:, 1] + labels[:, 3] / 2) * width
+    y1 = (labels[:, 2] + labels[:, 4] / 2) * height
+    corners = np.stack([np.stack([x0, y0], 1), np.stack([x1, y0], 1), np.stack([x0, y1], 1),
+                        np.stack([x1, y1], 1)], 1)  # [K,4,2]
+    pts = corners @ m[:, :2].T + m[:, 2]
+    # A rotated box's corners overstate an upright container's extent; shrink toward the centre by the
+    # rotation's share, as the usual detection augmentations do.
+    bx0, by0 = pts[..., 0].min(1), pts[..., 1].min(1)
+    bx1, by1 = pts[..., 0].max(1), pts[..., 1].max(1)
+    area_before = (bx1 - bx0) * (by1 - by0)
+    bx0, bx1 = np.clip(bx0, 0, size), np.clip(bx1, 0, size)
+    by0, by1 = np.clip(by0, 0, size), np.clip(by1, 0, size)
+    w, h = bx1 - bx0, by1 - by0
+    keep = (w > MIN_BOX_PIXELS) & (h > MIN_BOX_PIXELS) & (w * h > 0.25 * area_before)
+    out = np.stack([cls, (bx0 + bx1) / 2, (by0 + by1) / 2, w, h], 1)[keep]
+    return out.astype(np.float32)
+
+
+def photometric(img, rng):
+    """Brightness/contrast, colour shift, backlight (a bright gradient behind the item), blur, noise."""
+    img = img.astype(np.float32)
+    alpha = rng.uniform(0.6, 1.4)  # contrast
+    beta = rng.uniform(-40, 40)  # brightness
+    img = img * alpha + beta
+    img += rng.uniform(-12, 12, size=3).astype(np.float32)  # white balance
+    if rng.random() < 0.25:  # backlight: a light source behind the chute
+        h, w = img.shape[:2]
+        gx = np.linspace(0, 1, w, dtype=np.float32)
+        if rng.random() < 0.5:
+            gx = gx[::-1]
+        glow = (gx[None, :, None] ** 2) * rng.uniform(60, 160)
+        img = img * rng.uniform(0.55, 0.85) + glow
+    img = np.clip(img, 0, 255).astype(np.uint8)
+    r = rng.random()
+    if r < 0.15:
+        k = int(rng.choice([3, 5]))
+        img = cv2.GaussianBlur(img, (k, k), 0)
+    elif r < 0.25:  # motion blur as an item falls
+        k = int(rng.choice([5, 7, 9]))
+        kernel = np.zeros((k, k), np.float32)
+        kernel[:, k // 2] = 1.0 / k
+        img = cv2.filter2D(img, -1, kernel)
+    if rng.random() < 0.15:
+        noise = rng.normal(0, rng.uniform(2, 8), img.shape).astype(np.float32)
+        img = np.clip(img.astype(np.float32) + noise, 0, 255).astype(np.uint8)
+    if rng.random() < 0.05:
+        img = cv2.cvtColor(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+    return img
+
+
+def make_sample(img, labels, size, rng=None):
+    """(CHW float32 tensor, boxes [K,5] in input pixels); augmented when rng is given, else plain letterbox."""
+    h, w = img.shape[:2]
+    if rng is None:  # exactly the agent's letterbox: resize, then paste at the top-left
+        r = min(size / w, size / h)
+        nw, nh = max(1, round(w * r)), max(1, round(h * r))
+        out = np.full((size, size, 3), PAD_VALUE, np.uint8)
+        out[:nh, :nw] = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_LINEAR)
+        boxes = transform_boxes(labels, np.array([[nw / w, 0, 0], [0, nh / h, 0]]), w, h, size)
+        return torch.from_numpy(np.ascontiguousarray(out.transpose(2, 0, 1))).float(), boxes
+    else:
+        m = random_affine_matrix(w, h, size, rng)
+        if rng.random() < 0.5:  # horizontal flip
+            m = np.array([[-1, 0, size], [0, 1, 0]], np.float64) @ np.vstack([m, [0, 0, 1]])
+        if rng.random() < 0.1:  # vertical flip: items can fall upside down
+            m = np.array([[1, 0, 0], [0, -1, size]], np.float64) @ np.vstack([m, [0, 0, 1]])
+    interp = cv2.INTER_LINEAR if rng.random() < 0.7 else cv2.INTER_AREA
+    out = cv2.warpAffine(img, m, (size, size), flags=interp, borderMode=cv2.BORDER_CONSTANT,
+                         borderValue=(PAD_VALUE, PAD_VALUE, PAD_VALUE))
+    boxes = transform_boxes(labels, m, w, h, size)
+    out = photometric(out, rng)
+    tensor = torch.from_numpy(np.ascontiguousarray(out.transpose(2, 0, 1))).float()
+    return tensor, boxes
+
+
+class TrainSet(torch.utils.data.Dataset):
+    """Augmented samples; the augmentation of item i in epoch e depends only on (seed, e, i)."""
+
+    def __init__(self, split, size, seed):
+        self.split, self.size, self.seed, self.epoch = split, size, seed, 0
+
+    def __len__(self):
+        return len(self.split)
+
+    def __getitem__(self, i):
+        rng = np.random.default_rng([self.seed, self.epoch, i])
+        img = self.split.read(i)
+        if img is None:
+            return None
+        return make_sample(img, self.split.labels[i], self.size, rng)
+
+
+def collate(batch):
+    """Stacks images; boxes become [B,M,5] padded with class -1. Undecodable images are dropped."""
+    batch = [b for b in batch if b is not None]
+    if not batch:
+        return None
+    images = torch.stack([b[0] for b in batch])
+    m = max(1, max(len(b[1]) for b in batch))
+    boxes = torch.full((len(batch), m, 5), -1.0)
+    for k, (_, bx) in enumerate(batch):
+        if len(bx):
+            boxes[k, :len(bx)] = torch.from_numpy(bx)
+    return images, boxes

@@ -1,0 +1,302 @@
+"""Tests of the training tool: the module read from ONNX, the data checks, augmentation, loss, export, resume.
+
+Run: python3 -m unittest discover -s tools/train   (RVM_SHARED_DIR: the shared data; RVM_EDGE_BIN: the
+agent's binary, for the comparison with ONNX Runtime; tests needing either skip without it).
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import cv2
+import numpy as np
+import onnx
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import dataset  # noqa: E402
+import train  # noqa: E402
+from dataset import DatasetError, SplitData, make_sample, read_classes  # noqa: E402
+from evaluate import ap_per_class, detect  # noqa: E402
+from loss import decode, simota_assign, yolox_loss  # noqa: E402
+from yolox_onnx import ModelError, OnnxYolox, export_onnx, raw_outputs  # noqa: E402
+
+SHARED = os.environ.get("RVM_SHARED_DIR", os.path.join(HERE, "..", "..", "..", "shared"))
+BASE_MODEL = os.path.join(SHARED, "models", "yolox_nano.onnx")
+EDGE_BIN = os.environ.get("RVM_EDGE_BIN", "")
+
+torch.set_num_threads(2)
+
+
+def letterbox(img, size):
+    t, _ = make_sample(img, np.zeros((0, 5), np.float32), size)
+    return t[None]
+
+
+def write_dataset(root, splits, classes=("can", "plastic_bottle")):
+    """splits: {name: [(image array or bytes, label text or None)]}."""
+    with open(os.path.join(root, "classes.txt"), "w") as f:
+        f.write("\n".join(classes) + "\n")
+    for split, items in splits.items():
+        os.makedirs(os.path.join(root, split, "images"))
+        os.makedirs(os.path.join(root, split, "labels"))
+        for k, (img, label) in enumerate(items):
+            path = os.path.join(root, split, "images", f"im{k}.jpg")
+            if isinstance(img, bytes):
+                with open(path, "wb") as f:
+                    f.write(img)
+            else:
+                cv2.imwrite(path, img)
+            if label is not None:
+                with open(os.path.join(root, split, "labels", f"im{k}.txt"), "w") as f:
+                    f.write(label)
+
+
+def synthetic_item(rng, size=160):
+    """A plain background with one can-like (red, squat) or bottle-like (pale, tall) box, and its label."""
+    img = np.full((size, size, 3), rng.integers(60, 200), np.uint8)
+    cls = int(rng.integers(0, 2))
+    w, h = (0.3, 0.45) if cls == 0 else (0.22, 0.7)
+    cx, cy = rng.uniform(w / 2 + 0.05, 1 - w / 2 - 0.05), rng.uniform(h / 2 + 0.05, 1 - h / 2 - 0.05)
+    colour = (40, 40, 220) if cls == 0 else (230, 220, 200)
+    cv2.rectangle(img, (int((cx - w / 2) * size), int((cy - h / 2) * size)),
+                  (int((cx + w / 2) * size), int((cy + h / 2) * size)), colour, -1)
+    return img, f"{cls} {cx:.6f} {cy:.6f} {w:.6f} {h:.6f}\n"
+
+
+@unittest.skipUnless(os.path.isfile(BASE_MODEL), "shared models not found")
+class ModuleFromOnnxTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.net = OnnxYolox(BASE_MODEL).eval()
+
+    def test_module_reproduces_the_onnx_graph_on_real_images(self):
+        dnn = cv2.dnn.readNetFromONNX(BASE_MODEL)
+        for name in ("misc/smartbin_bottle.jpg", "misc/nanodet_dog.jpg", "plain/" + sorted(
+                os.listdir(os.path.join(SHARED, "images", "plain")))[0]):
+            x = letterbox(cv2.imread(os.path.join(SHARED, "images", name)), 416)
+            with torch.no_grad():
+                ours = raw_outputs(self.net, x).numpy()
+            dnn.setInput(x.numpy())
+            ref = dnn.forward()
+            self.assertEqual(ours.shape, (1, 3549, 85))
+            self.assertLess(np.abs(ours - ref).max(), 2e-3, name)
+
+    @unittest.skipUnless(os.path.isfile(EDGE_BIN), "RVM_EDGE_BIN not set")
+    def test_module_detections_match_onnx_runtime_in_the_agent(self):
+        for name in ("misc/smartbin_bottle.jpg", "misc/nanodet_dog.jpg"):
+            path = os.path.join(SHARED, "images", name)
+            out = subprocess.run([EDGE_BIN, "detect", "--model", BASE_MODEL, "--labels",
+                                  os.path.join(SHARED, "models", "coco.names"), "--conf", "0.3", "--json", path],
+                                 check=True, capture_output=True, text=True).stdout
+            theirs = json.loads(out.strip().splitlines()[0])["detections"]
+            img = cv2.imread(path)
+            r = min(416 / img.shape[1], 416 / img.shape[0])
+            with torch.no_grad():
+                xyxy, scores, labels = detect(self.net, letterbox(img, 416), conf=0.3)[0]
+            ours = sorted(zip(labels.tolist(), scores.tolist(), (xyxy / r).tolist()), key=lambda t: -t[1])
+            self.assertEqual(len(ours), len(theirs), name)
+            self.assertGreater(len(ours), 0)
+            for (cls, score, box), d in zip(ours, sorted(theirs, key=lambda d: -d["score"])):
+                self.assertEqual(cls, d["class_id"], name)
+                self.assertAlmostEqual(score, d["score"], delta=0.01)
+                b = d["box"]
+                their_box = [b["x0"], b["y0"], b["x1"], b["y1"]] if isinstance(b, dict) else b
+                np.testing.assert_allclose(box, their_box, atol=1.5)
+
+    def test_new_classes_start_from_the_named_source_classes(self):
+        net = OnnxYolox(BASE_MODEL)
+        before = net.param("head.cls_preds.1.weight").detach().clone()
+        net.replace_classes([41, 39])
+        after = net.param("head.cls_preds.1.weight")
+        self.assertEqual(tuple(after.shape[:2]), (2, before.shape[1]))
+        torch.testing.assert_close(after[0], before[41])
+        torch.testing.assert_close(after[1], before[39])
+        with torch.no_grad():
+            self.assertEqual(raw_outputs(net, torch.zeros(1, 3, 320, 320)).shape, (1, 2100, 7))
+
+    def test_a_file_that_is_not_onnx_is_named_in_the_error(self):
+        with tempfile.NamedTemporaryFile(suffix=".onnx") as f:
+            f.write(b"not a model")
+            f.flush()
+            with self.assertRaisesRegex(ModelError, f.name):
+                OnnxYolox(f.name)
+
+
+class DatasetChecksTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.root = self.tmp.name
+        self.rng = np.random.default_rng(1)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_every_label_problem_is_named_with_its_file_and_line(self):
+        img, good = synthetic_item(self.rng)
+        write_dataset(self.root, {"train": [(img, good), (img, None), (img, "7 0.5 0.5 0.1 0.1\n"),
+                                            (img, good + "0 0.5 0.5\n"), (img, "1 a b c d\n"),
+                                            (img, "0 0.9 0.5 0.5 0.5\n")]})
+        with self.assertRaises(DatasetError) as e:
+            SplitData(self.root, "train", read_classes(self.root))
+        msg = str(e.exception)
+        self.assertIn("5 problem(s)", msg)
+        self.assertIn("im1.txt: label file missing for image 'im1.jpg'", msg)
+        self.assertIn("im2.txt:1: class id 7 out of range 0..1", msg)
+        self.assertIn("im3.txt:2: expected 'class cx cy w h', found 3 fields", msg)
+        self.assertIn("im4.txt:1: not numbers", msg)
+        self.assertIn("im5.txt:1: box (0.9, 0.5, 0.5, 0.5) is not inside the image", msg)
+
+    def test_corrupt_images_are_skipped_and_counted(self):
+        img, good = synthetic_item(self.rng)
+        write_dataset(self.root, {"train": [(img, good), (b"\xff\xd8garbage", good), (img, good)]})
+        split = SplitData(self.root, "train", read_classes(self.root))
+        self.assertEqual(split.drop_undecodable(), 1)
+        self.assertEqual(len(split), 2)
+
+    def test_an_empty_split_or_missing_classes_is_fatal(self):
+        write_dataset(self.root, {"train": [], "val": []})
+        with self.assertRaisesRegex(DatasetError, "no images"):
+            SplitData(self.root, "train", read_classes(self.root))
+        os.remove(os.path.join(self.root, "classes.txt"))
+        with self.assertRaisesRegex(DatasetError, "classes.txt is missing"):
+            read_classes(self.root)
+
+    def test_the_training_command_reports_a_bad_dataset_and_exits_non_zero(self):
+        img, _ = synthetic_item(self.rng)
+        write_dataset(self.root, {"train": [(img, "3 0.5 0.5 0.2 0.2\n")], "val": [(img, None)]})
+        self.assertEqual(train.main(["--data", self.root, "--base-model", BASE_MODEL, "--out",
+                                     os.path.join(self.root, "m.onnx"), "--work-dir", self.root]), 1)
+
+
+class AugmentationTest(unittest.TestCase):
+    def test_boxes_follow_the_pixels_through_every_augmentation(self):
+        rng = np.random.default_rng(3)
+        checked = 0
+        for k in range(60):
+            img = np.full((200, 300, 3), 114, np.uint8)
+            x0, y0, x1, y1 = 120, 40, 180, 170
+            img[y0:y1, x0:x1] = (0, 0, 255)
+            label = np.array([[0, (x0 + x1) / 600, (y0 + y1) / 400, (x1 - x0) / 300, (y1 - y0) / 200]], np.float32)
+            t, boxes = make_sample(img, label, 320, np.random.default_rng([7, k]))
+            if len(boxes) != 1:
+                continue
+            # Where the red item landed, measured on the output before photometric changes would blur it:
+            # the box must cover the item's pixels (a redness map) and not be much larger.
+            out = t.numpy().transpose(1, 2, 0)
+            red = (out[..., 2] - out[..., 1]) > 60
+            ys, xs = np.nonzero(red)
+            if len(xs) < 50:
+                continue
+            _, cx, cy, w, h = boxes[0]
+            self.assertLessEqual(cx - w / 2, xs.min() + 3)
+            self.assertGreaterEqual(cx + w / 2, xs.max() - 3)
+            self.assertLessEqual(cy - h / 2, ys.min() + 3)
+            self.assertGreaterEqual(cy + h / 2, ys.max() - 3)
+            self.assertLess(w * h, 1.6 * (xs.ptp() + 1) * (ys.ptp() + 1))
+            checked += 1
+        self.assertGreater(checked, 30)
+        del rng
+
+    def test_without_augmentation_the_sample_is_the_agents_letterbox(self):
+        img = np.zeros((100, 200, 3), np.uint8)
+        t, boxes = make_sample(img, np.array([[1, 0.5, 0.5, 0.5, 0.5]], np.float32), 320)
+        out = t.numpy()
+        self.assertTrue((out[:, 160:, :] == dataset.PAD_VALUE).all())
+        self.assertTrue((out[:, :160, :] == 0).all())
+        np.testing.assert_allclose(boxes[0], [1, 160, 80, 160, 80], atol=1e-4)
+
+
+@unittest.skipUnless(os.path.isfile(BASE_MODEL), "shared models not found")
+class LossTest(unittest.TestCase):
+    def test_simota_assigns_points_inside_the_box_to_it(self):
+        net = OnnxYolox(BASE_MODEL)
+        net.replace_classes([41, 39])
+        img = np.full((320, 320, 3), 114, np.uint8)
+        with torch.no_grad():
+            boxes, obj, cls, grid = decode(net(torch.from_numpy(img.transpose(2, 0, 1))[None].float()))
+        gt = torch.tensor([[1.0, 100, 150, 60, 200]])
+        fg, match, ious = simota_assign(boxes[0], obj[0], cls[0], gt, grid, 2)
+        self.assertGreater(int(fg.sum()), 0)
+        gx, gy, s = grid
+        cx, cy = (gx[fg] + 0.5) * s[fg], (gy[fg] + 0.5) * s[fg]
+        self.assertTrue(((cx > 70) & (cx < 130) & (cy > 50) & (cy < 250)).all())
+        self.assertTrue((match[fg] == 0).all())
+
+    def test_training_steps_lower_the_loss_and_find_the_items(self):
+        torch.manual_seed(0)
+        rng = np.random.default_rng(5)
+        net = OnnxYolox(BASE_MODEL)
+        net.replace_classes([41, 39])
+        items = [synthetic_item(rng) for _ in range(8)]
+        batch = []
+        for img, label in items:
+            vals = np.array([[float(v) for v in label.split()]], np.float32)
+            batch.append(make_sample(img, vals, 128))
+        images = torch.stack([b[0] for b in batch])
+        targets = torch.stack([torch.from_numpy(b[1]) for b in batch])
+        opt = train.make_optimizer(net, 2e-4)
+        with torch.no_grad():
+            first, _ = yolox_loss(net(images), targets, 2)
+        for _ in range(30):
+            loss, _ = train.train_step(net, opt, images, targets, 2)
+        net.eval()
+        self.assertLess(float(loss), 0.6 * first)
+        aps = ap_per_class(detect(net, images), [t.numpy() for t in targets], 2)
+        self.assertGreater(np.nanmean(aps), 0.8)
+
+
+@unittest.skipUnless(os.path.isfile(BASE_MODEL), "shared models not found")
+class ExportAndResumeTest(unittest.TestCase):
+    def test_export_writes_the_yolox_layout_with_names(self):
+        net = OnnxYolox(BASE_MODEL)
+        net.replace_classes([41, 39])
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "m.onnx")
+            export_onnx(net, path, 320, ["can", "plastic_bottle"])
+            m = onnx.load(path)
+            meta = {p.key: p.value for p in m.metadata_props}
+            self.assertEqual(json.loads(meta["names"]), ["can", "plastic_bottle"])
+            self.assertEqual(m.graph.input[0].name, "images")
+            self.assertEqual([x.dim_value for x in m.graph.output[0].type.tensor_type.shape.dim], [1, 2100, 7])
+            x = torch.from_numpy(np.random.default_rng(0).uniform(0, 255, (1, 3, 320, 320)).astype(np.float32))
+            dnn = cv2.dnn.readNetFromONNX(path)
+            dnn.setInput(x.numpy())
+            with torch.no_grad():
+                np.testing.assert_allclose(dnn.forward(), raw_outputs(net.eval(), x).numpy(), atol=2e-3)
+
+    def test_training_resumes_after_an_interruption_and_is_reproducible(self):
+        rng = np.random.default_rng(2)
+        with tempfile.TemporaryDirectory() as d:
+            data = os.path.join(d, "data")
+            os.makedirs(data)
+            write_dataset(data, {"train": [synthetic_item(rng) for _ in range(8)],
+                                 "val": [synthetic_item(rng) for _ in range(4)]})
+            common = ["--data", data, "--base-model", BASE_MODEL, "--size", "96", "--batch", "4", "--threads", "2"]
+            one = common + ["--out", os.path.join(d, "a.onnx"), "--work-dir", os.path.join(d, "a")]
+            # Two epochs in one go, and one epoch then a second run that resumes: the same weights.
+            self.assertEqual(train.main(one + ["--epochs", "2"]), 0)
+            two = common + ["--out", os.path.join(d, "b.onnx"), "--work-dir", os.path.join(d, "b")]
+            ck = os.path.join(d, "b", train.CHECKPOINT)
+            self.assertEqual(train.main(two + ["--epochs", "2", "--stop-after", "1"]), 0)
+            self.assertEqual(torch.load(ck)["epoch"], 0)
+            self.assertFalse(os.path.exists(os.path.join(d, "b.onnx")))
+            self.assertEqual(train.main(two + ["--epochs", "2"]), 0)
+            wa = torch.load(os.path.join(d, "a", train.CHECKPOINT))["ema"]
+            wb = torch.load(ck)["ema"]
+            for k in wa:
+                torch.testing.assert_close(wa[k], wb[k], rtol=0, atol=1e-6)
+            with open(os.path.join(d, "b", "history.json")) as f:
+                hist = json.load(f)
+            self.assertEqual([h["epoch"] for h in hist], [1, 2])
+            # Other arguments against the same checkpoint are refused rather than mixed.
+            self.assertEqual(train.main(two + ["--epochs", "3"]), 1)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,256 @@
+#!/usr/bin/env python3
+"""Fine-tunes YOLOX-nano on a YOLO-format container dataset and exports the agent's model.
+
+    tools/train/train.py --data DATASET --base-model yolox_nano.onnx --out models/rvm-containers.onnx
+
+Starts from the COCO weights of the base ONNX model (read into a PyTorch module by `yolox_onnx`), gives
+the head the dataset's classes (each initialised from a related COCO class: `--init-from`), and trains
+with the YOLOX loss (`loss.py`) on augmented samples (`dataset.py`). Prints progress (epoch, iteration,
+losses, ETA) and the validation AP@0.5 per class after every epoch; writes a checkpoint per epoch to
+`--work-dir` and resumes from it when started again with the same arguments (`--restart` starts over).
+With the same seed, data and arguments, the result is the same model. The exported model is the last
+epoch's exponential moving average of the weights: no choice is made from the validation figures.
+"""
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from dataset import DatasetError, SplitData, TrainSet, collate, read_classes  # noqa: E402
+from evaluate import validate  # noqa: E402
+from loss import yolox_loss  # noqa: E402
+from yolox_onnx import ModelError, OnnxYolox, export_onnx  # noqa: E402
+
+# Dataset class -> the base model's class its classifier starts from (COCO has no can; cup is nearest).
+DEFAULT_INIT_FROM = {"can": "cup", "plastic_bottle": "bottle", "bottle": "bottle"}
+CHECKPOINT = "last.pt"
+GRAD_CLIP = 10.0
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--data", required=True, help="dataset folder with classes.txt, train/ and val/")
+    p.add_argument("--base-model", required=True, help="YOLOX ONNX export to start from (COCO weights)")
+    p.add_argument("--base-labels", help="the base model's class names, one per line (default: coco.names beside it)")
+    p.add_argument("--out", required=True, help="the ONNX model to write")
+    p.add_argument("--work-dir", default="build/train", help="checkpoints and the run's log (default build/train)")
+    p.add_argument("--size", type=int, default=320, help="input size, a multiple of 32 (default 320)")
+    p.add_argument("--epochs", type=int, default=16)
+    p.add_argument("--batch", type=int, default=16)
+    p.add_argument("--lr", type=float, default=2e-4, help="peak AdamW learning rate (default 2e-4)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=2, help="PyTorch threads (default 2)")
+    p.add_argument("--init-from", default=None,
+                   help="class=base_class,... (default can=cup,plastic_bottle=bottle)")
+    p.add_argument("--limit", type=int, default=0, help="use only the first N training images (smoke runs)")
+    p.add_argument("--restart", action="store_true", help="ignore an existing checkpoint")
+    p.add_argument("--stop-after", type=int, default=0,
+                   help="stop after N epochs of this run, keeping the checkpoint (to split a run in parts)")
+    a = p.parse_args(argv)
+    if a.size % 32 or not 64 <= a.size <= 640:
+        p.error(f"--size {a.size}: must be a multiple of 32 between 64 and 640")
+    if a.epochs < 1 or a.batch < 1:
+        p.error("--epochs and --batch must be >= 1")
+    return a
+
+
+def init_indices(names, base_names, spec):
+    mapping = dict(DEFAULT_INIT_FROM)
+    if spec:
+        for item in spec.split(","):
+            k, _, v = item.partition("=")
+            mapping[k.strip()] = v.strip()
+    out = []
+    for n in names:
+        base = mapping.get(n)
+        if base is None:
+            raise SystemExit(f"error: class '{n}' has no base class to start from; give --init-from {n}=NAME")
+        if base not in base_names:
+            raise SystemExit(f"error: --init-from {n}={base}: '{base}' is not a class of the base model")
+        out.append(base_names.index(base))
+    return out
+
+
+def make_optimizer(net, lr):
+    # AdamW, not SGD: batch norm is folded into the convolutions of the export, so the layers' gradients
+    # differ by orders of magnitude (the first sees raw 0-255 pixels); Adam's per-parameter scaling copes.
+    # No weight decay: it would pull the COCO weights toward zero, not toward anything learned.
+    return torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=0.0)
+
+
+def train_step(net, opt, images, targets, num_classes):
+    loss, parts = yolox_loss(net(images), targets, num_classes)
+    opt.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(net.parameters(), GRAD_CLIP)
+    opt.step()
+    return loss, parts
+
+
+class Ema:
+    """Exponential moving average of the weights (decay ramps up over the first ~2,000 updates)."""
+
+    def __init__(self, net, updates=0):
+        self.shadow = {k: v.detach().clone() for k, v in net.state_dict().items()}
+        self.updates = updates
+
+    @torch.no_grad()
+    def update(self, net):
+        self.updates += 1
+        d = 0.9998 * (1 - math.exp(-self.updates / 2000))
+        for k, v in net.state_dict().items():
+            self.shadow[k].mul_(d).add_(v.detach(), alpha=1 - d)
+
+
+def lr_at(step, total, warmup, peak):
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    t = (step - warmup) / max(1, total - warmup)
+    return peak * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+def save_atomic(obj, path):
+    tmp = path + ".tmp"
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def fmt_time(s):
+    s = int(s)
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
+
+
+def main(argv=None):
+    a = parse_args(argv)
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    try:
+        names = read_classes(a.data)
+        train = SplitData(a.data, "train", names)
+        val = SplitData(a.data, "val", names)
+        for split in (train, val):
+            bad = split.drop_undecodable()
+            print(f"{split.dir}: {len(split)} images, {sum(len(l) for l in split.labels)} boxes"
+                  f"{f', {bad} undecodable skipped' if bad else ''}", flush=True)
+            if len(split) == 0:
+                raise DatasetError(f"split '{split.dir}': no decodable images")
+    except DatasetError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    if a.limit:
+        train.images, train.labels = train.images[:a.limit], train.labels[:a.limit]
+
+    base_labels = a.base_labels or os.path.join(os.path.dirname(a.base_model), "coco.names")
+    try:
+        net = OnnxYolox(a.base_model)
+        with open(base_labels, encoding="utf-8") as f:
+            base_names = [line.strip() for line in f if line.strip()]
+    except (ModelError, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    if len(base_names) != net.num_classes:
+        print(f"error: '{base_labels}' lists {len(base_names)} classes, the model has {net.num_classes}",
+              file=sys.stderr)
+        return 1
+    net.replace_classes(init_indices(names, base_names, a.init_from))
+
+    os.makedirs(a.work_dir, exist_ok=True)
+    ckpt_path = os.path.join(a.work_dir, CHECKPOINT)
+    config = {k: getattr(a, k) for k in ("data", "base_model", "size", "epochs", "batch", "lr", "seed", "init_from",
+                                         "limit")}
+    config["data"] = os.path.abspath(config["data"])
+    config["base_model"] = os.path.abspath(config["base_model"])
+    opt = make_optimizer(net, a.lr)
+    ema = Ema(net)
+    start_epoch, history = 0, []
+    if os.path.exists(ckpt_path) and not a.restart:
+        ck = torch.load(ckpt_path)
+        if ck["config"] != config:
+            print(f"error: checkpoint '{ckpt_path}' was made with other arguments ({ck['config']}); "
+                  f"use --restart or another --work-dir", file=sys.stderr)
+            return 1
+        net.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["optimizer"])
+        ema.shadow, ema.updates = ck["ema"], ck["ema_updates"]
+        start_epoch, history = ck["epoch"] + 1, ck["history"]
+        print(f"resuming after epoch {start_epoch} from '{ckpt_path}'", flush=True)
+
+    dataset = TrainSet(train, a.size, a.seed)
+    steps_per_epoch = math.ceil(len(train) / a.batch)
+    total_steps = steps_per_epoch * a.epochs
+    warmup = min(steps_per_epoch, total_steps // 4 + 1)
+    print(f"training {len(names)} classes {names} at {a.size}x{a.size}: {a.epochs} epochs x {steps_per_epoch} "
+          f"steps, batch {a.batch}, seed {a.seed}, {a.threads} threads", flush=True)
+    t_run = time.time()
+    for epoch in range(start_epoch, a.epochs):
+        net.train()
+        dataset.epoch = epoch
+        order = np.random.default_rng([a.seed, epoch]).permutation(len(train)).tolist()
+        loader = torch.utils.data.DataLoader(dataset, batch_size=a.batch, sampler=order, num_workers=1,
+                                             collate_fn=collate)
+        t0, sums, n = time.time(), {"iou": 0.0, "obj": 0.0, "cls": 0.0}, 0
+        for it, batch in enumerate(loader):
+            if batch is None:
+                continue
+            step = epoch * steps_per_epoch + it
+            for g in opt.param_groups:
+                g["lr"] = lr_at(step, total_steps, warmup, a.lr)
+            images, targets = batch
+            loss, parts = train_step(net, opt, images, targets, len(names))
+            ema.update(net)
+            for k in sums:
+                sums[k] += parts[k]
+            n += 1
+            if it % 20 == 0 or it == steps_per_epoch - 1:
+                done = it + 1
+                per_step = (time.time() - t0) / done
+                left = per_step * (steps_per_epoch - done + (a.epochs - epoch - 1) * steps_per_epoch)
+                print(f"epoch {epoch + 1}/{a.epochs} step {done}/{steps_per_epoch} loss {loss.item():.3f} "
+                      f"(iou {parts['iou']:.3f} obj {parts['obj']:.3f} cls {parts['cls']:.3f}) "
+                      f"lr {opt.param_groups[0]['lr']:.5f} {per_step:.2f} s/step ETA {fmt_time(left)}", flush=True)
+        train_s = time.time() - t0
+        live = {k: v.clone() for k, v in net.state_dict().items()}
+        net.load_state_dict(ema.shadow)
+        aps = validate(net, val, a.size)
+        net.load_state_dict(live)
+        m = float(np.nanmean(aps))
+        history.append({"epoch": epoch + 1, "train_s": round(train_s, 1),
+                        "loss": {k: round(v / max(n, 1), 4) for k, v in sums.items()},
+                        "val_ap50": {c: round(x, 4) for c, x in zip(names, aps)}, "val_map50": round(m, 4)})
+        print(f"epoch {epoch + 1}/{a.epochs} done in {fmt_time(train_s)}: mean loss "
+              f"{sum(sums.values()) / max(n, 1):.3f}; val AP@0.5 " +
+              " ".join(f"{c} {x:.3f}" for c, x in zip(names, aps)) + f"; mAP@0.5 {m:.3f}", flush=True)
+        save_atomic({"config": config, "epoch": epoch, "model": net.state_dict(), "optimizer": opt.state_dict(),
+                     "ema": ema.shadow, "ema_updates": ema.updates, "history": history}, ckpt_path)
+        if a.stop_after and epoch + 1 - start_epoch >= a.stop_after and epoch + 1 < a.epochs:
+            print(f"stopping after epoch {epoch + 1} as asked; run again to resume", flush=True)
+            return 0
+
+    net.load_state_dict(ema.shadow)
+    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
+    export_onnx(net, a.out, a.size, names, {"training": json.dumps({k: v for k, v in config.items()
+                                                                    if k not in ("data", "base_model")})})
+    with open(os.path.join(a.work_dir, "history.json"), "w") as f:
+        json.dump(history, f, indent=1)
+    print(f"wrote '{a.out}' (sha256 {sha256(a.out)}), {len(names)} classes; "
+          f"training time this run {fmt_time(time.time() - t_run)}, "
+          f"all epochs {fmt_time(sum(h['train_s'] for h in history))}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
