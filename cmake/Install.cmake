@@ -8,6 +8,8 @@
 #   <prefix>/lib/systemd/system/rvm-edge.service     (paths rewritten to <prefix>)
 #   <prefix>/lib/sysusers.d/rvm-edge.conf
 #   <prefix>/share/doc/rvm-edge/                     (README, example configs, docs)
+#   <prefix>/share/rvm-edge/models/                  (the shipped models; where
+#                                                     DefaultModelPath() looks first)
 #   /etc/rvm-edge/rvm-edge.toml                      (only if absent: an edited one stays)
 #
 # The configuration goes to /etc whatever the prefix, because the unit's
@@ -35,6 +37,10 @@ install(FILES README.md config/rvm-edge.example.toml deploy/rvm-edge.toml
               deploy/rvm-edge.env.example
         DESTINATION ${RVM_INSTALL_DOCDIR})
 install(DIRECTORY docs/ DESTINATION ${RVM_INSTALL_DOCDIR}/docs FILES_MATCHING PATTERN "*.md")
+if(EXISTS "${CMAKE_SOURCE_DIR}/models")
+  install(DIRECTORY models/ DESTINATION ${CMAKE_INSTALL_DATADIR}/rvm-edge/models
+          FILES_MATCHING PATTERN "*.onnx")
+endif()
 
 # The unit and the configuration need install-time logic (prefix rewrite,
 # keep an existing file), in deploy/install-unit.cmake.
@@ -48,4 +54,5 @@ add_test(NAME install_tree
           -DSTAGE_DIR=${CMAKE_BINARY_DIR}/install-test
           "-DBINARIES=${rvm_installed_binaries}"
           -DSYSCONFDIR=${RVM_INSTALL_SYSCONFDIR}
+          -DSOURCE_DIR=${CMAKE_SOURCE_DIR}
           -P ${CMAKE_SOURCE_DIR}/deploy/check-install.cmake)

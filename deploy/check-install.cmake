@@ -1,6 +1,6 @@
 # ctest install_tree: installs the build into a scratch DESTDIR with prefix
 # /opt/rvm and checks the tree. Arguments: BUILD_DIR, STAGE_DIR, BINARIES
-# (the binaries this build installs), SYSCONFDIR.
+# (the binaries this build installs), SYSCONFDIR, SOURCE_DIR (for the shipped models).
 set(prefix "/opt/rvm")
 file(REMOVE_RECURSE "${STAGE_DIR}")
 
@@ -42,6 +42,12 @@ expect_contains("${prefix}/lib/sysusers.d/rvm-edge.conf" "u rvm-edge")
 expect_contains("${SYSCONFDIR}/rvm-edge.toml" "[detector]")
 foreach(doc README.md rvm-edge.example.toml rvm-edge.toml rvm-edge.env.example)
   expect_file("${prefix}/share/doc/rvm-edge/${doc}")
+endforeach()
+
+# The shipped models, where the binaries look for their default model.
+file(GLOB shipped_models RELATIVE "${SOURCE_DIR}/models" "${SOURCE_DIR}/models/*.onnx")
+foreach(model ${shipped_models})
+  expect_file("${prefix}/share/rvm-edge/models/${model}")
 endforeach()
 
 foreach(binary ${BINARIES})

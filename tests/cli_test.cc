@@ -59,8 +59,9 @@ class CliTest : public ::testing::Test {
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(tmp_);
     shared_ = RVM_SHARED_DIR;
-    common_ =
-        "--cache-dir " + (tmp_ / "cache").string() + " --labels " + shared_ + "/models/coco.names ";
+    // The COCO model these tests pin results of, not the default container model.
+    common_ = "--model " + shared_ + "/models/yolox_nano.onnx --cache-dir " +
+              (tmp_ / "cache").string() + " --labels " + shared_ + "/models/coco.names ";
   }
   void TearDown() override { fs::remove_all(tmp_); }
   fs::path tmp_;

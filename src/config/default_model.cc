@@ -2,6 +2,6 @@
 
 namespace rvm {
 
-const char* DefaultModelFile() { return "models/yolox_nano.onnx"; }
+const char* DefaultModelFile() { return "models/rvm-containers.onnx"; }
 
 }  // namespace rvm

@@ -7,7 +7,8 @@
 
 namespace rvm {
 
-// "models/yolox_nano.onnx".
+// "models/rvm-containers.onnx": the project's own can and PET bottle
+// detector (docs/model-card.md).
 const char* DefaultModelFile();
 
 }  // namespace rvm
