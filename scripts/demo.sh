@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The main job on an embedded default: detection over the shared sample
 # images, then the service `rvm-edge run` (embedded default configuration)
-# replaying the shared conveyor video and a short image sequence made from
-# the shared photos, printing each decision.
+# on a chute-like image sequence made from validation photos of the
+# container data set (one can or bottle at a time, the empty chute between
+# them), printing each decision with its material and points, then replaying
+# the shared conveyor video and a short image sequence of the shared photos.
 set -euo pipefail
 build="${1:-build}"
 shared="${2:-../shared}"
@@ -45,6 +47,75 @@ platform_get() {
   sed '1,/^\r$/d' <&3
   exec 3<&-
 }
+
+# Prints one line per decision of a decisions file (JSON lines): status,
+# label, material, confidence, points and the reason of a rejection.
+print_decisions() {
+  local line field
+  while IFS= read -r line; do
+    [[ $line == *'"type":"decision"'* ]] || continue
+    field() { sed -n "s/.*\"$1\":\(null\|true\|false\|\"[^\"]*\"\|[-0-9.e][-0-9.e]*\).*/\1/p" <<<"$line" | tr -d '"'; }
+    printf '   %-8s %-16s %-10s conf %.2f  %3s points%s\n' "$(field status)" "$(field label)" \
+      "$(field material)" "$(field confidence)" "$(field points)" \
+      "$([[ $(field reason) == null ]] || echo "  reason: $(field reason)")"
+  done <"$1"
+}
+
+# A chute as the machine's camera sees it: validation photos of the container
+# data set, each holding exactly one can or plastic bottle, in view for six
+# frames, the empty chute (a plain grey frame, written here as a BMP) for
+# seven frames between them, long enough for the tracker to see each item leave.
+val="$shared/datasets/containers/val"
+if [ -d "$val/labels" ]; then
+  chute_dir="out/chute_sequence"
+  rm -rf "$chute_dir"
+  mkdir -p "$chute_dir"
+  val_abs="$(cd "$val" && pwd)"
+  empty="$chute_dir/.empty_chute.bmp"
+  le32() { printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }
+  w=640 h=480
+  # BMP: file header, BITMAPINFOHEADER (24 bits, bottom-up), then grey 114 rows.
+  printf "BM$(le32 $((54 + w * h * 3)))$(le32 0)$(le32 54)$(le32 40)$(le32 $w)$(le32 $h)\x01\x00\x18\x00$(le32 0)$(le32 $((w * h * 3)))$(le32 2835)$(le32 2835)$(le32 0)$(le32 0)" >"$empty"
+  head -c $((w * h * 3)) /dev/zero | tr '\0' '\162' >>"$empty"
+  # Single-item photos, alternately a can (class 0) and a plastic bottle (class 1).
+  cans=() bottles=()
+  for label in "$val_abs"/labels/*.txt; do
+    [ "$(grep -c '[^[:space:]]' "$label")" = 1 ] || continue
+    image="$val_abs/images/$(basename "$label" .txt).jpg"
+    [ -f "$image" ] || continue
+    case "$(awk 'NF {print $1}' "$label")" in
+      0) ((${#cans[@]} < 4)) && cans+=("$image") ;;
+      1) ((${#bottles[@]} < 4)) && bottles+=("$image") ;;
+    esac
+    ((${#cans[@]} == 4 && ${#bottles[@]} == 4)) && break
+  done
+  n=0
+  frames() {
+    for _ in $(seq "$2"); do
+      ln -s "$1" "$chute_dir/$(printf 'frame_%03d.%s' "$n" "${1##*.}")"
+      n=$((n + 1))
+    done
+  }
+  empty_abs="$(cd "$chute_dir" && pwd)/.empty_chute.bmp"
+  frames "$empty_abs" 4
+  echo
+  echo "== the chute sequence $chute_dir: one item at a time, the empty chute between"
+  for i in 0 1 2 3; do
+    for item in "${cans[$i]:-}" "${bottles[$i]:-}"; do
+      [ -n "$item" ] || continue
+      echo "   item: $(basename "$item")  (labelled $([[ " ${cans[*]} " == *" $item "* ]] && echo can || echo plastic_bottle))"
+      frames "$item" 6
+      frames "$empty_abs" 7
+    done
+  done
+  echo
+  echo "== rvm-edge run (embedded default configuration, default model): the chute sequence"
+  rm -f out/decisions_chute.jsonl
+  "$build/rvm-edge" run --replay --source images --path "$chute_dir" \
+    --decisions out/decisions_chute.jsonl --outbox out/demo-outbox --platform "$platform"
+  echo "== decisions on the chute sequence (out/decisions_chute.jsonl):"
+  print_decisions out/decisions_chute.jsonl
+fi
 
 echo
 # YOLOX-nano finds nothing in this dense row of clear bottles at the default
