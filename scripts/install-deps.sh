@@ -20,7 +20,7 @@ debian_packages=(
 command -v npm >/dev/null 2>&1 || debian_packages+=(nodejs npm)
 
 # One dpkg-query for all packages keeps the no-op case fast.
-installed="$(dpkg-query -W -f='${Package} ${Status}\n' "${debian_packages[@]}" 2>/dev/null |
+installed="$({ dpkg-query -W -f='${Package} ${Status}\n' "${debian_packages[@]}" 2>/dev/null || true; } |
   awk '$NF == "installed" {print $1}')"
 missing=()
 for p in "${debian_packages[@]}"; do
