@@ -74,6 +74,21 @@ nlohmann::json SessionSummaryToJson(const SessionSummary& s);
 // the uplink skips those (see SessionSummary::accepted_count).
 nlohmann::json SyncOfflineTransaction(const SessionSummary& s);
 
+// close_reason of a session a previous run left open (it crashed, lost
+// power or was killed) and the next run closed from its records.
+inline constexpr const char* kRecoveredAfterRestart = "recovered_after_restart";
+
+// Rebuilds the summaries of sessions left open by an earlier run from their
+// items' decision records (DecisionToJson objects, in the order decided):
+// one summary per session_id, in the order of each session's first item,
+// with the kind and user_id the items were decided under, every item
+// (accepted or not) with the points it was decided with, opened_ms and
+// closed_ms the first and last item's decided_at_ms, and close_reason
+// kRecoveredAfterRestart. Points are never recomputed: a changed points
+// table credits what the machine showed. A record that is not a decision
+// with a session_id is skipped. Pure.
+std::vector<SessionSummary> RecoverSessionSummaries(const std::vector<nlohmann::json>& decisions);
+
 class SessionBook {
  public:
   SessionBook(const SessionsConfig& config, std::string machine_id, const Clock& clock,
