@@ -33,7 +33,8 @@ TEST(DeliveryDiskFullTest, AFullOutboxStopsAcceptingLosesNothingAndAcceptsAgainA
   outbox::OutboxOptions oo;
   oo.dir = dir.path() + "/outbox";
   oo.quota_bytes = 768 << 10;
-  oo.reserve_bytes = 64 << 10;
+  // Room for the summary of every item taken (a few hundred here).
+  oo.reserve_bytes = 160 << 10;
   oo.wal_checkpoint_bytes = 64 << 10;
   auto box = outbox::Outbox::Open(oo, outbox::PosixEnv(), SteadyClock::Instance());
   ASSERT_TRUE(box.ok()) << box.status().ToString();
@@ -62,7 +63,8 @@ TEST(DeliveryDiskFullTest, AFullOutboxStopsAcceptingLosesNothingAndAcceptsAgainA
   summary.machine_id = "rvm-test";
   summary.close_reason = "closed";
   for (const auto& id : acked) summary.items.push_back({id, Material::kPet, true, 10, 0});
-  ASSERT_TRUE(sink.WriteSessionSummary(summary).ok());
+  const Status summary_written = sink.WriteSessionSummary(summary);
+  ASSERT_TRUE(summary_written.ok()) << summary_written.ToString();
   EXPECT_FALSE((*box)->accepting());
 
   // The platform returns on the same port.
