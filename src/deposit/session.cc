@@ -160,7 +160,12 @@ bool SessionBook::IsIdle() const {
 
 SessionBook::Change SessionBook::TicketForNextItem() {
   Change change;
-  if (IsIdle()) change.closed = Close("idle_timeout");
+  if (IsIdle()) {
+    change.closed = Close("idle_timeout");
+  } else if (open_ && open_->summary.session.kind == SessionKind::kGuest &&
+             open_->summary.items.size() >= kMaxGuestSessionItems) {
+    change.closed = Close("item_limit");
+  }
   change.ticket =
       open_ ? open_->summary.session : OpenSession(SessionKind::kGuest, config_.guest_user_id, "");
   return change;

@@ -53,7 +53,7 @@ struct SessionSummary {
   std::string machine_id;
   int64_t opened_ms = 0;           // wall clock, Unix ms
   int64_t closed_ms = 0;           // wall clock, Unix ms
-  std::string close_reason;        // "idle_timeout" | "closed" | "replaced"
+  std::string close_reason;        // "idle_timeout" | "closed" | "replaced" | "item_limit" | kRecoveredAfterRestart
   std::vector<SessionItem> items;  // every decided item, accepted or not, in order
 
   int total_points() const;
@@ -73,6 +73,13 @@ nlohmann::json SessionSummaryToJson(const SessionSummary& s);
 // without accepted items has an empty `items`, which the platform rejects:
 // the uplink skips those (see SessionSummary::accepted_count).
 nlohmann::json SyncOfflineTransaction(const SessionSummary& s);
+
+// A guest session is closed ("item_limit") before its item number
+// kMaxGuestSessionItems + 1, which opens a new one: its summary then fits in
+// the outbox's reserve for the ledger (docs/outbox.md), and a busy machine
+// whose guest session never idles out still credits as it goes. User
+// sessions keep the platform's id, so they are never split.
+inline constexpr size_t kMaxGuestSessionItems = 500;
 
 // close_reason of a session a previous run left open (it crashed, lost
 // power or was killed) and the next run closed from its records.
@@ -100,7 +107,8 @@ class SessionBook {
   };
 
   // The session the next item belongs to: closes the open one first if it has
-  // been idle past the timeout, and opens a guest session when none is open.
+  // been idle past the timeout (or is a guest session holding
+  // kMaxGuestSessionItems), and opens a guest session when none is open.
   Change TicketForNextItem();
 
   // Points an item earns: sessions.points[material] when accepted, else 0.
