@@ -192,4 +192,26 @@ TEST_F(RunCliTest, ConfigCheckNamesEveryProblemAndExitsTwo) {
   EXPECT_NE(err.find("no_such_key"), std::string::npos) << err;
 }
 
+TEST_F(RunCliTest, ConfigCheckAndRunAgreeOnTheOutboxsMinimumQuota) {
+  const std::string model = std::string(RVM_SHARED_DIR) + "/models/yolox_nano.onnx";
+  auto config = [&](const std::string& name, int64_t quota) {
+    return Write(name, "[detector]\nmodel_path = \"" + model + "\"\n[outbox]\ndir = \"" +
+                           (dir_ / "outbox").string() + "\"\nquota_bytes = " +
+                           std::to_string(quota) + "\n");
+  };
+  const fs::path small = config("small.toml", 1'376'255);
+  Child check = Spawn({"config", "check", small.string()}, dir_);
+  EXPECT_EQ(WaitExit(check, std::chrono::seconds(30)), 2);
+  EXPECT_NE(ReadAll(check.err).find("outbox.quota_bytes: 1376255 is below the minimum 1376256"),
+            std::string::npos)
+      << ReadAll(check.err);
+  Child run = Spawn({"run", "--config", small.string()}, dir_);
+  EXPECT_EQ(WaitExit(run, std::chrono::seconds(60)), 2);
+  EXPECT_NE(ReadAll(run.err).find("outbox.quota_bytes: 1376255 is below the minimum 1376256"),
+            std::string::npos)
+      << ReadAll(run.err);
+  Child enough = Spawn({"config", "check", config("enough.toml", 1'376'256).string()}, dir_);
+  EXPECT_EQ(WaitExit(enough, std::chrono::seconds(30)), 0) << ReadAll(enough.err);
+}
+
 }  // namespace

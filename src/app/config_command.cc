@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "app/commands.h"
+#include "app/service.h"
 #include "config/config_parser.h"
 #include "config/config_summary.h"
 
@@ -19,6 +20,11 @@ int RunConfigCheck(const ConfigFlags& f) {
   auto config = LoadConfig(f.path);
   if (!config.ok()) {
     std::cerr << "rvm-edge config check: " << config.status().message() << "\n";
+    return kExitUsage;
+  }
+  // Rules of the modules `run` opens, beyond the configuration's own.
+  if (Status st = CheckOutboxConfig(config->outbox); !st.ok()) {
+    std::cerr << "rvm-edge config check: " << f.path << ": " << st.message() << "\n";
     return kExitUsage;
   }
   if (!f.quiet) std::cout << RenderConfigSummary(*config);

@@ -297,10 +297,11 @@ int RunService(const RunFlags& f) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   log.Info(StatsLine(service.pipeline_stats(), seconds));
-  // A run that ended by itself gives the records just written a short
-  // chance to reach the platform (a signal cuts it short); whatever is left
-  // stays in the outbox for the next start.
-  service.DrainAndStopDelivery(stopping.load() ? 0 : f.drain_s);
+  // Every run, stopped (SIGTERM, --max-seconds) or ended by itself, gives
+  // the records just written, its session's summary among them, up to
+  // --drain seconds to reach the platform; a second signal exits at once.
+  // Whatever is left stays in the outbox and goes first on the next start.
+  service.DrainAndStopDelivery(f.drain_s);
   admin_server.Stop();
   done.store(true);
   signals.join();

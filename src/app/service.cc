@@ -100,6 +100,25 @@ std::string Thumbnail(const std::string& jpeg, int max_width) {
 
 }  // namespace
 
+outbox::OutboxOptions OutboxOptionsFromConfig(const OutboxConfig& c) {
+  outbox::OutboxOptions o;
+  o.dir = c.dir;
+  o.quota_bytes = c.quota_bytes;
+  return o;
+}
+
+rvm::Status CheckOutboxConfig(const OutboxConfig& c) {
+  const outbox::OutboxOptions o = OutboxOptionsFromConfig(c);
+  const int64_t minimum = outbox::MinimumQuotaBytes(o);
+  if (o.quota_bytes < minimum) {
+    return InvalidArgument(fmt::format(
+        "outbox.quota_bytes: {} is below the minimum {} (the WAL's {} + the ledger's reserve {} "
+        "+ 64 KiB)",
+        o.quota_bytes, minimum, o.wal_checkpoint_bytes, o.reserve_bytes));
+  }
+  return rvm::Status::Ok();
+}
+
 Service::Service(Config config, ServiceOptions options)
     : config_(std::move(config)),
       options_(std::move(options)),
@@ -140,9 +159,11 @@ Result<std::unique_ptr<Service>> Service::Open(Config config, ServiceOptions opt
   }
   s->labels_ = std::make_unique<LabelMap>(std::move(labels).value());
 
-  outbox::OutboxOptions outbox_options;
-  outbox_options.dir = c.outbox.dir;
-  outbox_options.quota_bytes = c.outbox.quota_bytes;
+  if (rvm::Status st = CheckOutboxConfig(c.outbox); !st.ok()) {
+    usage_error = true;
+    return st;
+  }
+  const outbox::OutboxOptions outbox_options = OutboxOptionsFromConfig(c.outbox);
   auto box = outbox::Outbox::Open(outbox_options, outbox::PosixEnv(), SteadyClock::Instance());
   if (!box.ok()) return box.status();
   s->outbox_ = std::move(box).value();
@@ -239,6 +260,22 @@ rvm::Status Service::BuildPipeline() {
 }
 
 rvm::Status Service::Start() {
+  // The ledger first: sessions an earlier run left open (a crash, a power
+  // cut, a kill) are closed from their items' records, and their summaries
+  // go into the outbox ahead of anything this run decides.
+  auto recovered = uplink::RecoverUnclosedSessions(*outbox_);
+  if (!recovered.ok()) return recovered.status();
+  if (!recovered->empty()) {
+    int items = 0;
+    for (const SessionSummary& s : *recovered) items += static_cast<int>(s.items.size());
+    Logger("run").Warn(fmt::format(
+        "closing {} session(s) left open by an earlier run ({} item(s)): {}", recovered->size(),
+        items, kRecoveredAfterRestart));
+    if (rvm::Status st = recorder_->RecoverSessions(std::move(recovered).value()); !st.ok()) {
+      Logger("run").Error("writing the recovered session summaries failed (" + st.message() +
+                          "); they are written before the next item");
+    }
+  }
   if (client_) {
     // One attempt at start; an unreachable platform is the offline case,
     // not a reason to refuse items: the records wait in the outbox.
@@ -314,8 +351,8 @@ void Service::DrainAndStopDelivery(double seconds) {
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                             std::chrono::duration<double>(seconds));
-  delivery_->Notify();
-  while (std::chrono::steady_clock::now() < deadline && !stopping_.load()) {
+  delivery_->SendBatchesNow();
+  while (std::chrono::steady_clock::now() < deadline) {
     auto stats = outbox_->Stats();
     if (!stats.ok() || stats->pending == 0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

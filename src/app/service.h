@@ -69,6 +69,12 @@ struct ServiceOptions {
   std::function<std::vector<std::string>(int)> recent_logs;
 };
 
+// The outbox options `run` opens the outbox with, from [outbox].
+outbox::OutboxOptions OutboxOptionsFromConfig(const OutboxConfig& c);
+// InvalidArgument naming outbox.quota_bytes when it is below the outbox's
+// minimum (outbox::MinimumQuotaBytes); `config check` and `run` both ask.
+rvm::Status CheckOutboxConfig(const OutboxConfig& c);
+
 class Service final : public ops::ServiceControl, public PipelineObserver {
  public:
   // Builds everything but starts nothing; errors name what failed. The
@@ -92,8 +98,9 @@ class Service final : public ops::ServiceControl, public PipelineObserver {
   // Controlling thread, after WaitFor returned true: the pipeline's result,
   // the open session closed and the sink flushed.
   rvm::Status Finish();
-  // Waits up to `seconds` (cut short by Stop) for pending records to be
-  // delivered, then stops delivery. Controlling thread, after Finish.
+  // Sends session batches at once and waits up to `seconds` for pending
+  // records to be delivered, then stops delivery; also after a Stop (a
+  // stopping service drains what it has). Controlling thread, after Finish.
   void DrainAndStopDelivery(double seconds);
 
   const Config& config() const { return config_; }

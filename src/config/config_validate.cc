@@ -243,7 +243,9 @@ std::vector<ConfigIssue> ValidateConfig(const Config& config) {
   CheckPolicy(config.policy, c);
   CheckSessions(config.sessions, c);
   c.NonEmpty("outbox.dir", config.outbox.dir);
-  c.InRange("outbox.quota_bytes", config.outbox.quota_bytes, int64_t{1} << 20,
+  // Its minimum is the outbox's rule (outbox::MinimumQuotaBytes), checked
+  // where the outbox's options are known: `config check` and `run` alike.
+  c.InRange("outbox.quota_bytes", config.outbox.quota_bytes, int64_t{1},
             std::numeric_limits<int64_t>::max());
   CheckUplink(config.uplink, c);
   c.NonEmpty("admin.bind_address", config.admin.bind_address);

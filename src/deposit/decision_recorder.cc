@@ -99,6 +99,13 @@ Result<SessionTicket> DecisionRecorder::OpenUserSession(int64_t user_id, std::st
   return change->ticket;
 }
 
+Status DecisionRecorder::RecoverSessions(std::vector<SessionSummary> summaries) {
+  std::lock_guard<std::mutex> lock(mu_);
+  pending_.insert(pending_.begin(), std::make_move_iterator(summaries.begin()),
+                  std::make_move_iterator(summaries.end()));
+  return DrainLocked();
+}
+
 Status DecisionRecorder::CloseSession() {
   std::lock_guard<std::mutex> lock(mu_);
   QueueLocked(sessions_.Close("closed"));

@@ -70,6 +70,12 @@ class DecisionRecorder {
   // periodically (every second is plenty).
   Status CloseIdleSession();
 
+  // Closes sessions an earlier run left open: queues their summaries
+  // (RecoverSessionSummaries) ahead of everything this run writes and tries
+  // to write them now. Call once at start, before the first item. A summary
+  // the sink refuses stays pending like any other (see above).
+  Status RecoverSessions(std::vector<SessionSummary> summaries);
+
   // Writes pending summaries and flushes the sink.
   Status Flush();
 

@@ -291,5 +291,57 @@ TEST_F(DecisionRecorderTest, EveryItemLandsInExactlyOneSessionUnderConcurrency) 
   }
 }
 
+TEST_F(DecisionRecorderTest, ASessionCutShortIsRebuiltFromItsDecisionsAsItWouldHaveClosed) {
+  ASSERT_TRUE(recorder_.OpenUserSession(42, "user-session-1").ok());
+  Frames(5, {At(200)});
+  Frames(4, {});
+  Frames(5, {At(200, kCup)});
+  Frames(4, {});
+  Frames(4, {At(200, kBicycle)});
+  Frames(4, {});
+  ASSERT_TRUE(recorder_.CloseSession().ok());
+  ASSERT_EQ(sink_.summaries().size(), 1u);
+  const SessionSummary closed = sink_.summaries()[0];
+
+  // What a crash before the close leaves: the decisions' records only.
+  std::vector<nlohmann::json> records;
+  for (const Decision& d : sink_.decisions()) records.push_back(DecisionToJson(d));
+  records.push_back(nlohmann::json("not a decision"));
+  const std::vector<SessionSummary> rebuilt = RecoverSessionSummaries(records);
+  ASSERT_EQ(rebuilt.size(), 1u);
+  const SessionSummary& r = rebuilt[0];
+  EXPECT_EQ(r.session, closed.session) << "same id, kind and user";
+  EXPECT_EQ(r.machine_id, "rvm-7");
+  EXPECT_EQ(r.close_reason, "recovered_after_restart");
+  ASSERT_EQ(r.items.size(), closed.items.size());
+  for (size_t i = 0; i < r.items.size(); ++i) {
+    EXPECT_EQ(r.items[i].item_id, closed.items[i].item_id);
+    EXPECT_EQ(r.items[i].material, closed.items[i].material);
+    EXPECT_EQ(r.items[i].accepted, closed.items[i].accepted);
+    EXPECT_EQ(r.items[i].points, closed.items[i].points);
+  }
+  EXPECT_EQ(SyncOfflineTransaction(r)["items"], SyncOfflineTransaction(closed)["items"]);
+  EXPECT_EQ(r.total_points(), 10 + 15);
+}
+
+TEST_F(DecisionRecorderTest, RecoveredSummariesAreWrittenInOrderBeforeTheNextItemsSession) {
+  Frames(5, {At(200)});
+  Frames(4, {});
+  ASSERT_EQ(sink_.decisions().size(), 1u);
+  std::vector<SessionSummary> recovered(2);
+  recovered[0].session = {"left-open-1", SessionKind::kUser, 42};
+  recovered[0].items.push_back({"x1", Material::kPet, true, 10, 1});
+  recovered[1].session = {"left-open-2", SessionKind::kGuest, -1};
+  recovered[1].items.push_back({"x2", Material::kGlass, false, 0, 2});
+  sink_.FailWith(Unavailable("disk busy"));
+  EXPECT_FALSE(recorder_.RecoverSessions(recovered).ok());
+  EXPECT_EQ(recorder_.pending_summaries(), 2u) << "a refused recovery stays pending";
+  sink_.FailWith(Status::Ok());
+  ASSERT_TRUE(recorder_.Flush().ok());
+  ASSERT_EQ(sink_.summaries().size(), 2u);
+  EXPECT_EQ(sink_.summaries()[0].session.session_id, "left-open-1");
+  EXPECT_EQ(sink_.summaries()[1].session.session_id, "left-open-2");
+}
+
 }  // namespace
 }  // namespace rvm

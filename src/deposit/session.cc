@@ -1,5 +1,6 @@
 #include "deposit/session.h"
 
+#include <algorithm>
 #include <map>
 
 #include "deposit/iso_time.h"
@@ -79,6 +80,65 @@ nlohmann::json SessionSummaryToJson(const SessionSummary& s) {
   return j;
 }
 
+namespace {
+
+// Adds one decision record to the summary of its session in `out` (opening
+// that summary at its first item). Reads every field before changing
+// anything, so a field of the wrong type (json exception) changes nothing.
+void AddRecoveredItem(const nlohmann::json& d, std::map<std::string, size_t>& index,
+                      std::vector<SessionSummary>& out) {
+  const auto sid = d.find("session_id");
+  const auto id = d.find("item_id");
+  if (sid == d.end() || !sid->is_string() || sid->get<std::string>().empty() || id == d.end() ||
+      !id->is_string()) {
+    return;
+  }
+  SessionTicket ticket;
+  ticket.session_id = sid->get<std::string>();
+  ticket.kind = d.value("session_kind", std::string()) == SessionKindName(SessionKind::kUser)
+                    ? SessionKind::kUser
+                    : SessionKind::kGuest;
+  ticket.user_id = d.value("user_id", int64_t{0});
+  const std::string machine_id = d.value("machine_id", std::string());
+  SessionItem item;
+  item.item_id = id->get<std::string>();
+  if (auto m = d.find("material"); m != d.end() && m->is_string()) {
+    item.material = ParseMaterial(m->get<std::string>());
+  }
+  item.accepted = d.value("accepted", false);
+  item.points = item.accepted ? d.value("points", 0) : 0;
+  item.decided_ms = d.value("decided_at_ms", int64_t{0});
+
+  auto [it, fresh] = index.emplace(ticket.session_id, out.size());
+  if (fresh) {
+    SessionSummary s;
+    s.session = std::move(ticket);
+    s.machine_id = machine_id;
+    s.opened_ms = item.decided_ms;
+    s.close_reason = kRecoveredAfterRestart;
+    out.push_back(std::move(s));
+  }
+  SessionSummary& s = out[it->second];
+  s.closed_ms = std::max(s.closed_ms, item.decided_ms);
+  s.items.push_back(std::move(item));
+}
+
+}  // namespace
+
+std::vector<SessionSummary> RecoverSessionSummaries(const std::vector<nlohmann::json>& decisions) {
+  std::vector<SessionSummary> out;
+  std::map<std::string, size_t> index;  // session_id -> position in out
+  for (const nlohmann::json& d : decisions) {
+    if (!d.is_object()) continue;
+    try {
+      AddRecoveredItem(d, index, out);
+    } catch (const nlohmann::json::exception&) {
+      // Not a decision this build wrote (a field of the wrong type): skipped.
+    }
+  }
+  return out;
+}
+
 SessionBook::SessionBook(const SessionsConfig& config, std::string machine_id, const Clock& clock,
                          UuidV7Generator& ids)
     : config_(config), machine_id_(std::move(machine_id)), clock_(clock), ids_(ids) {}
@@ -100,7 +160,12 @@ bool SessionBook::IsIdle() const {
 
 SessionBook::Change SessionBook::TicketForNextItem() {
   Change change;
-  if (IsIdle()) change.closed = Close("idle_timeout");
+  if (IsIdle()) {
+    change.closed = Close("idle_timeout");
+  } else if (open_ && open_->summary.session.kind == SessionKind::kGuest &&
+             open_->summary.items.size() >= kMaxGuestSessionItems) {
+    change.closed = Close("item_limit");
+  }
   change.ticket =
       open_ ? open_->summary.session : OpenSession(SessionKind::kGuest, config_.guest_user_id, "");
   return change;

@@ -53,7 +53,7 @@ struct SessionSummary {
   std::string machine_id;
   int64_t opened_ms = 0;           // wall clock, Unix ms
   int64_t closed_ms = 0;           // wall clock, Unix ms
-  std::string close_reason;        // "idle_timeout" | "closed" | "replaced"
+  std::string close_reason;        // "idle_timeout" | "closed" | "replaced" | "item_limit" | kRecoveredAfterRestart
   std::vector<SessionItem> items;  // every decided item, accepted or not, in order
 
   int total_points() const;
@@ -74,6 +74,28 @@ nlohmann::json SessionSummaryToJson(const SessionSummary& s);
 // the uplink skips those (see SessionSummary::accepted_count).
 nlohmann::json SyncOfflineTransaction(const SessionSummary& s);
 
+// A guest session is closed ("item_limit") before its item number
+// kMaxGuestSessionItems + 1, which opens a new one: its summary then fits in
+// the outbox's reserve for the ledger (docs/outbox.md), and a busy machine
+// whose guest session never idles out still credits as it goes. User
+// sessions keep the platform's id, so they are never split.
+inline constexpr size_t kMaxGuestSessionItems = 500;
+
+// close_reason of a session a previous run left open (it crashed, lost
+// power or was killed) and the next run closed from its records.
+inline constexpr const char* kRecoveredAfterRestart = "recovered_after_restart";
+
+// Rebuilds the summaries of sessions left open by an earlier run from their
+// items' decision records (DecisionToJson objects, in the order decided):
+// one summary per session_id, in the order of each session's first item,
+// with the kind and user_id the items were decided under, every item
+// (accepted or not) with the points it was decided with, opened_ms and
+// closed_ms the first and last item's decided_at_ms, and close_reason
+// kRecoveredAfterRestart. Points are never recomputed: a changed points
+// table credits what the machine showed. A record that is not a decision
+// with a session_id is skipped. Pure.
+std::vector<SessionSummary> RecoverSessionSummaries(const std::vector<nlohmann::json>& decisions);
+
 class SessionBook {
  public:
   SessionBook(const SessionsConfig& config, std::string machine_id, const Clock& clock,
@@ -85,7 +107,8 @@ class SessionBook {
   };
 
   // The session the next item belongs to: closes the open one first if it has
-  // been idle past the timeout, and opens a guest session when none is open.
+  // been idle past the timeout (or is a guest session holding
+  // kMaxGuestSessionItems), and opens a guest session when none is open.
   Change TicketForNextItem();
 
   // Points an item earns: sessions.points[material] when accepted, else 0.

@@ -178,5 +178,17 @@ TEST_F(SessionBookTest, TheSummaryIsTheOfflineSyncTransaction) {
   EXPECT_EQ(full["by_material"]["unknown"]["rejected"], 1);
 }
 
+TEST_F(SessionBookTest, AGuestSessionClosesAtItsItemLimitAndTheNextItemOpensANewOne) {
+  const SessionTicket first = Add(Material::kPet, true).ticket;
+  for (size_t i = 1; i < kMaxGuestSessionItems; ++i) Add(Material::kPet, true);
+  const SessionBook::Change next = Add(Material::kPet, true);
+  ASSERT_TRUE(next.closed.has_value());
+  EXPECT_EQ(next.closed->close_reason, "item_limit");
+  EXPECT_EQ(next.closed->session, first);
+  EXPECT_EQ(next.closed->items.size(), kMaxGuestSessionItems);
+  EXPECT_NE(next.ticket.session_id, first.session_id);
+  EXPECT_EQ(next.ticket.kind, SessionKind::kGuest);
+}
+
 }  // namespace
 }  // namespace rvm

@@ -1,5 +1,6 @@
 #include "outbox/outbox.h"
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 #include <thread>
@@ -108,10 +109,14 @@ Result<std::unique_ptr<Outbox>> Outbox::Open(const OutboxOptions& options, Env& 
   if (options.max_group_commit < 1) {
     return InvalidArgument(name + "max_group_commit must be at least 1");
   }
+  if (!(options.retention_high_water > 0 && options.retention_high_water <= 1) ||
+      options.retention_age.count() < 0) {
+    return InvalidArgument(name + "retention_high_water must be in (0, 1] and retention_age >= 0");
+  }
   if (options.reserve_bytes < 0 || options.wal_checkpoint_bytes < 4096) {
     return InvalidArgument(name + "reserve_bytes must be >= 0 and wal_checkpoint_bytes >= 4096");
   }
-  int64_t minimum = options.wal_checkpoint_bytes + options.reserve_bytes + (64 << 10);
+  const int64_t minimum = MinimumQuotaBytes(options);
   if (!options.read_only && options.quota_bytes < minimum) {
     return InvalidArgument(name + "quota_bytes " + std::to_string(options.quota_bytes) +
                            " is below the minimum " + std::to_string(minimum) +
@@ -385,7 +390,8 @@ Status Outbox::CheckAccepting() {
 Result<Appended> Outbox::Append(const NewRecord& record) {
   RVM_RETURN_IF_ERROR(CheckWritable());
   RVM_RETURN_IF_ERROR(ValidateNewRecord(record));
-  RVM_RETURN_IF_ERROR(CheckAccepting());
+  // A session summary credits items already taken: it may use the reserve.
+  if (record.kind != RecordKind::kSession) RVM_RETURN_IF_ERROR(CheckAccepting());
   Writer self;
   self.record = &record;
   if (!record.evidence_jpeg.empty()) {
@@ -547,7 +553,15 @@ void Outbox::CommitBatchLocked(const std::vector<Writer*>& batch) {
     if (Status s = MeasureSpaceLocked(&usage, &limits); !s.ok()) return fail_all(s);
     UpdateAcceptingLocked(usage, limits);
   }
-  if (!accepting_) return refuse();
+  // The reserve is the ledger's: while the outbox refuses new items, the
+  // summaries of the items it took are still written, for as long as their
+  // rows fit in the room left for records.
+  const bool ledger_only = std::all_of(fresh.begin(), fresh.end(), [&](size_t i) {
+    return batch[i]->record->kind == RecordKind::kSession;
+  });
+  if (!accepting_ && !(ledger_only && record_bytes <= RoomForRecords(usage, limits))) {
+    return refuse();
+  }
   if (int64_t need = EvidenceBytesToFree(usage, limits, record_bytes, evidence_bytes); need > 0) {
     int64_t freed = 0;
     if (Status s = FreeEvidenceLocked(need, &freed); !s.ok()) return fail_all(s);
@@ -667,6 +681,30 @@ Result<std::vector<StoredRecord>> Outbox::NextPending(int limit, int64_t now_ms)
   return out;
 }
 
+// A deposit's session is closed once the outbox holds its summary record.
+// (SQL over the deposit row `d`; see SessionRecordId.)
+static std::string SessionClosedSql() {
+  return "EXISTS (SELECT 1 FROM records s WHERE s.item_id = '" + std::string(kSessionRecordPrefix) +
+         "' || json_extract(d.payload, '$.session_id'))";
+}
+
+Result<std::vector<StoredRecord>> Outbox::DepositsOfUnclosedSessions() {
+  std::lock_guard l(db_mu_);
+  auto select = db_->Prepare(std::string("SELECT ") + kColumns +
+                             " FROM records d WHERE d.kind = 'deposit' AND json_valid(d.payload) "
+                             "AND json_extract(d.payload, '$.session_id') IS NOT NULL AND NOT " +
+                             SessionClosedSql() + " ORDER BY d.seq");
+  if (!select.ok()) return select.status();
+  std::vector<StoredRecord> out;
+  while (true) {
+    auto row = select->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    out.push_back(ReadRow(*select));
+  }
+  return out;
+}
+
 Status Outbox::MarkDelivered(const std::vector<int64_t>& seqs) {
   RVM_RETURN_IF_ERROR(CheckWritable());
   std::lock_guard l(db_mu_);
@@ -732,9 +770,19 @@ Result<int64_t> Outbox::PurgeDelivered(int64_t delivered_before_ms) {
   std::vector<std::pair<std::string, int64_t>> files;
   int64_t purged = 0;
   Status s = RunInTransactionLocked([&]() -> Status {
+    // The ledger's rule: a deposit stays while its session has no summary
+    // record (a restart rebuilds the summary from it), and a summary stays
+    // while any deposit of its session does (else that deposit would look
+    // unclosed and its session would be summarised a second time).
+    const std::string purgeable =
+        std::string("d.state = 'delivered' AND d.delivered_ms <= ?1 AND (d.kind = 'session' OR "
+                    "NOT json_valid(d.payload) OR json_extract(d.payload, '$.session_id') IS NULL "
+                    "OR ") +
+        SessionClosedSql() + ")";
     auto select = db_->Prepare(
-        "SELECT evidence_file, evidence_bytes FROM records WHERE state = 'delivered' "
-        "AND delivered_ms <= ? AND evidence_state = 'stored'");
+        "SELECT d.evidence_file, d.evidence_bytes FROM records d WHERE d.kind = 'deposit' AND "
+        "d.evidence_state = 'stored' AND " +
+        purgeable);
     if (!select.ok()) return select.status();
     select->BindInt(1, delivered_before_ms);
     while (true) {
@@ -743,12 +791,24 @@ Result<int64_t> Outbox::PurgeDelivered(int64_t delivered_before_ms) {
       if (!*row) break;
       files.emplace_back(select->ColumnText(0), select->ColumnInt(1));
     }
-    auto remove =
-        db_->Prepare("DELETE FROM records WHERE state = 'delivered' AND delivered_ms <= ?");
-    if (!remove.ok()) return remove.status();
-    remove->BindInt(1, delivered_before_ms);
-    RVM_RETURN_IF_ERROR(remove->Run());
+    auto remove_deposits = db_->Prepare(
+        "DELETE FROM records WHERE seq IN (SELECT d.seq FROM records d WHERE d.kind = 'deposit' "
+        "AND " +
+        purgeable + ")");
+    if (!remove_deposits.ok()) return remove_deposits.status();
+    remove_deposits->BindInt(1, delivered_before_ms);
+    RVM_RETURN_IF_ERROR(remove_deposits->Run());
     purged = sqlite3_changes(db_->raw());
+    auto remove_sessions = db_->Prepare(
+        "DELETE FROM records WHERE kind = 'session' AND state = 'delivered' AND "
+        "delivered_ms <= ?1 AND item_id NOT IN (SELECT '" +
+        std::string(kSessionRecordPrefix) +
+        "' || json_extract(x.payload, '$.session_id') FROM records x WHERE x.kind = 'deposit' "
+        "AND json_valid(x.payload) AND json_extract(x.payload, '$.session_id') IS NOT NULL)");
+    if (!remove_sessions.ok()) return remove_sessions.status();
+    remove_sessions->BindInt(1, delivered_before_ms);
+    RVM_RETURN_IF_ERROR(remove_sessions->Run());
+    purged += sqlite3_changes(db_->raw());
     return Status::Ok();
   });
   RVM_RETURN_IF_ERROR(s);
@@ -763,6 +823,26 @@ Result<int64_t> Outbox::PurgeDelivered(int64_t delivered_before_ms) {
   RVM_RETURN_IF_ERROR(MeasureSpaceLocked(&usage, &limits));
   UpdateAcceptingLocked(usage, limits);
   return purged;
+}
+
+Result<int64_t> Outbox::ApplyRetention() {
+  RVM_RETURN_IF_ERROR(CheckWritable());
+  const int64_t now = clock_.WallMillis();
+  auto purged = PurgeDelivered(now - options_.retention_age.count());
+  if (!purged.ok()) return purged.status();
+  bool short_of_room = !accepting_.load();
+  {
+    std::lock_guard l(db_mu_);
+    SpaceUsage usage;
+    SpaceLimits limits;
+    RVM_RETURN_IF_ERROR(MeasureSpaceLocked(&usage, &limits));
+    short_of_room = short_of_room || static_cast<double>(usage.UsedBytes()) >
+                                         options_.retention_high_water * options_.quota_bytes;
+  }
+  if (!short_of_room) return *purged;
+  auto all = PurgeDelivered(now);
+  if (!all.ok()) return all.status();
+  return *purged + *all;
 }
 
 Result<StoredRecord> Outbox::Get(int64_t seq) {

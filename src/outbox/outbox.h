@@ -117,8 +117,24 @@ class Outbox {
   // Moves every parked record back to pending, due now; returns how many.
   Result<int64_t> Replay();
   // Deletes delivered records (and their images) delivered at or before
-  // `delivered_before_ms`; returns how many. Never touches undelivered records.
+  // `delivered_before_ms`; returns how many. Never touches undelivered records,
+  // nor the ledger's open ends: a deposit whose session has no summary record
+  // yet, or a summary while a deposit of its session remains.
   Result<int64_t> PurgeDelivered(int64_t delivered_before_ms);
+
+  // The retention policy (OutboxOptions::retention_age, retention_high_water):
+  // purges records delivered longer than retention_age ago, and every
+  // delivered record when the outbox is above its high-water mark or not
+  // accepting; returns how many went. PurgeDelivered's ledger rule holds.
+  // The delivery service calls it after its rounds.
+  Result<int64_t> ApplyRetention();
+
+  // Deposit records whose session (the payload's session_id) has no summary
+  // record (SessionRecordId) in the outbox, in seq order, in any delivery
+  // state. At start these are the items of the sessions a previous run left
+  // open (a crash, a power cut, a kill): the ledger rebuilds their summaries
+  // from them (docs/outbox.md, "The ledger").
+  Result<std::vector<StoredRecord>> DepositsOfUnclosedSessions();
 
   // The evidence image of a record, checked against its sha256. NotFound when
   // the record has none (never had, dropped or missing).

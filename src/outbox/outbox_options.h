@@ -37,6 +37,14 @@ struct OutboxOptions {
   // appends that arrive during the previous commit's fsync.
   std::chrono::microseconds group_commit_window{0};
 
+  // Retention (ApplyRetention): delivered records, with their images, are
+  // removed once delivered this long ago...
+  std::chrono::milliseconds retention_age = std::chrono::hours(24 * 30);
+  // ...and all of them, whatever their age, once the outbox uses more than
+  // this fraction of quota_bytes or stops accepting: a delivered backlog
+  // never keeps a machine out of service. In (0, 1].
+  double retention_high_water = 0.9;
+
   // Open for inspection only: no lock, no recovery, every mutation fails.
   // Safe while the agent has the same outbox open.
   bool read_only = false;
@@ -45,5 +53,12 @@ struct OutboxOptions {
   // register a fault-injecting one.
   std::string sqlite_vfs;
 };
+
+// The smallest quota_bytes Outbox::Open accepts with these options: the WAL's
+// charge, the reserve and 64 KiB for the database's first pages (1,376,256
+// bytes with the defaults). `rvm-edge config check` and `run` both apply it.
+inline int64_t MinimumQuotaBytes(const OutboxOptions& o) {
+  return o.wal_checkpoint_bytes + o.reserve_bytes + (64 << 10);
+}
 
 }  // namespace rvm::outbox

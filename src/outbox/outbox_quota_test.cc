@@ -105,6 +105,53 @@ TEST_F(OutboxQuotaTest, FullQuotaStopsAcceptingWithoutLosingARecordAndPurgeResum
   EXPECT_TRUE(outbox->Append(BigRecord("after-purge")).ok());
 }
 
+TEST_F(OutboxQuotaTest, SessionSummariesAreStoredWhileTheOutboxRefusesNewItems) {
+  auto outbox = OpenOrDie(SmallOptions());
+  int taken = 0;
+  Status refusal;
+  for (int i = 0; i < 1000 && refusal.ok(); ++i) {
+    auto a = outbox->Append(BigRecord("r" + std::to_string(i)));
+    if (a.ok()) {
+      ++taken;
+    } else {
+      refusal = a.status();
+    }
+  }
+  ASSERT_EQ(refusal.code(), StatusCode::kResourceExhausted) << "the quota was never reached";
+  ASSERT_TRUE(outbox->RefreshSpace().ok());
+  ASSERT_FALSE(outbox->accepting());
+  EXPECT_EQ(outbox->Append(MakeRecord("small-item")).status().code(),
+            StatusCode::kResourceExhausted)
+      << "a new item, however small, is refused";
+  // The items already taken are credited: their summary goes into the reserve.
+  NewRecord summary = MakeRecord(SessionRecordId("full-session"));
+  summary.kind = RecordKind::kSession;
+  summary.payload_json =
+      R"({"session_id":"full-session","items":[{"type":"plastic_bottle","points":10}]})";
+  auto a = outbox->Append(summary);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ(outbox->Get(a->seq)->kind, RecordKind::kSession);
+  EXPECT_EQ(outbox->Stats()->pending, taken + 1);
+}
+
+TEST_F(OutboxQuotaTest, RetentionPurgesTheDeliveredBacklogOfAFullOutboxSoItAcceptsAgain) {
+  auto outbox = OpenOrDie(SmallOptions());
+  std::vector<int64_t> taken;
+  for (int i = 0; i < 1000; ++i) {
+    auto a = outbox->Append(BigRecord("r" + std::to_string(i)));
+    if (!a.ok()) break;
+    taken.push_back(a->seq);
+  }
+  ASSERT_FALSE(outbox->accepting());
+  // Delivered, but not old: only the space rule can free them.
+  ASSERT_TRUE(outbox->MarkDelivered(taken).ok());
+  auto purged = outbox->ApplyRetention();
+  ASSERT_TRUE(purged.ok()) << purged.status().ToString();
+  EXPECT_EQ(*purged, static_cast<int64_t>(taken.size()));
+  EXPECT_TRUE(outbox->accepting());
+  EXPECT_TRUE(outbox->Append(BigRecord("after-retention")).ok());
+}
+
 TEST_F(OutboxQuotaTest, AWalGrownBehindAReadersSnapshotIsReclaimedOnceTheReaderIsGone) {
   const OutboxOptions o = SmallOptions();
   auto outbox = OpenOrDie(o);

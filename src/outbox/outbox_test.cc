@@ -351,6 +351,84 @@ TEST_F(OutboxTest, PurgeDeliveredRemovesOnlyOldDeliveredRecordsAndTheirImages) {
   EXPECT_EQ(outbox->Stats()->pending, 1);
 }
 
+// A deposit of session `session`, as the decision recorder writes it.
+NewRecord SessionDeposit(const std::string& item_id, const std::string& session) {
+  NewRecord r = MakeRecord(item_id);
+  r.payload_json = R"({"item_id":")" + item_id + R"(","session_id":")" + session +
+                   R"(","accepted":true,"points":10})";
+  return r;
+}
+
+NewRecord SessionSummaryRecord(const std::string& session) {
+  NewRecord r = MakeRecord(SessionRecordId(session));
+  r.kind = RecordKind::kSession;
+  r.payload_json = R"({"session_id":")" + session + R"("})";
+  return r;
+}
+
+TEST_F(OutboxTest, DepositsOfSessionsWithoutASummaryAreListedInSeqOrder) {
+  auto outbox = OpenOrDie(Options());
+  AppendOrDie(*outbox, SessionDeposit("a1", "A"));
+  AppendOrDie(*outbox, SessionDeposit("b1", "B"));
+  AppendOrDie(*outbox, SessionDeposit("a2", "A"));
+  AppendOrDie(*outbox, MakeRecord("no-session"));
+  AppendOrDie(*outbox, SessionSummaryRecord("A"));
+  AppendOrDie(*outbox, SessionDeposit("c1", "C"));
+  auto open = outbox->DepositsOfUnclosedSessions();
+  ASSERT_TRUE(open.ok()) << open.status().ToString();
+  std::vector<std::string> ids;
+  for (const auto& r : *open) ids.push_back(r.item_id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"b1", "c1"}));
+  // Delivered or not makes no difference: the summary is what closes a session.
+  ASSERT_TRUE(outbox->MarkDelivered({(*open)[0].seq}).ok());
+  EXPECT_EQ(outbox->DepositsOfUnclosedSessions()->size(), 2u);
+}
+
+TEST_F(OutboxTest, PurgeKeepsDepositsOfUnsummarisedSessionsAndSummariesOfKeptDeposits) {
+  auto outbox = OpenOrDie(Options());
+  std::vector<int64_t> all;
+  all.push_back(AppendOrDie(*outbox, SessionDeposit("a1", "A")));  // session A: summarised
+  all.push_back(AppendOrDie(*outbox, SessionDeposit("b1", "B")));  // session B: still open
+  all.push_back(AppendOrDie(*outbox, SessionSummaryRecord("A")));
+  ASSERT_TRUE(outbox->MarkDelivered(all).ok());
+  auto purged = outbox->PurgeDelivered(clock_.WallMillis());
+  ASSERT_TRUE(purged.ok()) << purged.status().ToString();
+  EXPECT_EQ(*purged, 2) << "A's deposit and summary go; B's deposit stays";
+  EXPECT_TRUE(outbox->Get(all[1]).ok());
+  EXPECT_EQ(outbox->DepositsOfUnclosedSessions()->size(), 1u);
+
+  // Session C's summary was delivered before its deposit: the summary stays
+  // as long as the deposit does, so C never looks open again.
+  const int64_t c1 = AppendOrDie(*outbox, SessionDeposit("c1", "C"));
+  const int64_t summary_c = AppendOrDie(*outbox, SessionSummaryRecord("C"));
+  ASSERT_TRUE(outbox->MarkDelivered({summary_c}).ok());
+  clock_.Advance(std::chrono::hours(1));
+  ASSERT_TRUE(outbox->MarkDelivered({c1}).ok());
+  EXPECT_EQ(*outbox->PurgeDelivered(clock_.WallMillis() - 1000), 0);
+  EXPECT_TRUE(outbox->Get(summary_c).ok());
+  EXPECT_EQ(*outbox->PurgeDelivered(clock_.WallMillis()), 2);
+  ASSERT_EQ(outbox->DepositsOfUnclosedSessions()->size(), 1u);
+  EXPECT_EQ(outbox->DepositsOfUnclosedSessions()->front().item_id, "b1");
+}
+
+TEST_F(OutboxTest, RetentionRemovesOnlyRecordsDeliveredLongerAgoThanItsAge) {
+  OutboxOptions o = Options();
+  o.retention_age = std::chrono::hours(24);
+  auto outbox = OpenOrDie(o);
+  const int64_t old_seq = AppendOrDie(*outbox, MakeRecord("old"));
+  ASSERT_TRUE(outbox->MarkDelivered({old_seq}).ok());
+  clock_.Advance(std::chrono::hours(23));
+  const int64_t young = AppendOrDie(*outbox, MakeRecord("young"));
+  ASSERT_TRUE(outbox->MarkDelivered({young}).ok());
+  const int64_t pending = AppendOrDie(*outbox, MakeRecord("pending"));
+  EXPECT_EQ(*outbox->ApplyRetention(), 0) << "nothing is 24 h old yet";
+  clock_.Advance(std::chrono::hours(2));
+  EXPECT_EQ(*outbox->ApplyRetention(), 1);
+  EXPECT_EQ(outbox->Get(old_seq).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(outbox->Get(young).ok());
+  EXPECT_TRUE(outbox->Get(pending).ok());
+}
+
 TEST_F(OutboxTest, ListFiltersByStateAndPagesBySeq) {
   auto outbox = OpenOrDie(Options());
   std::vector<int64_t> seqs;

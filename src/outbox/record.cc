@@ -74,4 +74,8 @@ Status ValidateNewRecord(const NewRecord& record) {
   return Status::Ok();
 }
 
+std::string SessionRecordId(std::string_view session_id) {
+  return std::string(kSessionRecordPrefix) + std::string(session_id);
+}
+
 }  // namespace rvm::outbox

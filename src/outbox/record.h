@@ -51,6 +51,11 @@ struct NewRecord {
   std::span<const uint8_t> evidence_jpeg;
 };
 
+// The outbox id of a session's summary record: "session-" + session_id. One
+// summary per session: the id makes a second append of it a no-op.
+inline constexpr std::string_view kSessionRecordPrefix = "session-";
+std::string SessionRecordId(std::string_view session_id);
+
 // Checks the fields a caller controls; the message names the item and the field.
 Status ValidateNewRecord(const NewRecord& record);
 

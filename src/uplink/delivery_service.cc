@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "base/crash_point.h"
+
 namespace rvm::uplink {
 namespace {
 
@@ -40,6 +42,11 @@ void DeliveryService::Stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+}
+
+void DeliveryService::SendBatchesNow() {
+  batches_now_.store(true);
+  Notify();
 }
 
 void DeliveryService::Notify() {
@@ -103,12 +110,12 @@ bool DeliveryService::Apply(std::span<const OutgoingRecord> sent,
     const bool feeds_breaker = ok;
     const outbox::StoredRecord& rec = *sent[i].record;
     const SendOutcome& o = outcomes[i];
+    if (o.garbled_ack) ++stats_.garbled_acks;
     switch (o.kind) {
       case OutcomeKind::kDelivered:
         delivered.push_back(rec.seq);
         ++handled;
         if (o.skipped) ++stats_.skipped;
-        if (o.garbled_ack) ++stats_.garbled_acks;
         if (feeds_breaker) breaker_.RecordSuccess();
         break;
       case OutcomeKind::kPark:
@@ -150,6 +157,26 @@ bool DeliveryService::Apply(std::span<const OutgoingRecord> sent,
   return ok;
 }
 
+void DeliveryService::ApplyRetention(bool now_too) {
+  // The policy scans the outbox: after rounds that delivered something, at
+  // most every 10 s; while the outbox is not accepting (`now_too`), at most
+  // every second.
+  const auto now = clock_.Now();
+  if (now < last_retention_ + (now_too ? std::chrono::seconds(1) : std::chrono::seconds(10)) &&
+      last_retention_ != std::chrono::steady_clock::time_point{}) {
+    return;
+  }
+  last_retention_ = now;
+  auto purged = outbox_.ApplyRetention();
+  std::lock_guard lock(mu_);
+  if (purged.ok()) {
+    stats_.purged += *purged;
+  } else {
+    ++stats_.outbox_errors;
+    stats_.last_error = purged.status().ToString();
+  }
+}
+
 Result<RoundResult> DeliveryService::RunOnce() {
   using std::chrono::milliseconds;
   RoundResult result;
@@ -158,6 +185,8 @@ Result<RoundResult> DeliveryService::RunOnce() {
     result.wait = std::chrono::duration_cast<milliseconds>(not_before_ - now) + milliseconds(1);
     return result;
   }
+  // A full outbox frees the room of what was delivered before anything else.
+  if (!outbox_.accepting()) ApplyRetention(/*now_too=*/true);
   const int limit =
       breaker_.state() == CircuitState::kClosed ? std::max(1, options_.records_per_round) : 1;
   // Every pending record, due or not: a record scheduled for a retry holds back
@@ -195,6 +224,20 @@ Result<RoundResult> DeliveryService::RunOnce() {
   }
 
   std::vector<int64_t> delivered;
+  int64_t marked_count = 0;
+  Status marked = Status::Ok();
+  // Acknowledged records are marked delivered after every chunk of deposits
+  // and every session batch, not once per round: what a crash can leave
+  // acknowledged by the platform but still pending here (and so sent again)
+  // is one chunk or one batch (InFlightBound, docs/uplink.md).
+  auto mark = [&] {
+    if (delivered.empty() || !marked.ok()) return;
+    CrashPoint("platform_acknowledged");
+    marked = outbox_.MarkDelivered(delivered);
+    if (marked.ok()) marked_count += static_cast<int64_t>(delivered.size());
+    delivered.clear();
+    CrashPoint("delivery_marked");
+  };
   bool ok = true;
   if (!deposits.empty()) {
     // The window is for replaying a backlog (a round that filled up): live
@@ -202,18 +245,26 @@ Result<RoundResult> DeliveryService::RunOnce() {
     // at a time until a send has gone through since the last failure, so a
     // platform that is down sees one request per attempt, not a window.
     const int window = full_window_ && more_waiting ? std::max(1, options_.max_in_flight) : 1;
-    ok = Apply(deposits, client_.SendDeposits(deposits, window), delivered, result.handled);
+    const size_t chunk = static_cast<size_t>(DepositChunk(options_));
+    for (size_t i = 0; i < deposits.size() && ok && marked.ok();) {
+      const size_t n = std::min(chunk, deposits.size() - i);
+      std::span<const OutgoingRecord> part(deposits.data() + i, n);
+      ok = Apply(part, client_.SendDeposits(part, window), delivered, result.handled);
+      mark();
+      i += n;
+    }
     full_window_ = ok;
   }
   if (ok && !sessions.empty()) {
     const int64_t oldest_wait = clock_.WallMillis() - sessions.front().record->created_ms;
-    if (!client_.batches_sessions() || more_waiting ||
+    if (!client_.batches_sessions() || more_waiting || batches_now_.load() ||
         ShouldSendBatch(static_cast<int>(sessions.size()), oldest_wait, options_.session_batch)) {
       for (size_t i = 0; i < sessions.size() && ok;) {
         const size_t n =
             std::min<size_t>(std::max(1, options_.session_batch.max_records), sessions.size() - i);
         std::span<const OutgoingRecord> batch(sessions.data() + i, n);
         ok = Apply(batch, client_.SendSessions(batch), delivered, result.handled);
+        mark();
         i += n;
       }
     } else {
@@ -221,12 +272,12 @@ Result<RoundResult> DeliveryService::RunOnce() {
           milliseconds(std::max<int64_t>(1, options_.session_batch.max_delay_ms - oldest_wait));
     }
   }
-  Status marked = delivered.empty() ? Status::Ok() : outbox_.MarkDelivered(delivered);
+  mark();
+  if (marked_count > 0) ApplyRetention(/*now_too=*/false);
   std::lock_guard lock(mu_);
   ++stats_.rounds;
-  if (marked.ok()) {
-    stats_.delivered += static_cast<int64_t>(delivered.size());
-  } else {
+  stats_.delivered += marked_count;
+  if (!marked.ok()) {
     ++stats_.outbox_errors;
     stats_.last_error = marked.ToString();
   }

@@ -31,6 +31,8 @@
 // safe from any thread.
 #pragma once
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -66,15 +68,28 @@ struct DeliveryOptions {
   uint64_t seed = 0;                       // jitter RNG seed; 0 = from the clock
 };
 
+// Deposits sent between two MarkDelivered calls: four windows' worth.
+inline int DepositChunk(const DeliveryOptions& o) { return 4 * std::max(1, o.max_in_flight); }
+
+// The most records one crash can leave sent (and perhaps stored by the
+// platform) but still pending in the outbox, so sent again after the
+// restart: one deposit chunk or one session batch, whichever is larger. The
+// platform's dedupe on the idempotency key absorbs those re-sends; a platform
+// that does not deduplicate sees at most this many repeats per crash.
+inline int InFlightBound(const DeliveryOptions& o) {
+  return std::max(DepositChunk(o), std::max(1, o.session_batch.max_records));
+}
+
 struct DeliveryStats {
   int64_t rounds = 0;
   int64_t delivered = 0;      // records the platform acknowledged
   int64_t skipped = 0;        // delivered without a request (e.g. sessions without items)
   int64_t parked = 0;         // records refused for good
   int64_t retries = 0;        // failed attempts scheduled for a retry
-  int64_t garbled_acks = 0;   // 2xx acknowledgements whose body did not parse
+  int64_t garbled_acks = 0;   // 2xx answers whose body did not parse (retried, not acks)
   int64_t auth_failures = 0;  // credentials refused even after a fresh login
   int64_t outbox_errors = 0;  // outbox reads or updates that failed
+  int64_t purged = 0;         // delivered records removed by the retention policy
   int64_t api_calls = 0;      // requests the client made
   int64_t connections_opened = 0;
   std::string circuit = "closed";
@@ -106,6 +121,9 @@ class DeliveryService {
   void Stop();
   // Wakes the thread: a record was appended.
   void Notify();
+  // From now on session batches go out at once instead of waiting to fill
+  // (a stopping service drains what it has), and a round starts now.
+  void SendBatchesNow();
 
   // One delivery round on the calling thread.
   Result<RoundResult> RunOnce();
@@ -121,6 +139,8 @@ class DeliveryService {
   // Applies the outcomes of one send; returns false when a record must be retried.
   bool Apply(std::span<const OutgoingRecord> sent, const std::vector<SendOutcome>& outcomes,
              std::vector<int64_t>& delivered, int& handled);
+  // Runs the outbox's retention policy (Outbox::ApplyRetention).
+  void ApplyRetention(bool now_too);
 
   outbox::Outbox& outbox_;
   PlatformClient& client_;
@@ -134,6 +154,11 @@ class DeliveryService {
   // Deposits go with the full max_in_flight window only after a send
   // succeeded since the start or the last failure; until then one at a time.
   bool full_window_ = false;
+  // When the retention policy last ran.
+  std::chrono::steady_clock::time_point last_retention_{};
+
+  // Set by SendBatchesNow (any thread).
+  std::atomic<bool> batches_now_{false};
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -17,7 +17,6 @@ SendOutcome FromClassification(const Classification& c) {
   switch (c.verdict) {
     case Verdict::kAck:
       o.kind = OutcomeKind::kDelivered;
-      o.garbled_ack = c.garbled_ack;
       break;
     case Verdict::kPark:
       o.kind = OutcomeKind::kPark;
@@ -30,6 +29,7 @@ SendOutcome FromClassification(const Classification& c) {
       o.kind = OutcomeKind::kRetry;
       break;
   }
+  o.garbled_ack = c.garbled_ack;
   o.message = c.message;
   o.retry_after_ms = c.retry_after_ms;
   return o;
@@ -172,7 +172,9 @@ std::vector<SendOutcome> EdgeV1Client::SendDeposits(std::span<const OutgoingReco
   std::vector<bool> answered(records.size(), false);
   http_->PostMultipartWindow(requests, max_in_flight, [&](size_t n, HttpResponse&& resp) {
     const size_t i = rows[n];
-    SendOutcome o = FromClassification(Classify(resp, clock_.WallMillis()));
+    // A stored deposit is a 201 whose data.ai_result echoes the data sent.
+    SendOutcome o = FromClassification(
+        Classify(resp, clock_.WallMillis(), {201, records[i].record->item_id}));
     if (o.kind != OutcomeKind::kDelivered && !o.message.empty()) {
       o.message = "edge deposit " + records[i].record->item_id + ": " + o.message;
     }
@@ -256,11 +258,13 @@ void EdgeV1Client::SendSyncBatch(std::span<const OutgoingRecord> records,
       return;
     }
   }
+  // Both server variants answer a synced batch with a 200.
+  const AckExpectation synced{200, ""};
   HttpResponse resp = send();
-  Classification c = Classify(resp, clock_.WallMillis());
+  Classification c = Classify(resp, clock_.WallMillis(), synced);
   if (c.verdict == Verdict::kReauth && options_.sync_offline_bearer && LogIn().ok()) {
     resp = send();
-    c = Classify(resp, clock_.WallMillis());
+    c = Classify(resp, clock_.WallMillis(), synced);
   }
   if (c.verdict == Verdict::kAck) {
     // Rows in errors[] (unknown user) were skipped by the server: park them.
@@ -284,7 +288,6 @@ void EdgeV1Client::SendSyncBatch(std::span<const OutgoingRecord> records,
         out[rows[k]] = Parked("sync-offline: " + *hit);
       } else {
         out[rows[k]].kind = OutcomeKind::kDelivered;
-        out[rows[k]].garbled_ack = c.garbled_ack;
       }
     }
     return;

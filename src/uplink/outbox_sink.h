@@ -42,7 +42,12 @@ class OutboxSink final : public DecisionSink {
   const std::function<void()> on_append_;
 };
 
-// The outbox id of a session summary.
-std::string SessionRecordId(const std::string& session_id);
+using outbox::SessionRecordId;
+
+// The summaries of the sessions an earlier run left open, rebuilt
+// (RecoverSessionSummaries) from the outbox's deposit records of sessions
+// without a summary record (Outbox::DepositsOfUnclosedSessions). Feed them to
+// DecisionRecorder::RecoverSessions before the first item of this run.
+Result<std::vector<SessionSummary>> RecoverUnclosedSessions(outbox::Outbox& outbox);
 
 }  // namespace rvm::uplink

@@ -47,7 +47,7 @@ struct SendOutcome {
   std::string message;          // retry and park: the reason, with the server's message
   int64_t retry_after_ms = -1;  // retry: the server's Retry-After, when sent
   bool auth_failure = false;    // retry: the credentials were refused after a fresh login
-  bool garbled_ack = false;     // delivered: a 2xx whose body did not parse
+  bool garbled_ack = false;     // a 2xx whose body did not parse (retried, counted)
   bool skipped = false;         // delivered without a request (nothing the contract takes)
 };
 

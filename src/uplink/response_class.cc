@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
+
 #include "uplink/retry_after.h"
 
 namespace rvm::uplink {
@@ -76,7 +78,29 @@ std::string ServerMessage(const HttpResponse& response) {
   return Clip(out);
 }
 
-Classification Classify(const HttpResponse& response, int64_t now_wall_ms) {
+namespace {
+
+// The item id a response body names, if any: at the top, in data, or in
+// data.ai_result (edge v1's deposit echoes the data it parsed there).
+std::optional<std::string> NamedItemId(const nlohmann::json& body) {
+  const nlohmann::json* places[] = {&body, nullptr, nullptr};
+  if (auto d = body.find("data"); d != body.end() && d->is_object()) {
+    places[1] = &*d;
+    if (auto a = d->find("ai_result"); a != d->end() && a->is_object()) places[2] = &*a;
+  }
+  for (const nlohmann::json* p : places) {
+    if (p == nullptr) continue;
+    if (auto it = p->find("item_id"); it != p->end() && it->is_string()) {
+      return it->get<std::string>();
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Classification Classify(const HttpResponse& response, int64_t now_wall_ms,
+                        const AckExpectation& expect) {
   Classification c;
   const int s = response.status;
   if (s == 0) {
@@ -92,9 +116,37 @@ Classification Classify(const HttpResponse& response, int64_t now_wall_ms) {
                   "', not JSON: not taken as the platform's acknowledgement";
       return c;
     }
-    c.verdict = Verdict::kAck;
     const auto body = nlohmann::json::parse(response.body, nullptr, /*allow_exceptions=*/false);
-    c.garbled_ack = response.body_truncated || body.is_discarded();
+    c.verdict = Verdict::kRetry;
+    if (response.body_truncated || body.is_discarded() || !body.is_object()) {
+      c.garbled_ack = true;
+      c.message = status_text + (response.body.empty() ? " with an empty body"
+                                                       : " with a body that is not a JSON object") +
+                  ": not taken as the platform's acknowledgement";
+      return c;
+    }
+    const auto st = body.find("status");
+    const auto success = body.find("success");
+    if ((st != body.end() && st->is_string() && st->get<std::string>() == "error") ||
+        (success != body.end() && success->is_boolean() && !success->get<bool>())) {
+      const std::string server = ServerMessage(response);
+      c.message = status_text + " whose body says the request failed" +
+                  (server.empty() ? "" : ": " + server);
+      return c;
+    }
+    if (expect.status != 0 && s != expect.status) {
+      c.message = status_text + " where the platform answers a stored record with " +
+                  std::to_string(expect.status) + ": not taken as the platform's acknowledgement";
+      return c;
+    }
+    if (!expect.item_id.empty()) {
+      if (auto named = NamedItemId(body); named && *named != expect.item_id) {
+        c.message = status_text + " naming item '" + Clip(*named) + "', not '" + expect.item_id +
+                    "': the answer contradicts the request";
+        return c;
+      }
+    }
+    c.verdict = Verdict::kAck;
     return c;
   }
   const std::string server = ServerMessage(response);

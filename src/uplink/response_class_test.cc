@@ -20,10 +20,59 @@ TEST(ResponseClassTest, A2xxWithJsonIsAnAck) {
   EXPECT_FALSE(Classify(Response(201), 0).garbled_ack);
 }
 
-TEST(ResponseClassTest, A2xxWithACutJsonBodyIsAGarbledAck) {
+TEST(ResponseClassTest, A2xxWithACutJsonBodyIsRetriedAndCountedAsGarbled) {
   const Classification c = Classify(Response(200, R"({"status":"succ)"), 0);
-  EXPECT_EQ(c.verdict, Verdict::kAck);
+  EXPECT_EQ(c.verdict, Verdict::kRetry);
   EXPECT_TRUE(c.garbled_ack);
+  EXPECT_NE(c.message.find("not a JSON object"), std::string::npos) << c.message;
+}
+
+TEST(ResponseClassTest, A2xxWithAnEmptyOrNonObjectBodyIsRetried) {
+  const Classification empty = Classify(Response(201, ""), 0);
+  EXPECT_EQ(empty.verdict, Verdict::kRetry);
+  EXPECT_NE(empty.message.find("empty body"), std::string::npos) << empty.message;
+  EXPECT_EQ(Classify(Response(200, "[]"), 0).verdict, Verdict::kRetry);
+  EXPECT_EQ(Classify(Response(200, R"("ok")"), 0).verdict, Verdict::kRetry);
+}
+
+TEST(ResponseClassTest, A2xxWhoseBodySaysItFailedIsRetriedWithTheServersMessage) {
+  const Classification edge = Classify(Response(200, R"({"status":"error","message":"nope"})"), 0);
+  EXPECT_EQ(edge.verdict, Verdict::kRetry);
+  EXPECT_NE(edge.message.find("says the request failed: nope"), std::string::npos)
+      << edge.message;
+  const Classification kiosk =
+      Classify(Response(201, R"({"success":false,"error":"disk full"})"), 0);
+  EXPECT_EQ(kiosk.verdict, Verdict::kRetry);
+  EXPECT_NE(kiosk.message.find("disk full"), std::string::npos) << kiosk.message;
+  EXPECT_EQ(Classify(Response(200, R"({"success":true})"), 0).verdict, Verdict::kAck);
+  EXPECT_EQ(Classify(Response(200, R"({"status":"success"})"), 0).verdict, Verdict::kAck);
+}
+
+TEST(ResponseClassTest, A200WhereA201IsTheStoredAnswerIsRetried) {
+  const Classification c = Classify(Response(200, R"({"status":"success"})"), 0, {201, ""});
+  EXPECT_EQ(c.verdict, Verdict::kRetry);
+  EXPECT_NE(c.message.find("answers a stored record with 201"), std::string::npos) << c.message;
+  EXPECT_EQ(Classify(Response(201, R"({"status":"success"})"), 0, {201, ""}).verdict,
+            Verdict::kAck);
+}
+
+TEST(ResponseClassTest, A2xxNamingAnotherItemContradictsTheRequestAndIsRetried) {
+  const std::string echo = R"({"status":"success","data":{"ai_result":{"item_id":"item-B"}}})";
+  const Classification c = Classify(Response(201, echo), 0, {201, "item-A"});
+  EXPECT_EQ(c.verdict, Verdict::kRetry);
+  EXPECT_NE(c.message.find("naming item 'item-B', not 'item-A'"), std::string::npos) << c.message;
+  EXPECT_EQ(Classify(Response(201, echo), 0, {201, "item-B"}).verdict, Verdict::kAck);
+  EXPECT_EQ(Classify(Response(201, R"({"item_id":"x"})"), 0, {0, "y"}).verdict, Verdict::kRetry);
+  EXPECT_EQ(Classify(Response(201, R"({"data":{"item_id":"x"}})"), 0, {0, "y"}).verdict,
+            Verdict::kRetry);
+}
+
+TEST(ResponseClassTest, ARedirectToAnotherHostIsRetriedNotFollowed) {
+  HttpResponse r = Response(302, "");
+  r.content_type = "text/html";
+  const Classification c = Classify(r, 0);
+  EXPECT_EQ(c.verdict, Verdict::kRetry);
+  EXPECT_NE(c.message.find("HTTP 302"), std::string::npos);
 }
 
 TEST(ResponseClassTest, A2xxHtmlPageIsRetriedNotTakenAsAnAck) {

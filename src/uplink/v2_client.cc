@@ -12,10 +12,10 @@ using nlohmann::json;
 
 SendOutcome Outcome(const Classification& c, const std::string& what) {
   SendOutcome o;
+  o.garbled_ack = c.garbled_ack;
   switch (c.verdict) {
     case Verdict::kAck:
       o.kind = OutcomeKind::kDelivered;
-      o.garbled_ack = c.garbled_ack;
       return o;
     case Verdict::kPark:
       o.kind = OutcomeKind::kPark;
@@ -147,7 +147,7 @@ SendOutcome V2Client::SendOneDeposit(const OutgoingRecord& r) {
     const HttpResponse up = WithAuth(
         [&](const HttpHeaders& h) { return http_->PostMultipart(Url("/upload"), h, parts); },
         rec.item_id, &auth_failed);
-    const Classification c = Classify(up, clock_.WallMillis());
+    const Classification c = Classify(up, clock_.WallMillis(), {200, rec.item_id});
     if (c.verdict != Verdict::kAck || auth_failed) {
       SendOutcome o = Outcome(c, "v2 upload " + rec.item_id);
       if (auth_failed && o.kind != OutcomeKind::kPark) {
@@ -190,7 +190,8 @@ SendOutcome V2Client::SendOneDeposit(const OutgoingRecord& r) {
   const HttpResponse resp = WithAuth(
       [&](const HttpHeaders& h) { return http_->PostJson(Url("/detection-results"), h, text); },
       rec.item_id, &auth_failed);
-  SendOutcome o = Outcome(Classify(resp, clock_.WallMillis()), "v2 detection " + rec.item_id);
+  SendOutcome o = Outcome(Classify(resp, clock_.WallMillis(), {201, rec.item_id}),
+                          "v2 detection " + rec.item_id);
   if (auth_failed && o.kind != OutcomeKind::kPark) {
     o.kind = OutcomeKind::kRetry;
     o.auth_failure = true;
