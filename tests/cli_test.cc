@@ -10,35 +10,17 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "e2e_util.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out;  // stdout
-  std::string err;  // stderr
-};
+using RunResult = rvm::e2e::CliResult;
 
 RunResult RunCli(const std::string& args) {
-  const fs::path err_file =
-      fs::temp_directory_path() / ("rvm_cli_err_" + std::to_string(::getpid()));
-  const std::string cmd =
-      std::string(RVM_BINARY_DIR) + "/rvm-edge " + args + " 2>" + err_file.string();
-  RunResult r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int status = ::pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream e(err_file);
-  std::stringstream ss;
-  ss << e.rdbuf();
-  r.err = ss.str();
-  fs::remove(err_file);
-  return r;
+  return rvm::e2e::RunRvmEdge(
+      args, fs::temp_directory_path() / ("rvm_cli_err_" + std::to_string(::getpid())));
 }
 
 std::vector<nlohmann::json> JsonLines(const std::string& out) {

@@ -2,15 +2,20 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace rvm::e2e {
 
@@ -31,6 +36,48 @@ inline bool WaitUntil(const std::function<bool()>& done,
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return done();
+}
+
+// What `rvm-edge ARGS` printed and how it exited.
+struct CliResult {
+  int exit_code = -1;  // -1: did not exit normally
+  std::string out;     // stdout
+  std::string err;     // stderr
+};
+
+// Runs the built `rvm-edge` with `args` through the shell; stderr passes through `err_file`,
+// which is removed afterwards.
+inline CliResult RunRvmEdge(const std::string& args, const std::filesystem::path& err_file) {
+  const std::string cmd =
+      std::string(RVM_BINARY_DIR) + "/rvm-edge " + args + " 2>" + err_file.string();
+  CliResult r;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  const int status = ::pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.err = ReadAll(err_file);
+  std::filesystem::remove(err_file);
+  return r;
+}
+
+// A replayable chute sequence in `seq` (created): frame_000.jpg, frame_001.jpg, ... linking to
+// each image (a path under `images_dir`) as many times as it is to stay in view, in order.
+inline std::filesystem::path WriteFrameSequence(
+    const std::filesystem::path& seq, const std::string& images_dir,
+    const std::vector<std::pair<std::string, int>>& images_and_frames) {
+  std::filesystem::create_directories(seq);
+  int n = 0;
+  for (const auto& [image, frames] : images_and_frames) {
+    for (int i = 0; i < frames; ++i) {
+      char name[32];
+      std::snprintf(name, sizeof name, "frame_%03d.jpg", n++);
+      std::filesystem::create_symlink(images_dir + "/" + image, seq / name);
+    }
+  }
+  return seq;
 }
 
 // An empty directory under the system's temporary directory, named after

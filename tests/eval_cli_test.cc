@@ -16,26 +16,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
+using RunResult = rvm::e2e::CliResult;
 
 RunResult RunCli(const std::string& args, const fs::path& tmp) {
-  const fs::path err_file = tmp / "stderr.txt";
-  const std::string cmd =
-      std::string(RVM_BINARY_DIR) + "/rvm-edge " + args + " 2>" + err_file.string();
-  RunResult r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int status = ::pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.err = rvm::e2e::ReadAll(err_file);
-  return r;
+  return rvm::e2e::RunRvmEdge(args, tmp / "stderr.txt");
 }
 
 const std::string kShared = RVM_SHARED_DIR;

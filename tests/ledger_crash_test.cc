@@ -37,6 +37,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using rvm::e2e::ReadAll;
+using rvm::e2e::WriteFrameSequence;
 using std::chrono::milliseconds;
 
 const std::string kShared = RVM_SHARED_DIR;
@@ -99,22 +100,12 @@ class LedgerCrashTest : public ::testing::Test {
   // A chute sequence: bottles (accepted), a dog (unknown: rejected), several
   // cans at once (rejected), each held in view for a few frames.
   fs::path Sequence() {
-    const fs::path seq = dir_ / "seq";
-    fs::create_directories(seq);
-    int n = 0;
-    auto add = [&](const std::string& image, int copies) {
-      for (int i = 0; i < copies; ++i) {
-        char name[32];
-        std::snprintf(name, sizeof name, "frame_%03d.jpg", n++);
-        fs::create_symlink(kShared + "/images/" + image, seq / name);
-      }
-    };
-    add("misc/smartbin_bottle.jpg", 6);
-    add("misc/nanodet_dog.jpg", 6);
-    add("misc/bottle_panlinchao.jpg", 6);
-    add("plain/pdoodp_alu_test_multi.jpg", 6);
-    add("plain/dw_pet_1070.jpg", 6);
-    return seq;
+    return WriteFrameSequence(dir_ / "seq", kShared + "/images",
+                              {{"misc/smartbin_bottle.jpg", 6},
+                               {"misc/nanodet_dog.jpg", 6},
+                               {"misc/bottle_panlinchao.jpg", 6},
+                               {"plain/pdoodp_alu_test_multi.jpg", 6},
+                               {"plain/dw_pet_1070.jpg", 6}});
   }
 
   fs::path WriteConfig(const std::string& name, bool loop, const std::string& extra_uplink) {

@@ -20,6 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using rvm::e2e::ReadAll;
+using rvm::e2e::WriteFrameSequence;
 using Clock = std::chrono::steady_clock;
 
 const std::string kShared = RVM_SHARED_DIR;
@@ -102,19 +103,11 @@ class RunCliTest : public ::testing::Test {
 };
 
 TEST_F(RunCliTest, ReplayingAnImageSequenceWritesOneDecisionPerItemAndTheSession) {
-  const fs::path seq = dir_ / "seq";
-  fs::create_directories(seq);
-  int n = 0;
-  auto add = [&](const std::string& image, int copies) {
-    for (int i = 0; i < copies; ++i) {
-      char name[32];
-      std::snprintf(name, sizeof name, "frame_%03d.jpg", n++);
-      fs::create_symlink(kShared + "/images/" + image, seq / name);
-    }
-  };
-  add("misc/smartbin_bottle.jpg", 6);
-  add("misc/bottle_panlinchao.jpg", 6);  // nothing the detector sees
-  add("plain/pdoodp_alu_test_multi.jpg", 6);
+  // The panlinchao pile: nothing the detector sees.
+  const fs::path seq = WriteFrameSequence(dir_ / "seq", kShared + "/images",
+                                          {{"misc/smartbin_bottle.jpg", 6},
+                                           {"misc/bottle_panlinchao.jpg", 6},
+                                           {"plain/pdoodp_alu_test_multi.jpg", 6}});
   const fs::path decisions = dir_ / "decisions.jsonl";
   Child c = Spawn({"run", "--replay", "--model", kModel, "--source", "images", "--path",
                    seq.string(), "--decisions", decisions.string()},

@@ -26,6 +26,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using rvm::e2e::ReadAll;
+using rvm::e2e::WriteFrameSequence;
 using Clock = std::chrono::steady_clock;
 
 const std::string kShared = RVM_SHARED_DIR;
@@ -101,20 +102,10 @@ class RunPlatformTest : public ::testing::Test {
   // A frame sequence: a bottle held in view, a scene without items, then
   // three bottles at once.
   fs::path Sequence() {
-    const fs::path seq = dir_ / "seq";
-    fs::create_directories(seq);
-    int n = 0;
-    auto add = [&](const std::string& image, int copies) {
-      for (int i = 0; i < copies; ++i) {
-        char name[32];
-        std::snprintf(name, sizeof name, "frame_%03d.jpg", n++);
-        fs::create_symlink(kShared + "/images/" + image, seq / name);
-      }
-    };
-    add("misc/smartbin_bottle.jpg", 6);
-    add("misc/bottle_panlinchao.jpg", 6);
-    add("plain/pdoodp_alu_test_multi.jpg", 6);
-    return seq;
+    return WriteFrameSequence(dir_ / "seq", kShared + "/images",
+                              {{"misc/smartbin_bottle.jpg", 6},
+                               {"misc/bottle_panlinchao.jpg", 6},
+                               {"plain/pdoodp_alu_test_multi.jpg", 6}});
   }
 
   std::vector<std::string> RunArgs(const fs::path& seq, const std::string& platform,
