@@ -301,6 +301,33 @@ TEST_F(LedgerCrashTest, EveryDecidedItemReachesAV2PlatformOnceAcrossSigkills) {
   CheckBooks(6);
 }
 
+// A clean stop: SIGTERM in the middle of a live run finishes the item in flight, closes the
+// session and drains it before exiting 0, so nothing is left for a later run; no second run here.
+TEST_F(LedgerCrashTest, ASigtermMidRunClosesTheSessionAndDeliversItBeforeExitingZero) {
+  StartPlatform(rvm::sim::SyncOfflineAuth::kKey);
+  const fs::path looping = WriteConfig("looping.toml", true, "");
+  const pid_t pid = SpawnEdge({"run", "--replay", "--config", looping.string(), "--drain", "20"}, dir_);
+  ASSERT_GT(pid, 0);
+  // Let it decide and deliver items, then stop it as systemd would.
+  ASSERT_TRUE(rvm::e2e::WaitUntil([&] { return sim_->Deposits().size() >= 8; }))
+      << ReadAll(dir_ / "stderr.txt");
+  ASSERT_EQ(::kill(pid, SIGTERM), 0);
+  int status = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(40);
+  while (::waitpid(pid, &status, WNOHANG) != pid) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      FAIL() << "SIGTERM did not stop the run: " << ReadAll(dir_ / "stderr.txt");
+    }
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << ReadAll(dir_ / "stderr.txt");
+  min_recovered_ = 0;
+  min_accepted_ = 1;
+  CheckBooks(0);  // every record delivered, each accepted item credited once, no re-send
+}
+
 // Chaos test 3: a kill (as a power cut would: every commit before it was
 // fsynced) at chosen commit points: after a decision's commit, after a
 // session summary's commit (reached by the start-up recovery), after the
