@@ -36,10 +36,10 @@ while IFS='=' read -r name value; do
 done < <(env | grep -E '^[A-Za-z0-9_]*(_CA_|SSL_CERT_)[A-Za-z0-9_]*=' || true)
 
 # A clean checkout of HEAD, and the shared data beside it, read-only.
-rm -rf "$chroot_dir/work"
-mkdir -p "$chroot_dir/work/project" "$chroot_dir/work/shared"
-git -C "$root_dir" archive HEAD | tar -x -C "$chroot_dir/work/project"
-mounts=(proc sys dev dev/pts work/shared)
+rm -rf "$chroot_dir/srv/rvm"
+mkdir -p "$chroot_dir/srv/rvm/project" "$chroot_dir/srv/rvm/shared"
+git -C "$root_dir" archive HEAD | tar -x -C "$chroot_dir/srv/rvm/project"
+mounts=(proc sys dev dev/pts srv/rvm/shared)
 cleanup() {
   for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do umount -l "$chroot_dir/${mounts[$i]}" 2>/dev/null || true; done
 }
@@ -48,13 +48,13 @@ mount -t proc proc "$chroot_dir/proc"
 mount --rbind /sys "$chroot_dir/sys"
 mount --rbind /dev "$chroot_dir/dev"
 mount -t devpts devpts "$chroot_dir/dev/pts" 2>/dev/null || true
-mount --bind "$shared" "$chroot_dir/work/shared"
-mount -o remount,bind,ro "$chroot_dir/work/shared"
+mount --bind "$shared" "$chroot_dir/srv/rvm/shared"
+mount -o remount,bind,ro "$chroot_dir/srv/rvm/shared"
 cp /etc/resolv.conf "$chroot_dir/etc/resolv.conf"
 
 run_in_root() {
   chroot "$chroot_dir" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    LANG=C.UTF-8 "${env_pass[@]}" bash -c "cd /work/project && $1"
+    LANG=C.UTF-8 "${env_pass[@]}" bash -c "cd /srv/rvm/project && $1"
 }
 status=0
 echo "fresh-machine-check: make demo (log: $work/demo.log)"
