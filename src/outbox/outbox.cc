@@ -71,6 +71,18 @@ StoredRecord ReadRow(const SqliteStatement& s) {
   return r;
 }
 
+// Every row a prepared SELECT of kColumns returns, in its order.
+Result<std::vector<StoredRecord>> ReadAllRows(SqliteStatement& select) {
+  std::vector<StoredRecord> out;
+  while (true) {
+    auto row = select.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    out.push_back(ReadRow(select));
+  }
+  return out;
+}
+
 bool EndsWith(const std::string& s, std::string_view suffix) {
   return s.size() >= suffix.size() &&
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -695,14 +707,7 @@ Result<std::vector<StoredRecord>> Outbox::DepositsOfUnclosedSessions() {
                              "AND json_extract(d.payload, '$.session_id') IS NOT NULL AND NOT " +
                              SessionClosedSql() + " ORDER BY d.seq");
   if (!select.ok()) return select.status();
-  std::vector<StoredRecord> out;
-  while (true) {
-    auto row = select->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    out.push_back(ReadRow(*select));
-  }
-  return out;
+  return ReadAllRows(*select);
 }
 
 Status Outbox::MarkDelivered(const std::vector<int64_t>& seqs) {
@@ -883,14 +888,7 @@ Result<std::vector<StoredRecord>> Outbox::List(const ListFilter& filter) {
   select->BindInt(index++, filter.after_seq);
   if (filter.state) select->BindText(index++, RecordStateName(*filter.state));
   select->BindInt(index, filter.limit);
-  std::vector<StoredRecord> out;
-  while (true) {
-    auto row = select->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    out.push_back(ReadRow(*select));
-  }
-  return out;
+  return ReadAllRows(*select);
 }
 
 // In one read transaction (one consistent snapshot) on the statistics
