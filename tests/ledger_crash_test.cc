@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
@@ -76,6 +77,22 @@ pid_t SpawnEdge(const std::vector<std::string>& args, const fs::path& dir,
     ::_exit(127);
   }
   return pid;
+}
+
+// Waits up to `limit` for `pid` to end: its waitpid status, or nothing when it
+// did not end in time (it is then killed and reaped).
+std::optional<int> WaitForExit(pid_t pid, std::chrono::seconds limit) {
+  int status = 0;
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (::waitpid(pid, &status, WNOHANG) != pid) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      return std::nullopt;
+    }
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  return status;
 }
 
 class LedgerCrashTest : public ::testing::Test {
@@ -155,17 +172,9 @@ class LedgerCrashTest : public ::testing::Test {
     const fs::path once = WriteConfig("once.toml", false, extra_uplink);
     const pid_t last =
         SpawnEdge({"run", "--replay", "--config", once.string(), "--drain", "30"}, dir_);
-    int status = 0;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-    while (::waitpid(last, &status, WNOHANG) != last) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        ::kill(last, SIGKILL);
-        ::waitpid(last, &status, 0);
-        FAIL() << "the last run did not end by itself";
-      }
-      std::this_thread::sleep_for(milliseconds(20));
-    }
-    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << ReadAll(dir_ / "stderr.txt");
+    const std::optional<int> status = WaitForExit(last, std::chrono::seconds(120));
+    ASSERT_TRUE(status.has_value()) << "the last run did not end by itself";
+    ASSERT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << ReadAll(dir_ / "stderr.txt");
   }
 
   // The assertions on the books, against what the outbox recorded; re-sends
@@ -312,17 +321,9 @@ TEST_F(LedgerCrashTest, ASigtermMidRunClosesTheSessionAndDeliversItBeforeExiting
   ASSERT_TRUE(rvm::e2e::WaitUntil([&] { return sim_->Deposits().size() >= 8; }))
       << ReadAll(dir_ / "stderr.txt");
   ASSERT_EQ(::kill(pid, SIGTERM), 0);
-  int status = 0;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(40);
-  while (::waitpid(pid, &status, WNOHANG) != pid) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      FAIL() << "SIGTERM did not stop the run: " << ReadAll(dir_ / "stderr.txt");
-    }
-    std::this_thread::sleep_for(milliseconds(20));
-  }
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << ReadAll(dir_ / "stderr.txt");
+  const std::optional<int> status = WaitForExit(pid, std::chrono::seconds(40));
+  ASSERT_TRUE(status.has_value()) << "SIGTERM did not stop the run: " << ReadAll(dir_ / "stderr.txt");
+  ASSERT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << ReadAll(dir_ / "stderr.txt");
   min_recovered_ = 0;
   min_accepted_ = 1;
   CheckBooks(0);  // every record delivered, each accepted item credited once, no re-send
@@ -348,17 +349,9 @@ TEST_F(LedgerCrashTest, AKillAtEachCommitPointLosesNoCreditAndDoublesNone) {
     const std::string spec = p.find(':') == std::string::npos ? p + ":3" : p;
     const pid_t pid = SpawnEdge({"run", "--replay", "--config", looping.string()}, dir_, spec);
     ASSERT_GT(pid, 0);
-    int status = 0;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (::waitpid(pid, &status, WNOHANG) != pid) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, &status, 0);
-        FAIL() << spec << " was never reached";
-      }
-      std::this_thread::sleep_for(milliseconds(20));
-    }
-    ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+    const std::optional<int> status = WaitForExit(pid, std::chrono::seconds(60));
+    ASSERT_TRUE(status.has_value()) << spec << " was never reached";
+    ASSERT_TRUE(WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL)
         << spec << ": the run ended otherwise\n"
         << ReadAll(dir_ / "stderr.txt");
     ++kills;
@@ -401,17 +394,9 @@ TEST_F(LedgerCrashTest, ThePlatformDownForTenSecondsLosesNothingAndDoublesNothin
       std::chrono::seconds(45)))
       << "the heartbeat came back by itself";
   ASSERT_EQ(::kill(pid, SIGTERM), 0);
-  const auto back = std::chrono::steady_clock::now();
-  int status = 0;
-  while (::waitpid(pid, &status, WNOHANG) != pid) {
-    if (std::chrono::steady_clock::now() - back > std::chrono::seconds(90)) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      FAIL() << "the run did not end";
-    }
-    std::this_thread::sleep_for(milliseconds(50));
-  }
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << ReadAll(dir_ / "stderr.txt");
+  const std::optional<int> status = WaitForExit(pid, std::chrono::seconds(90));
+  ASSERT_TRUE(status.has_value()) << "the run did not end";
+  ASSERT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << ReadAll(dir_ / "stderr.txt");
   EXPECT_GT(before, 0u) << "items were delivered before the outage";
   // The books keep the machine's order: seq order of the outbox.
   std::vector<std::string> received;
@@ -459,17 +444,9 @@ TEST_F(LedgerCrashTest, PlatformFaultsDuringALiveRunLoseNothingAndParkNothing) {
       {"run", "--replay", "--config", looping.string(), "--max-seconds", "15", "--drain", "60"},
       dir_);
   ASSERT_GT(pid, 0);
-  int status = 0;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (::waitpid(pid, &status, WNOHANG) != pid) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      FAIL() << "the run did not end";
-    }
-    std::this_thread::sleep_for(milliseconds(50));
-  }
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << ReadAll(dir_ / "stderr.txt");
+  const std::optional<int> status = WaitForExit(pid, std::chrono::seconds(120));
+  ASSERT_TRUE(status.has_value()) << "the run did not end";
+  ASSERT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << ReadAll(dir_ / "stderr.txt");
   const auto injected = sim_->Stats()["faults_injected"];
   int64_t through = 0;  // faults after which the request may have been stored
   for (const char* kind : {"reset", "hang", "malformed_json"}) {
