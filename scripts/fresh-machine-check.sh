@@ -7,7 +7,8 @@
 #
 # The host's trust store and registry settings are carried in, as a fresh machine of this kind has
 # its own: /usr/local/share/ca-certificates, /etc/npmrc, and every file named by a *_CA_* or SSL_CERT_*
-# environment variable. Logs: WORKDIR/demo.log and WORKDIR/test.log. Exit 0 when both commands pass.
+# environment variable. Prints each command's exit code and time; logs: WORKDIR/demo.log and
+# WORKDIR/test.log. Exit 0 when both commands pass.
 set -euo pipefail
 
 root_dir="$(cd "$(dirname "$0")/.." && pwd)"
@@ -57,11 +58,16 @@ run_in_root() {
     LANG=C.UTF-8 "${env_pass[@]}" bash -c "cd /srv/rvm/project && $1"
 }
 status=0
-echo "fresh-machine-check: make demo (log: $work/demo.log)"
-if run_in_root "make demo" >"$work/demo.log" 2>&1; then echo "  make demo: ok"; else
-  echo "  make demo: FAILED"; tail -20 "$work/demo.log"; status=1; fi
-echo "fresh-machine-check: make test (log: $work/test.log)"
-if run_in_root "make test" >"$work/test.log" 2>&1; then echo "  make test: ok"; else
-  echo "  make test: FAILED"; status=1; fi
+# Runs one README command in the root; prints its exit code and the time it took.
+run_step() {
+  local name="$1" log="$work/$2" start rc
+  echo "fresh-machine-check: $name (log: $log)"
+  start=$(date +%s)
+  if run_in_root "$name" >"$log" 2>&1; then rc=0; else rc=$?; fi
+  printf '  %s: exit %d in %dm%02ds\n' "$name" "$rc" $(( ($(date +%s) - start) / 60 )) $(( ($(date +%s) - start) % 60 ))
+  if [[ $rc -ne 0 ]]; then tail -20 "$log"; status=1; fi
+}
+run_step "make demo" demo.log
+run_step "make test" test.log
 grep -E 'tests passed|tests failed' "$work/test.log" || true
 exit $status
