@@ -5,7 +5,12 @@
 # sample video in a loop, alternately without and with a scraper that GETs
 # /metrics every 100 ms over one kept-alive connection. Prints per run: frames inferred per second, peak
 # resident memory, and the scraper's latencies; then the medians and the
-# ratio. Usage: scripts/ops_bench.sh [BUILD] [SHARED] [SECONDS] [ROUNDS]
+# ratio. Last, one run under a connection flood (build/src/admin/admin_flood:
+# 200 idle and 200 slow-header connections against the admin port, reopened
+# as the server closes them, and GET /healthz on a fresh connection every
+# 50 ms): the probes' latencies and failures, frames/s and decisions made,
+# beside a run without the flood.
+# Usage: scripts/ops_bench.sh [BUILD] [SHARED] [SECONDS] [ROUNDS]
 set -euo pipefail
 build="${1:-build}"
 shared="$(cd "${2:-../shared}" && pwd)"
@@ -49,10 +54,11 @@ decisions_path = "$work/decisions.jsonl"
 TOML
 export RVM_EDGE_API_KEY=bench-key
 
-# One run; $1 = "none" | "scrape". Prints "frames/s peak_rss_mb scrapes median_ms p99_ms".
+# One run; $1 = "none" | "scrape" | "flood". Prints "frames/s peak_rss_mb scrapes median_ms
+# p99_ms decisions"; a flood run leaves admin_flood's JSON line in $work/flood.json.
 run_once() {
   local mode="$1" log="$work/run.log" times="$work/scrapes.txt"
-  rm -f "$log" "$times"
+  rm -f "$log" "$times" "$work/decisions.jsonl" "$work/flood.json"
   /usr/bin/time -f "%M" -o "$work/rss.txt" "$build/rvm-edge" run --config "$work/rvm.toml" \
     --replay --max-seconds "$seconds" 2>"$log" &
   local pid=$!
@@ -71,6 +77,10 @@ run_once() {
     wait "$pid"
     kill "$scraper" 2>/dev/null || true
     wait "$scraper" 2>/dev/null || true
+  elif [ "$mode" = flood ] && [ -n "$admin" ]; then
+    "$build/src/admin/admin_flood" --port "${admin##*:}" --seconds $((seconds > 6 ? seconds - 4 : 2)) \
+      >"$work/flood.json" 2>&1 || true
+    wait "$pid"
   else
     wait "$pid"
   fi
@@ -84,7 +94,9 @@ run_once() {
   else
     n=0 med=- p99=-
   fi
-  echo "$fps $rss $n $med $p99"
+  local decisions
+  decisions="$(grep -c '"item_id"' "$work/decisions.jsonl" 2>/dev/null || true)"
+  echo "$fps $rss $n $med $p99 ${decisions:-0}"
 }
 
 echo "rvm-edge run, everything on, ${seconds} s per run, $rounds rounds, $(nproc) cores"
@@ -93,7 +105,7 @@ printf '%-6s %-7s %12s %14s %8s %14s %11s\n' round scraper frames/s "peak RSS MB
 none=() scrape=() rss_all=()
 for r in $(seq "$rounds"); do
   for mode in none scrape; do
-    read -r fps rss n med p99 < <(run_once "$mode")
+    read -r fps rss n med p99 _ < <(run_once "$mode")
     printf '%-6s %-7s %12s %14s %8s %11s ms %8s ms\n' "$r" "$mode" "$fps" "$rss" "$n" "$med" "$p99"
     if [ "$mode" = none ]; then none+=("$fps"); else scrape+=("$fps"); fi
     rss_all+=("$rss")
@@ -105,3 +117,10 @@ m_scrape="$(median "${scrape[@]}")"
 echo "median frames/s: no scraper $m_none, scraper every 100 ms $m_scrape," \
   "ratio $(awk -v a="$m_scrape" -v b="$m_none" 'BEGIN {printf "%.3f", a / b}')"
 echo "peak RSS, max over runs: $(printf '%s\n' "${rss_all[@]}" | sort -n | tail -1) MB"
+
+read -r fps_plain _ _ _ _ dec_plain < <(run_once none)
+read -r fps_flood _ _ _ _ dec_flood < <(run_once flood)
+echo "connection flood on the admin port (200 idle + 200 slow-header, /healthz every 50 ms):"
+echo "  admin_flood: $(cat "$work/flood.json")"
+echo "  frames/s $fps_plain without, $fps_flood with the flood;" \
+  "decision lines $dec_plain without, $dec_flood with"

@@ -1,10 +1,9 @@
 #include "admin/admin_server.h"
 
 #include <httplib.h>
-#include <sys/socket.h>
 
 #include <charconv>
-#include <chrono>
+#include <cstring>
 
 #include "admin/dashboard_page.h"
 #include "admin/status_json.h"
@@ -73,11 +72,60 @@ Result<json> JsonBody(const httplib::Request& req) {
   return body;
 }
 
+// A request the listener has read whole, as httplib reads a socket; what
+// httplib writes goes into `out`.
+class BufferStream final : public httplib::Stream {
+ public:
+  BufferStream(const std::string& request, const Peer& peer) : in_(request), peer_(peer) {}
+  bool is_readable() const override { return true; }
+  bool is_writable() const override { return true; }
+  ssize_t read(char* ptr, size_t size) override {
+    const size_t n = std::min(size, in_.size() - offset_);
+    std::memcpy(ptr, in_.data() + offset_, n);
+    offset_ += n;
+    return static_cast<ssize_t>(n);
+  }
+  ssize_t write(const char* ptr, size_t size) override {
+    out.append(ptr, size);
+    return static_cast<ssize_t>(size);
+  }
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    ip = peer_.remote_ip;
+    port = peer_.remote_port;
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    ip = peer_.local_ip;
+    port = peer_.local_port;
+  }
+  socket_t socket() const override { return INVALID_SOCKET; }
+
+  std::string out;
+
+ private:
+  const std::string& in_;
+  const Peer& peer_;
+  size_t offset_ = 0;
+};
+
 }  // namespace
 
+// httplib's routing and response writing, without its sockets and threads.
+class AdminServer::Router : public httplib::Server {
+ public:
+  HttpAnswer Serve(const std::string& request, const Peer& peer) {
+    BufferStream stream(request, peer);
+    bool close = false;
+    process_request(stream, /*close_connection=*/false, close, nullptr);
+    // The listener has already asked for the body when the client waited for it.
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    if (std::string_view(stream.out).starts_with(kContinue)) stream.out.erase(0, kContinue.size());
+    return {std::move(stream.out), close};
+  }
+};
+
 struct AdminServer::Listener {
-  httplib::Server server;
-  std::thread thread;
+  Router router;
+  std::unique_ptr<HttpListener> http;
 };
 
 AdminServerOptions AdminServerOptionsFromConfig(const Config& config) {
@@ -106,14 +154,14 @@ Status AdminServer::Start() {
     return InvalidArgument("admin server: control, metrics, system and clock are all required");
   }
   if (!listeners_.empty()) return InvalidArgument("admin server: already started");
-  Status s =
-      Listen("admin.port", options_.port, options_.admin_threads, &AdminServer::RouteAdmin, &port_);
+  Status s = Listen("admin.port", options_.port, options_.admin_threads, {"/healthz", "/readyz"},
+                    &AdminServer::RouteAdmin, &port_);
   if (s.ok() && options_.v2_probes) {
-    s = Listen("admin.pulse_port", options_.pulse_port, options_.probe_threads,
+    s = Listen("admin.pulse_port", options_.pulse_port, options_.probe_threads, {},
                &AdminServer::RoutePulse, &pulse_port_);
   }
   if (s.ok() && options_.v2_probes) {
-    s = Listen("admin.probe_port", options_.probe_port, options_.probe_threads,
+    s = Listen("admin.probe_port", options_.probe_port, options_.probe_threads, {},
                &AdminServer::RouteProbe, &probe_port_);
   }
   if (!s.ok()) Stop();
@@ -121,31 +169,20 @@ Status AdminServer::Start() {
 }
 
 Status AdminServer::Listen(const char* key, int requested, int threads,
+                           std::vector<std::string> priority_paths,
                            void (AdminServer::*route)(httplib::Server&), int* bound) {
   auto l = std::make_unique<Listener>();
-  httplib::Server& server = l->server;
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  // httplib writes headers and body separately: without TCP_NODELAY, Nagle
-  // holds the body until the client's delayed ACK, 40 ms on every response.
-  server.set_tcp_nodelay(true);
-  server.set_keep_alive_max_count(100);
-  server.set_read_timeout(5, 0);
-  server.set_write_timeout(5, 0);
-  server.set_payload_max_length(64 * 1024);
-  // httplib's default adds SO_REUSEPORT, which would let a second service
-  // bind the same port and take half the requests; a port in use must fail.
-  server.set_socket_options([](socket_t sock) {
-    int yes = 1;
-    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-  });
+  Router& router = l->router;
+  router.set_keep_alive_timeout(
+      std::chrono::duration_cast<std::chrono::seconds>(options_.http.idle_timeout).count());
   // Called for every status >= 400; fills in a JSON body where a handler left none.
-  server.set_error_handler(
+  router.set_error_handler(
       httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
         if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
         ReplyError(res, res.status, res.status == 404 ? "no such endpoint" : "request failed");
         return httplib::Server::HandlerResponse::Handled;
       }));
-  server.set_exception_handler(
+  router.set_exception_handler(
       [](const httplib::Request&, httplib::Response& res, std::exception_ptr e) {
         std::string what = "unknown error";
         try {
@@ -156,32 +193,31 @@ Status AdminServer::Listen(const char* key, int requested, int threads,
         }
         ReplyError(res, 500, "internal error: " + what);
       });
-  (this->*route)(server);
+  (this->*route)(router);
 
-  int port = -1;
-  if (requested == 0) {
-    port = server.bind_to_any_port(options_.bind_address);
-  } else if (server.bind_to_port(options_.bind_address, requested)) {
-    port = requested;
+  HttpListenerOptions o = options_.http;
+  o.bind_address = options_.bind_address;
+  o.port = requested;
+  o.workers = threads;
+  o.priority_paths = std::move(priority_paths);
+  l->http = std::make_unique<HttpListener>(
+      o, [&router](const std::string& request, const Peer& peer) {
+        return router.Serve(request, peer);
+      });
+  if (Status s = l->http->Start(); !s.ok()) {
+    return Unavailable(std::string(key) + ": " + s.message());
   }
-  if (port <= 0) {
-    return Unavailable(std::string(key) + ": cannot listen on " + options_.bind_address + ":" +
-                       std::to_string(requested) + " (address in use or not available)");
-  }
-  *bound = port;
-  l->thread = std::thread([&server] { server.listen_after_bind(); });
-  // httplib's stop() is a no-op until the accept loop runs; wait for it so a
-  // Stop() right after Start() cannot be lost.
-  while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  *bound = l->http->port();
   listeners_.push_back(std::move(l));
   return Status::Ok();
 }
 
+const HttpListenerCounters* AdminServer::admin_counters() const {
+  return listeners_.empty() ? nullptr : &listeners_.front()->http->counters();
+}
+
 void AdminServer::Stop() {
-  for (auto& l : listeners_) l->server.stop();
-  for (auto& l : listeners_) {
-    if (l->thread.joinable()) l->thread.join();
-  }
+  for (auto& l : listeners_) l->http->Stop();
   listeners_.clear();
   port_ = pulse_port_ = probe_port_ = -1;
 }
@@ -192,7 +228,6 @@ void AdminServer::RouteAdmin(httplib::Server& server) {
   AdminMetrics* metrics = parts_.metrics;
   SystemProbe* system = parts_.system;
   const std::string* token = &options_.token;
-
   // True when the request carries the admin token; otherwise answers it.
   auto authorized = [token](const httplib::Request& req, httplib::Response& res) {
     const std::string authorization = req.get_header_value("Authorization");

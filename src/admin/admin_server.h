@@ -5,6 +5,12 @@
 //   pulse port (admin.pulse_port)    v2 platform probe GET /pulse
 //   probe port (admin.probe_port)    v2 platform probes GET /api/health-check, /api/metrics
 //
+// Each port is an HttpListener (http_listener.h): connections are admitted,
+// read and timed out by one loop thread, so idle or slow clients cannot
+// starve the workers, and /healthz and /readyz have a worker of their own.
+// cpp-httplib only routes requests the listener has read whole and writes
+// their answers into a buffer.
+//
 // The two probe ports are opened only when the v2 contract is configured.
 // All listen on admin.bind_address (127.0.0.1 by default: a v2 machine the
 // platform polls needs an address the platform can reach). Port 0 picks any
@@ -28,6 +34,7 @@
 #include <vector>
 
 #include "admin/admin_metrics.h"
+#include "admin/http_listener.h"
 #include "admin/system_probe.h"
 #include "base/clock.h"
 #include "base/status.h"
@@ -50,6 +57,9 @@ struct AdminServerOptions {
   int admin_threads = 4;                   // request threads of the admin port
   int probe_threads = 2;                   // request threads of each probe port
   int recent_decisions = 20;               // default `limit` of GET /api/decisions
+  // Connection limits, deadlines and queue depth of every listener; its
+  // address, port, workers and priority paths are set per listener.
+  HttpListenerOptions http;
 };
 
 // [admin] and uplink.contract of a validated configuration.
@@ -82,13 +92,17 @@ class AdminServer {
   int probe_port() const { return probe_port_; }
   // "http://ADDR:PORT" of the admin port.
   std::string url() const;
+  // The admin port's connection counters; null before Start.
+  const HttpListenerCounters* admin_counters() const;
 
  private:
+  class Router;
   struct Listener;
   void RouteAdmin(httplib::Server& server);
   void RoutePulse(httplib::Server& server);
   void RouteProbe(httplib::Server& server);
   Status Listen(const char* key, int requested, int threads,
+                std::vector<std::string> priority_paths,
                 void (AdminServer::*route)(httplib::Server&), int* bound);
 
   const AdminServerOptions options_;
