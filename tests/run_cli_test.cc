@@ -207,4 +207,44 @@ TEST_F(RunCliTest, ConfigCheckAndRunAgreeOnTheOutboxsMinimumQuota) {
   EXPECT_EQ(WaitExit(enough, std::chrono::seconds(30)), 0) << ReadAll(enough.err);
 }
 
+TEST_F(RunCliTest, AnAdminPortBeyondLoopbackWithoutATokenIsRefusedByCheckAndRun) {
+  const fs::path open = Write("open.toml", "[detector]\nmodel_path = \"" + kModel +
+                                               "\"\n[admin]\nbind_address = \"0.0.0.0\"\n");
+  Child check = Spawn({"config", "check", open.string()}, dir_);
+  EXPECT_EQ(WaitExit(check, std::chrono::seconds(30)), 2);
+  EXPECT_NE(ReadAll(check.err).find("admin.bind_address = \"0.0.0.0\": listens beyond loopback "
+                                    "and admin.token is not set"),
+            std::string::npos)
+      << ReadAll(check.err);
+  Child run = Spawn({"run", "--config", open.string()}, dir_);
+  EXPECT_EQ(WaitExit(run, std::chrono::seconds(60)), 2);
+  EXPECT_NE(ReadAll(run.err).find("admin.allow_unauthenticated_remote = true"), std::string::npos)
+      << ReadAll(run.err);
+}
+
+TEST_F(RunCliTest, AnExplicitOptInStartsBeyondLoopbackWithAWarning) {
+  const fs::path decisions = dir_ / "decisions.jsonl";
+  const fs::path config = Write("optin.toml", R"(
+[detector]
+model_path = ")" + kModel + R"("
+cache_dir = ""
+[capture]
+source = "synthetic"
+width = 320
+height = 240
+[admin]
+bind_address = "0.0.0.0"
+allow_unauthenticated_remote = true
+[sink]
+decisions_path = ")" + decisions.string() + R"("
+)");
+  Child check = Spawn({"config", "check", config.string()}, dir_);
+  EXPECT_EQ(WaitExit(check, std::chrono::seconds(30)), 0) << ReadAll(check.err);
+  Child c = Spawn({"run", "--config", config.string(), "--max-seconds", "2"}, dir_);
+  EXPECT_EQ(WaitExit(c, std::chrono::seconds(90)), 0) << ReadAll(c.err);
+  const std::string err = ReadAll(c.err);
+  EXPECT_NE(err.find("admin server listens on 0.0.0.0 without admin.token"), std::string::npos)
+      << err;
+}
+
 }  // namespace

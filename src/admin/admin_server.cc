@@ -8,6 +8,7 @@
 #include "admin/dashboard_page.h"
 #include "admin/status_json.h"
 #include "admin/token_auth.h"
+#include "config/config_validate.h"
 
 namespace rvm::admin {
 namespace {
@@ -228,10 +229,18 @@ void AdminServer::RouteAdmin(httplib::Server& server) {
   AdminMetrics* metrics = parts_.metrics;
   SystemProbe* system = parts_.system;
   const std::string* token = &options_.token;
+  // Beyond loopback the list of decisions (what was deposited, when, with
+  // evidence links) is the token's too, as the images always are.
+  const bool beyond_loopback = !IsLoopbackAddress(options_.bind_address);
+
   // True when the request carries the admin token; otherwise answers it.
-  auto authorized = [token](const httplib::Request& req, httplib::Response& res) {
+  // `query_allowed`: the token may come as ?token=, which only links and
+  // image URLs need (a URL ends up in histories, proxies and logs); never on
+  // a state-changing route.
+  auto check = [token](const httplib::Request& req, httplib::Response& res, bool query_allowed) {
     const std::string authorization = req.get_header_value("Authorization");
-    const std::string query = req.get_param_value("token");
+    const std::string offered_query = req.get_param_value("token");
+    const std::string query = query_allowed ? offered_query : "";
     const bool safe_method = req.method == "GET" || req.method == "HEAD";
     const std::string cookie =
         safe_method ? std::string(CookieValue(req.get_header_value("Cookie"), kTokenCookie)) : "";
@@ -240,7 +249,16 @@ void AdminServer::RouteAdmin(httplib::Server& server) {
         return true;
       case AuthResult::kMissing:
         res.set_header("WWW-Authenticate", "Bearer realm=\"rvm-edge admin\"");
-        ReplyError(res, 401, "admin token required (Authorization: Bearer, ?token= or cookie)");
+        if (!offered_query.empty()) {
+          ReplyError(res, 401,
+                     "the admin token is not accepted as ?token= on " + req.method + " " +
+                         req.path + " (only on the dashboard link and images); send it as "
+                         "Authorization: Bearer");
+        } else {
+          ReplyError(res, 401,
+                     "admin token required (Authorization: Bearer, or the dashboard's cookie "
+                     "on GET)");
+        }
         return false;
       case AuthResult::kWrong:
         res.set_header("WWW-Authenticate",
@@ -252,6 +270,12 @@ void AdminServer::RouteAdmin(httplib::Server& server) {
         return false;
     }
     return false;
+  };
+  auto authorized = [check](const httplib::Request& req, httplib::Response& res) {
+    return check(req, res, /*query_allowed=*/false);
+  };
+  auto authorized_image = [check](const httplib::Request& req, httplib::Response& res) {
+    return check(req, res, /*query_allowed=*/true);
   };
 
   server.Get("/", [token](const httplib::Request& req, httplib::Response& res) {
@@ -338,8 +362,8 @@ void AdminServer::RouteAdmin(httplib::Server& server) {
               });
 
   server.Get("/api/snapshot.jpg",
-             [authorized, control](const httplib::Request& req, httplib::Response& res) {
-               if (!authorized(req, res)) return;
+             [authorized_image, control](const httplib::Request& req, httplib::Response& res) {
+               if (!authorized_image(req, res)) return;
                std::string jpeg = control->SnapshotJpeg();
                if (jpeg.empty()) return ReplyError(res, 404, "no frame has been detected yet");
                res.set_header("Cache-Control", "no-store");
@@ -347,16 +371,17 @@ void AdminServer::RouteAdmin(httplib::Server& server) {
              });
 
   const int default_limit = options_.recent_decisions;
-  server.Get("/api/decisions",
-             [control, default_limit](const httplib::Request& req, httplib::Response& res) {
+  server.Get("/api/decisions", [authorized, control, default_limit, beyond_loopback](
+                                   const httplib::Request& req, httplib::Response& res) {
+               if (beyond_loopback && !authorized(req, res)) return;
                Result<int> limit = IntParam(req, "limit", default_limit, 1, 200);
                if (!limit.ok()) return ReplyError(res, 400, limit.status().message());
                Reply(res, 200, DecisionsToJson(control->RecentDecisions(*limit)));
              });
 
   server.Get(R"(/api/decisions/([^/]+)/thumbnail\.jpg)",
-             [authorized, control](const httplib::Request& req, httplib::Response& res) {
-               if (!authorized(req, res)) return;
+             [authorized_image, control](const httplib::Request& req, httplib::Response& res) {
+               if (!authorized_image(req, res)) return;
                const std::string id = req.matches[1];
                for (ops::RecentDecision& d : control->RecentDecisions(200)) {
                  if (d.decision.item_id != id) continue;

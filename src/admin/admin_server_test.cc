@@ -126,8 +126,50 @@ TEST_F(AdminServerTest, TriggerNeedsTheToken) {
   EXPECT_EQ(Post("/api/trigger", "{}", "wrong")->status, 401);
   EXPECT_EQ(control_.triggers(), 0);
   EXPECT_EQ(Post("/api/trigger", "{}", kToken)->status, 200);
-  EXPECT_EQ(Post(std::string("/api/trigger?token=") + kToken, "{}")->status, 200);
-  EXPECT_EQ(control_.triggers(), 2);
+  EXPECT_EQ(control_.triggers(), 1);
+}
+
+TEST_F(AdminServerTest, ATokenInTheQueryIsRefusedOnEveryStateChangingRoute) {
+  for (const char* path : {"/api/trigger", "/api/maintenance", "/api/conf_threshold",
+                           "/api/restart"}) {
+    SCOPED_TRACE(path);
+    auto r = Post(std::string(path) + "?token=" + kToken, R"({"on":true,"threshold":0.3})");
+    EXPECT_EQ(r->status, 401);
+    EXPECT_THAT(Body(r)["error"].get<std::string>(),
+                HasSubstr(std::string("not accepted as ?token= on POST ") + path));
+  }
+  EXPECT_EQ(control_.triggers(), 0);
+  EXPECT_EQ(control_.restarts(), 0);
+  EXPECT_FALSE(control_.Status().maintenance);
+}
+
+TEST_F(AdminServerTest, ATokenInTheQueryIsAcceptedOnlyOnImagesAndTheDashboardLink) {
+  control_.SetSnapshot(MakeTestJpeg(64, 48, 1));
+  control_.AddDecision(RealisticDecision(1, 1'700'000'000'000, true));
+  const std::string q = std::string("?token=") + kToken;
+  const std::string thumb =
+      "/api/decisions/" + control_.RecentDecisions(1)[0].decision.item_id + "/thumbnail.jpg";
+  EXPECT_EQ(Get("/api/snapshot.jpg" + q)->status, 200);
+  EXPECT_EQ(Get(thumb + q)->status, 200);
+  EXPECT_EQ(Get("/" + q)->status, 200);
+  EXPECT_EQ(Get("/api/logs" + q)->status, 401);
+  EXPECT_EQ(Get("/api/auth" + q)->status, 401);
+}
+
+TEST_F(AdminServerTest, BeyondLoopbackTheDecisionListNeedsTheToken) {
+  control_.AddDecision(RealisticDecision(1, 1'700'000'000'000, true));
+  EXPECT_EQ(Get("/api/decisions")->status, 200) << "on loopback it is open";
+  AdminServerOptions o = Options();
+  o.bind_address = "0.0.0.0";
+  StartServer(o);
+  EXPECT_EQ(Get("/api/decisions")->status, 401);
+  EXPECT_EQ(Get(std::string("/api/decisions?token=") + kToken)->status, 401);
+  auto r = Get("/api/decisions", kToken);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(Body(r)["decisions"].size(), 1u);
+  // Status and metrics stay open for monitoring.
+  EXPECT_EQ(Get("/api/status")->status, 200);
+  EXPECT_EQ(Get("/metrics")->status, 200);
 }
 
 TEST_F(AdminServerTest, TheCookieIsHonouredOnGetButNotOnPost) {

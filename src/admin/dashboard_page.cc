@@ -315,7 +315,8 @@ pre { max-height:220px; overflow:auto; font-size:11px; margin:0; white-space:pre
   function showDecisions(d) {
     var tb = $("decisions");
     tb.textContent = "";
-    d.decisions.forEach(function (x) {
+    /* Beyond loopback the list needs the token: without one it is empty. */
+    (d.decisions || []).forEach(function (x) {
       var tr = document.createElement("tr");
       tr.className = "decision";
       var td = cell(tr, "");

@@ -233,6 +233,13 @@ int RunService(const RunFlags& f) {
     return kExitFatal;
   }
   log.Info("admin server on " + admin_server.url());
+  if (!IsLoopbackAddress(c.admin.bind_address) && c.admin.token.value.empty()) {
+    // Only reachable with admin.allow_unauthenticated_remote (ValidateConfig).
+    log.Warn("admin server listens on " + c.admin.bind_address +
+             " without admin.token (admin.allow_unauthenticated_remote = true): anyone who can "
+             "reach it reads the dashboard, status and metrics; decisions, images, logs and "
+             "controls stay disabled until a token is set");
+  }
   (void)NotifyReady();
   (void)NotifyStatus("running: " + service.DescribeSource());
 

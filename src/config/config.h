@@ -183,6 +183,11 @@ struct AdminConfig {
   // Bearer token for mutating and image endpoints (env RVM_EDGE_ADMIN_TOKEN);
   // unset = those endpoints are refused.
   Secret token;
+  // Serve the admin port beyond loopback without a token (dashboard, status,
+  // metrics and decision lists open to the network). Without it, a
+  // bind_address other than loopback needs a token; with it, every start logs
+  // a warning.
+  bool allow_unauthenticated_remote = false;
   // v2 platform pull probes (only with uplink.contract = "v2"), on bind_address:
   int pulse_port = 5002;  // GET /pulse, 0 = any free port
   int probe_port = 8000;  // GET /api/health-check and /api/metrics, 0 = any free port

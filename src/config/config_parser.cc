@@ -486,6 +486,7 @@ Config ReadConfig(const toml::table& root, Diagnostics& diag, const EnvLookup& e
     r.Read("bind_address", c.admin.bind_address);
     r.Read("port", c.admin.port);
     r.ReadSecret("token", c.admin.token, "RVM_EDGE_ADMIN_TOKEN", env);
+    r.Read("allow_unauthenticated_remote", c.admin.allow_unauthenticated_remote);
     r.Read("pulse_port", c.admin.pulse_port);
     r.Read("probe_port", c.admin.probe_port);
     r.Finish();

@@ -73,7 +73,8 @@ constexpr std::string_view kRestartKeys[] = {
     "uplink.circuit_max_open_ms", "uplink.replay_max_records_per_s", "uplink.records_per_round",
     "uplink.max_in_flight",
     // Listening sockets are bound; the token guards requests already accepted.
-    "admin.bind_address", "admin.port", "admin.token", "admin.pulse_port", "admin.probe_port",
+    "admin.bind_address", "admin.port", "admin.token",
+    "admin.allow_unauthenticated_remote", "admin.pulse_port", "admin.probe_port",
     // The log file is open and its rotation set up.
     "logging.file", "logging.max_size_bytes", "logging.files_kept",
     // The decisions file is open.

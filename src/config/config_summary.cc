@@ -164,6 +164,7 @@ std::string RenderConfigSummary(const Config& c) {
   w.Str("bind_address", c.admin.bind_address);
   w.Int("port", c.admin.port);
   w.SecretKey("token", c.admin.token);
+  w.Bool("allow_unauthenticated_remote", c.admin.allow_unauthenticated_remote);
   w.Int("pulse_port", c.admin.pulse_port);
   w.Int("probe_port", c.admin.probe_port);
 

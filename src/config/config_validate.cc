@@ -233,6 +233,14 @@ void CheckUplink(const UplinkConfig& u, Checker& c) {
 
 }  // namespace
 
+bool IsLoopbackAddress(std::string_view address) {
+  if (address.size() > 2 && address.front() == '[' && address.back() == ']') {
+    address = address.substr(1, address.size() - 2);
+  }
+  if (address.starts_with("::ffff:")) address.remove_prefix(7);
+  return address == "localhost" || address == "::1" || address.starts_with("127.");
+}
+
 std::vector<ConfigIssue> ValidateConfig(const Config& config) {
   Checker c;
   c.NonEmpty("machine.id", config.machine.id);
@@ -249,6 +257,14 @@ std::vector<ConfigIssue> ValidateConfig(const Config& config) {
             std::numeric_limits<int64_t>::max());
   CheckUplink(config.uplink, c);
   c.NonEmpty("admin.bind_address", config.admin.bind_address);
+  if (!IsLoopbackAddress(config.admin.bind_address) && config.admin.token.value.empty() &&
+      !config.admin.allow_unauthenticated_remote) {
+    c.Fail("admin.bind_address", Quote(config.admin.bind_address),
+           "listens beyond loopback and admin.token is not set, so the dashboard, status, "
+           "metrics and decisions would be open to the network; set admin.token (or "
+           "RVM_EDGE_ADMIN_TOKEN), bind to 127.0.0.1, or set "
+           "admin.allow_unauthenticated_remote = true");
+  }
   c.InRange("admin.port", config.admin.port, 0, 65535);
   c.InRange("admin.pulse_port", config.admin.pulse_port, 0, 65535);
   c.InRange("admin.probe_port", config.admin.probe_port, 0, 65535);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/config.h"
@@ -20,5 +21,11 @@ struct ConfigIssue {
 };
 
 std::vector<ConfigIssue> ValidateConfig(const Config& config);
+
+// True when a listener on `address` can be reached from this machine only:
+// "localhost", 127.0.0.0/8, "::1" (or IPv4-mapped ::ffff:127.x.x.x). The one
+// rule behind admin.allow_unauthenticated_remote and the admin server's
+// choice of which endpoints need the token.
+bool IsLoopbackAddress(std::string_view address);
 
 }  // namespace rvm

@@ -47,6 +47,40 @@ TEST(ConfigValidateTest, AdminProbePortsOutsideTheTcpRangeAreReported) {
                                        "admin.probe_port = -1: must be in [0, 65535]"));
 }
 
+TEST(ConfigValidateTest, AnAdminPortBeyondLoopbackWithoutATokenIsRefusedNamingTheWayOut) {
+  Config c;
+  c.admin.bind_address = "0.0.0.0";
+  const std::vector<ConfigIssue> issues = ValidateConfig(c);
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_EQ(issues[0].key, "admin.bind_address");
+  EXPECT_THAT(issues[0].message, HasSubstr("admin.bind_address = \"0.0.0.0\": listens beyond "
+                                           "loopback and admin.token is not set"));
+  EXPECT_THAT(issues[0].message, HasSubstr("admin.allow_unauthenticated_remote = true"));
+}
+
+TEST(ConfigValidateTest, AnAdminPortBeyondLoopbackIsAcceptedWithATokenOrAnExplicitOptIn) {
+  Config with_token;
+  with_token.admin.bind_address = "192.168.1.20";
+  with_token.admin.token = {"t", "file"};
+  EXPECT_THAT(ValidateConfig(with_token), IsEmpty());
+  Config opted_in;
+  opted_in.admin.bind_address = "::";
+  opted_in.admin.allow_unauthenticated_remote = true;
+  EXPECT_THAT(ValidateConfig(opted_in), IsEmpty());
+}
+
+TEST(ConfigValidateTest, LoopbackAddressesNeedNoToken) {
+  for (const char* a : {"127.0.0.1", "127.1.2.3", "localhost", "::1", "[::1]", "::ffff:127.0.0.1"}) {
+    EXPECT_TRUE(IsLoopbackAddress(a)) << a;
+    Config c;
+    c.admin.bind_address = a;
+    EXPECT_THAT(ValidateConfig(c), IsEmpty()) << a;
+  }
+  for (const char* a : {"0.0.0.0", "::", "10.0.0.5", "128.0.0.1", "localhost.example.com"}) {
+    EXPECT_FALSE(IsLoopbackAddress(a)) << a;
+  }
+}
+
 TEST(ConfigValidateTest, AnUnknownChoiceListsTheAllowedValues) {
   Config c;
   c.capture.source = "webcam";
