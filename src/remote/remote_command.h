@@ -10,8 +10,9 @@
 //               threshold, snapshot, logs, system info, pipeline restart)
 //   kDangerous  a known platform action that changes the machine's software
 //               or hardware, or runs something the platform names (reboot,
-//               git pull, update, shell, model download, actuator, a payload
-//               naming a path, URL or command): refused, never run
+//               git pull, update, shell, model download, actuator), or a
+//               safe action whose payload carries a field outside that
+//               action's schema: refused, never run
 //   kUnknown    anything else: rejected, never guessed at
 //
 // Pure and thread-safe.
@@ -56,9 +57,18 @@ struct Classification {
 };
 
 // Action names are matched exactly (the platform spells them in upper case;
-// "restart" is not RESTART). A payload field whose name says it designates a
-// path, URL, file, directory, script or command makes any action dangerous:
-// the agent never acts on something the platform points it at.
+// "restart" is not RESTART). Each safe action has a schema: the payload
+// fields it takes, by exact name, with their JSON types, nested objects
+// described field by field. A payload field that is not in the schema, at
+// any depth, under any spelling ("Lines", "logFile", "upload.url"), makes
+// the command dangerous, and the reason names the field by its dotted path;
+// a field of the wrong type is refused the same way. So nothing the platform
+// sends is silently ignored, and nothing it names is acted on. (Value
+// ranges, a threshold of 1.5, are the handler's: rejected, not refused.)
 Classification ClassifyCommand(const RemoteCommand& command);
+
+// The payload fields `action` takes, as "name (type)" joined by ", ";
+// "none" for an action without fields; "" for an action that is not safe.
+std::string PayloadSchemaText(const std::string& action);
 
 }  // namespace rvm::remote

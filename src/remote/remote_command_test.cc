@@ -64,15 +64,57 @@ TEST(ClassifyCommandTest, ActionsThatChangeTheMachineAreDangerous) {
   }
 }
 
-TEST(ClassifyCommandTest, APayloadNamingAPathUrlOrCommandMakesAnyActionDangerous) {
+std::string ReasonOf(const std::string& action, json payload) {
+  return ClassifyCommand(RemoteCommand{action, "", std::move(payload)}).reason;
+}
+
+TEST(ClassifyCommandTest, TheFieldsOfEachActionsSchemaAreSafe) {
+  EXPECT_EQ(ClassOf("MAINTENANCE", {{"reason", "filed by ops"}}), CommandClass::kSafe);
+  EXPECT_EQ(ClassOf("EXIT_MAINTENANCE", {{"reason", "done"}}), CommandClass::kSafe);
+  EXPECT_EQ(ClassOf("SET_CONF_THRESHOLD", {{"threshold", 0.4}}), CommandClass::kSafe);
+  EXPECT_EQ(ClassOf("SET_CONF_THRESHOLD", {{"threshold", 1}}), CommandClass::kSafe);
+  EXPECT_EQ(ClassOf("REPORT_LOGS", {{"lines", 5}}), CommandClass::kSafe);
+}
+
+TEST(ClassifyCommandTest, AFieldOutsideTheSchemaIsRefusedNamingIt) {
+  EXPECT_EQ(ClassOf("REPORT_LOGS", {{"lines", 5}, {"logFile", "/etc/shadow"}}),
+            CommandClass::kDangerous);
+  EXPECT_EQ(ReasonOf("REPORT_LOGS", {{"lines", 5}, {"logFile", "/etc/shadow"}}),
+            "REPORT_LOGS: payload field 'logFile' is not in the schema (lines (integer)); fields "
+            "outside a command's schema are refused");
   EXPECT_EQ(ClassOf("CAPTURE_IMAGE", {{"image_path", "/etc/passwd"}}), CommandClass::kDangerous);
   EXPECT_EQ(ClassOf("RESTART", {{"command", "rm -rf /"}}), CommandClass::kDangerous);
-  EXPECT_EQ(ClassOf("REPORT_LOGS", {{"upload_url", "http://x"}}), CommandClass::kDangerous);
+  EXPECT_EQ(ClassOf("REPORT_SYSTEM_INFO", {{"verbose", true}}), CommandClass::kDangerous);
+  // Not only names that look like targets: a field the handler would ignore is refused too.
+  EXPECT_EQ(ClassOf("MAINTENANCE", {{"reason", "x"}, {"until", "noon"}}),
+            CommandClass::kDangerous);
+}
+
+TEST(ClassifyCommandTest, FieldNamesAreMatchedExactlySoOtherSpellingsAreRefused) {
+  EXPECT_EQ(ClassOf("REPORT_LOGS", {{"Lines", 5}}), CommandClass::kDangerous);
+  EXPECT_EQ(ClassOf("REPORT_LOGS", {{"LINES", 5}}), CommandClass::kDangerous);
+  EXPECT_EQ(ClassOf("SET_CONF_THRESHOLD", {{"Threshold", 0.3}}), CommandClass::kDangerous);
   EXPECT_EQ(ClassOf("REPORT_LOGS", {{"Path", "x"}}), CommandClass::kDangerous);
-  const auto c = ClassifyCommand(RemoteCommand{"RESTART", "", {{"script", "x"}}});
-  EXPECT_NE(c.reason.find("'script'"), std::string::npos) << c.reason;
-  // Words that merely contain a target word are fine.
-  EXPECT_EQ(ClassOf("MAINTENANCE", {{"reason", "filed by ops"}}), CommandClass::kSafe);
+  EXPECT_NE(ReasonOf("REPORT_LOGS", {{"Lines", 5}}).find("'Lines'"), std::string::npos);
+}
+
+TEST(ClassifyCommandTest, NestedFieldsAreRefusedNamingTheirPath) {
+  EXPECT_EQ(ClassOf("CAPTURE_IMAGE", {{"upload", {{"url", "http://evil"}}}}),
+            CommandClass::kDangerous);
+  EXPECT_NE(ReasonOf("CAPTURE_IMAGE", {{"upload", {{"url", "http://evil"}}}}).find("'upload'"),
+            std::string::npos);
+  // An object where the schema has a scalar is refused, whatever it holds.
+  const std::string why = ReasonOf("MAINTENANCE", {{"reason", {{"script", "x"}}}});
+  EXPECT_NE(why.find("payload field 'reason' must be a string, not object"), std::string::npos)
+      << why;
+  EXPECT_EQ(ClassOf("REPORT_LOGS", {{"lines", json::array({1, 2})}}), CommandClass::kDangerous);
+}
+
+TEST(ClassifyCommandTest, EachSafeActionStatesItsSchema) {
+  EXPECT_EQ(PayloadSchemaText("REPORT_LOGS"), "lines (integer)");
+  EXPECT_EQ(PayloadSchemaText("MAINTENANCE"), "reason (string)");
+  EXPECT_EQ(PayloadSchemaText("RESTART"), "none");
+  EXPECT_EQ(PayloadSchemaText("REBOOT"), "");
 }
 
 TEST(ClassifyCommandTest, UnknownActionsAreNeverGuessedAt) {
