@@ -176,9 +176,12 @@ Result<std::unique_ptr<Service>> Service::Open(Config config, ServiceOptions opt
       return client.status();
     }
     s->client_ = std::move(client).value();
-    s->delivery_ =
-        std::make_unique<uplink::DeliveryService>(*s->outbox_, *s->client_, SteadyClock::Instance(),
-                                                  uplink::DeliveryOptionsFromConfig(c.uplink));
+    // The delivery thread makes the handshake and retries it until it
+    // succeeds; nothing else waits for it (uplink/delivery_service.h).
+    uplink::DeliveryOptions delivery_options = uplink::DeliveryOptionsFromConfig(c.uplink);
+    delivery_options.handshake = true;
+    s->delivery_ = std::make_unique<uplink::DeliveryService>(
+        *s->outbox_, *s->client_, SteadyClock::Instance(), delivery_options);
     // The heartbeat has its own client: clients are not thread-safe and the
     // delivery thread owns the first one.
     auto heartbeat_client =
@@ -276,16 +279,9 @@ rvm::Status Service::Start() {
                           "); they are written before the next item");
     }
   }
-  if (client_) {
-    // One attempt at start; an unreachable platform is the offline case,
-    // not a reason to refuse items: the records wait in the outbox.
-    if (rvm::Status s = client_->Register(); !s.ok()) {
-      Logger("uplink").Warn("registering with the platform at " + config_.uplink.base_url +
-                            " failed (" + s.message() +
-                            "); decisions wait in the outbox until it answers");
-    }
-    delivery_->Start();
-  }
+  // The handshake is the delivery thread's first act; an unreachable
+  // platform is the offline case, not a reason to refuse items.
+  if (delivery_) delivery_->Start();
   UpdateAccepting();
   RVM_RETURN_IF_ERROR(BuildPipeline());
   if (heartbeat_) heartbeat_->Start();

@@ -37,7 +37,8 @@ HeartbeatService::HeartbeatService(uplink::PlatformClient& client, ops::ServiceC
       options_(std::move(options)),
       executor_(service, clock, options_.commands, uploader),
       host_(options_.disk_path),
-      backoff_(BackoffFrom(options_), SeedFrom(options_, clock)) {}
+      backoff_(BackoffFrom(options_), SeedFrom(options_, clock)),
+      state_log_("heartbeat", clock, {}, options_.state_log_sink) {}
 
 HeartbeatService::~HeartbeatService() { Stop(); }
 
@@ -110,6 +111,15 @@ HeartbeatRound HeartbeatService::RunOnce() {
       }
       stats_.last_error = round.status.message();
     }
+    if (round.not_authorised) {
+      state_log_.Report("heartbeat", "not_authorised", LogLevel::kWarn,
+                        "heartbeat not authorised by the platform (403); retried with backoff",
+                        {{"error", round.status.message()}});
+    } else {
+      state_log_.Report("heartbeat", "failing", LogLevel::kWarn,
+                        "heartbeat failing; retried with backoff",
+                        {{"error", round.status.message()}});
+    }
     round.next = Backoff();
     return round;
   }
@@ -127,6 +137,11 @@ HeartbeatRound HeartbeatService::RunOnce() {
     stats_.last_success_ms = clock_.WallMillis();
     stats_.state = "online";
     stats_.last_error.clear();
+  }
+  if (!state_log_.state("heartbeat").empty()) {
+    state_log_.Report("heartbeat", "online", LogLevel::kInfo, "heartbeat recovered");
+  } else {
+    state_log_.Seed("heartbeat", "online");  // the first acknowledgement is not news
   }
 
   round.commands = static_cast<int>(reply->commands.size());

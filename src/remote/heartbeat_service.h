@@ -40,6 +40,7 @@
 #include <thread>
 
 #include "base/clock.h"
+#include "logging/state_log.h"
 #include "base/status.h"
 #include "config/config.h"
 #include "ops/service_control.h"
@@ -61,6 +62,9 @@ struct HeartbeatOptions {
   std::string disk_path;  // filesystem whose use is reported ("" = none), e.g. the outbox directory
   uint64_t seed = 0;      // backoff jitter seed; 0 = from the clock
   CommandExecutorOptions commands;
+  // Where the lines "heartbeat failing" / "recovered" / "not authorised" go,
+  // once per change of state (logging/state_log.h); null = the service log.
+  StateLog::Sink state_log_sink;
 };
 
 // The options uplink.heartbeat_interval_s sets; the rest keep their defaults.
@@ -124,6 +128,7 @@ class HeartbeatService {
   CommandExecutor executor_;
   HostSampler host_;
   uplink::Backoff backoff_;
+  StateLog state_log_;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

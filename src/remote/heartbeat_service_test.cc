@@ -346,6 +346,33 @@ TEST_F(HeartbeatEdgeV1Test, FailuresBackOffExponentiallyUpToTheCeiling) {
   EXPECT_THAT(s.last_error, HasSubstr("edge v1 heartbeat"));
 }
 
+TEST_F(HeartbeatEdgeV1Test, FailingAndRecoveringAreLoggedOnceEachWithTheError) {
+  std::vector<std::string> lines;
+  HeartbeatOptions o = Options();
+  o.state_log_sink = [&](LogLevel, std::string_view component, std::string_view message,
+                         const std::vector<LogField>& fields) {
+    std::string line = std::string(component) + ": " + std::string(message);
+    for (const LogField& f : fields) line += " " + f.key + "=" + f.value;
+    lines.push_back(line);
+  };
+  heartbeat_ = std::make_unique<HeartbeatService>(*client_, service_, clock_, o);
+  ASSERT_TRUE(heartbeat_->RunOnce().status.ok());
+  EXPECT_TRUE(lines.empty()) << "the first acknowledgement is not news";
+  sim::FaultSettings down;
+  down.error.rate = 1;
+  down.error_status = 503;
+  sim_.SetFaults(down);
+  for (int i = 0; i < 5; ++i) EXPECT_FALSE(heartbeat_->RunOnce().status.ok());
+  sim_.SetFaults({});
+  ASSERT_TRUE(heartbeat_->RunOnce().status.ok());
+  ASSERT_TRUE(heartbeat_->RunOnce().status.ok());
+  ASSERT_EQ(lines.size(), 2u) << ::testing::PrintToString(lines);
+  EXPECT_THAT(lines[0], HasSubstr("heartbeat: heartbeat failing"));
+  EXPECT_THAT(lines[0], HasSubstr("error="));
+  EXPECT_THAT(lines[0], HasSubstr("503"));
+  EXPECT_EQ(lines[1], "heartbeat: heartbeat recovered");
+}
+
 class HeartbeatV2Test : public ::testing::Test {
  protected:
   void SetUp() override {

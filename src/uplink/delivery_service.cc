@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <vector>
 
 #include "base/crash_point.h"
 
@@ -22,7 +23,12 @@ DeliveryService::DeliveryService(outbox::Outbox& outbox, PlatformClient& client,
       clock_(clock),
       options_(options),
       backoff_(options.backoff, SeedFrom(options, clock)),
-      breaker_(options.breaker, clock) {}
+      breaker_(options.breaker, clock),
+      state_log_("uplink", clock, {}, options.state_log_sink),
+      handshake_backoff_(options.backoff, SeedFrom(options, clock) + 1) {
+  state_log_.Seed("circuit", CircuitStateName(CircuitState::kClosed));
+  if (options_.handshake) stats_.handshake = "pending";
+}
 
 DeliveryService::~DeliveryService() { Stop(); }
 
@@ -71,6 +77,12 @@ void DeliveryService::Loop() {
         wait = milliseconds(0);
       } else if (round->wait > milliseconds(0)) {
         wait = round->wait;
+      }
+      if (options_.handshake && !handshake_done_) {
+        // The next handshake attempt is due then, whatever the outbox holds.
+        const auto until = std::chrono::duration_cast<milliseconds>(handshake_not_before_ -
+                                                                    clock_.Now());
+        wait = std::min(wait, std::max(until, milliseconds(1)));
       }
       if (round->handled > 0 && options_.max_records_per_s > 0) {
         // Rate bound: this round's records spread over at least handled/rate seconds.
@@ -145,6 +157,7 @@ bool DeliveryService::Apply(std::span<const OutgoingRecord> sent,
         ++stats_.retries;
         if (o.auth_failure) ++stats_.auth_failures;
         stats_.last_error = o.message;
+        round_failure_ = o.message;
         breaker_.RecordFailure();
         ++handled;
         ok = false;
@@ -177,9 +190,78 @@ void DeliveryService::ApplyRetention(bool now_too) {
   }
 }
 
+void DeliveryService::Handshake() {
+  ++handshake_attempts_;
+  const Status s = client_.Register();
+  if (s.ok()) {
+    handshake_done_ = true;
+    state_log_.Report("handshake", "done", LogLevel::kInfo,
+                      "handshake with the platform succeeded",
+                      {{"attempts", handshake_attempts_}});
+  } else {
+    const int64_t delay = handshake_backoff_.NextDelayMs(static_cast<int>(
+        std::min<int64_t>(handshake_attempts_, std::numeric_limits<int>::max())));
+    handshake_not_before_ = clock_.Now() + std::chrono::milliseconds(delay);
+    state_log_.Report("handshake", "retrying", LogLevel::kWarn,
+                      "handshake with the platform failed; retrying with the uplink's backoff "
+                      "until it succeeds (deliveries, heartbeats and decisions go on meanwhile)",
+                      {{"error", s.message()}, {"next_attempt_in_ms", delay}});
+  }
+  std::lock_guard lock(mu_);
+  stats_.handshake = handshake_done_ ? "done" : "retrying";
+  stats_.handshake_attempts = handshake_attempts_;
+}
+
+void DeliveryService::ReportCircuit() {
+  const CircuitState state = breaker_.state();
+  const std::string_view name = CircuitStateName(state);
+  if (state_log_.state("circuit") == name) return;
+  switch (state) {
+    case CircuitState::kOpen:
+      state_log_.Report("circuit", name, LogLevel::kWarn,
+                        "circuit breaker open: no requests to the platform until it half-opens",
+                        {{"open_for_ms", static_cast<int64_t>(breaker_.RemainingOpen().count())},
+                         {"times_opened", breaker_.times_opened()}});
+      break;
+    case CircuitState::kHalfOpen:
+      state_log_.Report("circuit", name, LogLevel::kInfo,
+                        "circuit breaker half-open: one record probes the platform");
+      break;
+    case CircuitState::kClosed:
+      state_log_.Report("circuit", name, LogLevel::kInfo,
+                        "circuit breaker closed: the platform answered the probe");
+      break;
+  }
+}
+
+void DeliveryService::ReportLink(bool ok) {
+  if (!ok) {
+    state_log_.Report("platform", "failing", LogLevel::kWarn,
+                      "delivery to the platform failing; records wait in the outbox and are "
+                      "retried with backoff",
+                      {{"error", round_failure_}});
+    return;
+  }
+  if (state_log_.state("platform") == "delivering") return;
+  // Read only on the change: the backlog figures scan the outbox.
+  std::vector<LogField> fields;
+  if (auto s = outbox_.Stats(); s.ok()) {
+    fields.emplace_back("backlog_records", s->pending);
+    fields.emplace_back("backlog_oldest_age_s", s->oldest_pending_age_ms / 1000.0);
+  }
+  state_log_.Report("platform", "delivering", LogLevel::kInfo,
+                    state_log_.state("platform").empty()
+                        ? "delivering to the platform"
+                        : "delivery to the platform resumed",
+                    std::move(fields));
+}
+
 Result<RoundResult> DeliveryService::RunOnce() {
   using std::chrono::milliseconds;
   RoundResult result;
+  if (options_.handshake && !handshake_done_ && clock_.Now() >= handshake_not_before_) {
+    Handshake();
+  }
   const auto now = clock_.Now();
   if (now < not_before_) {
     result.wait = std::chrono::duration_cast<milliseconds>(not_before_ - now) + milliseconds(1);
@@ -203,7 +285,9 @@ Result<RoundResult> DeliveryService::RunOnce() {
   }
   pending->erase(first_not_due, pending->end());
   if (pending->empty()) return result;
-  if (!breaker_.AllowRequest()) {
+  const bool allowed = breaker_.AllowRequest();
+  ReportCircuit();
+  if (!allowed) {
     result.wait = std::max(breaker_.RemainingOpen(), milliseconds(1));
     return result;
   }
@@ -274,6 +358,8 @@ Result<RoundResult> DeliveryService::RunOnce() {
   }
   mark();
   if (marked_count > 0) ApplyRetention(/*now_too=*/false);
+  ReportCircuit();
+  if (!ok || result.handled > 0) ReportLink(ok);
   std::lock_guard lock(mu_);
   ++stats_.rounds;
   stats_.delivered += marked_count;

@@ -22,6 +22,18 @@
 // does not starve new items or swamp the platform; new records keep flowing
 // into the outbox meanwhile (appending never waits for delivery).
 //
+// With `handshake` set, the delivery thread also makes the platform handshake
+// (PlatformClient::Register): at once, and after a failure again on the
+// same backoff until it succeeds. Nothing waits for it: records are
+// delivered, heartbeats sent and items decided before and during its
+// retries (the platforms take deposits on the API key alone); only the
+// platform's record of the device (version, hardware id) waits.
+//
+// Outages and recoveries are logged once per change of state, through
+// StateLog (logging/state_log.h): delivery failing (with the error) and
+// resumed (with the backlog's size and age), the circuit breaker opening,
+// half-opening and closing, the handshake retried and succeeded.
+//
 // A crash between the platform's acknowledgement and MarkDelivered sends the
 // record again after restart; the idempotency key makes that a duplicate the
 // platform absorbs (and counts), never a second credit.
@@ -42,6 +54,7 @@
 
 #include "base/clock.h"
 #include "base/status.h"
+#include "logging/state_log.h"
 #include "outbox/outbox.h"
 #include "uplink/backoff.h"
 #include "uplink/batch_policy.h"
@@ -66,6 +79,8 @@ struct DeliveryOptions {
   int64_t idle_poll_ms = 500;              // how often an idle service looks at the outbox, ms
   int64_t max_retry_after_ms = 3'600'000;  // a larger Retry-After is capped to this, ms
   uint64_t seed = 0;                       // jitter RNG seed; 0 = from the clock
+  bool handshake = false;  // Register with the platform on the delivery thread (see above)
+  StateLog::Sink state_log_sink;  // where state-change lines go; null = the service log
 };
 
 // Deposits sent between two MarkDelivered calls: four windows' worth.
@@ -95,6 +110,9 @@ struct DeliveryStats {
   std::string circuit = "closed";
   int64_t circuit_opened = 0;  // times the circuit opened
   std::string last_error;      // the most recent retry or park reason
+  // "off" (not asked for), "pending", "retrying" (failed at least once), "done".
+  std::string handshake = "off";
+  int64_t handshake_attempts = 0;
   // From the outbox, read when Stats() is called.
   int64_t backlog_records = 0;
   int64_t backlog_bytes = 0;
@@ -141,6 +159,12 @@ class DeliveryService {
              std::vector<int64_t>& delivered, int& handled);
   // Runs the outbox's retention policy (Outbox::ApplyRetention).
   void ApplyRetention(bool now_too);
+  // One handshake attempt; schedules the next on failure.
+  void Handshake();
+  // Logs the circuit breaker's state when it changed.
+  void ReportCircuit();
+  // Logs delivery failing or resuming when that changed.
+  void ReportLink(bool ok);
 
   outbox::Outbox& outbox_;
   PlatformClient& client_;
@@ -156,6 +180,12 @@ class DeliveryService {
   bool full_window_ = false;
   // When the retention policy last ran.
   std::chrono::steady_clock::time_point last_retention_{};
+  StateLog state_log_;
+  std::string round_failure_;  // why the round's failed send failed
+  Backoff handshake_backoff_;
+  bool handshake_done_ = false;
+  int64_t handshake_attempts_ = 0;
+  std::chrono::steady_clock::time_point handshake_not_before_{};
 
   // Set by SendBatchesNow (any thread).
   std::atomic<bool> batches_now_{false};

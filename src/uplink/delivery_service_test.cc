@@ -6,6 +6,7 @@
 #include <limits>
 #include <thread>
 
+#include "logging/state_log.h"
 #include "platform_sim/platform_sim.h"
 #include "uplink/edge_v1_client.h"
 #include "uplink/outbox_sink.h"
@@ -235,6 +236,108 @@ TEST_F(DeliveryServiceTest, TheCircuitOpensAfterRepeatedFailuresAndThenOnlyProbe
   EXPECT_EQ(service_->Stats().api_calls, calls + 1);
   EXPECT_EQ(service_->Stats().circuit, "open");
   EXPECT_EQ(service_->Stats().circuit_opened, 2);
+}
+
+// The lines DeliveryService's StateLog writes, captured.
+struct CapturedLines {
+  std::vector<std::string> messages;
+  std::vector<std::vector<LogField>> fields;
+  StateLog::Sink Sink() {
+    return [this](LogLevel, std::string_view, std::string_view message,
+                  const std::vector<LogField>& f) {
+      messages.emplace_back(message);
+      fields.push_back(f);
+    };
+  }
+  int Count(const std::string& prefix) const {
+    return static_cast<int>(std::count_if(messages.begin(), messages.end(), [&](const auto& m) {
+      return m.rfind(prefix, 0) == 0;
+    }));
+  }
+  std::string Field(const std::string& prefix, const std::string& key) const {
+    for (size_t i = 0; i < messages.size(); ++i) {
+      if (messages[i].rfind(prefix, 0) != 0) continue;
+      for (const LogField& f : fields[i]) {
+        if (f.key == key) return f.value;
+      }
+    }
+    return "";
+  }
+};
+
+TEST_F(DeliveryServiceTest, AnOutageIsLoggedOnceWithItsErrorAndItsEndWithTheBacklog) {
+  CapturedLines lines;
+  DeliveryOptions o = FastOptions();
+  o.state_log_sink = lines.Sink();
+  service_ = std::make_unique<DeliveryService>(*outbox_, *client_, clock_, o);
+  AppendItem("item-a");
+  AppendItem("item-b");
+  sim::FaultSettings down;
+  down.error.rate = 1;
+  down.error_status = 503;
+  sim_->SetFaults(down);
+  for (int i = 0; i < 12; ++i) {  // failures, the circuit opening, probes failing
+    ASSERT_TRUE(service_->RunOnce().ok());
+    clock_.Advance(milliseconds(2001));
+  }
+  EXPECT_GE(service_->Stats().retries, 4);
+  EXPECT_EQ(lines.Count("delivery to the platform failing"), 1);
+  EXPECT_NE(lines.Field("delivery to the platform failing", "error").find("503"),
+            std::string::npos);
+  EXPECT_EQ(lines.Count("circuit breaker open"), 1);
+
+  sim_->SetFaults({});
+  for (int i = 0; i < 20 && service_->Stats().backlog_records > 0; ++i) {
+    ASSERT_TRUE(service_->RunOnce().ok());
+    clock_.Advance(milliseconds(5001));
+  }
+  EXPECT_EQ(ServerItemIds(), (std::vector<std::string>{"item-a", "item-b"}));
+  EXPECT_EQ(lines.Count("circuit breaker half-open"), 1);
+  EXPECT_EQ(lines.Count("circuit breaker closed"), 1);
+  ASSERT_EQ(lines.Count("delivery to the platform resumed"), 1);
+  // When delivery resumed, the backlog was both records, waiting since the outage began.
+  EXPECT_EQ(lines.Field("delivery to the platform resumed", "backlog_records"), "2");
+  EXPECT_NE(lines.Field("delivery to the platform resumed", "backlog_oldest_age_s"), "");
+  // Nothing else: no line per retry.
+  EXPECT_EQ(lines.messages.size(), 5u) << ::testing::PrintToString(lines.messages);
+}
+
+TEST_F(DeliveryServiceTest, TheHandshakeIsRetriedWithBackoffAndDeliveryDoesNotWaitForIt) {
+  CapturedLines lines;
+  DeliveryOptions o = FastOptions();
+  o.handshake = true;
+  o.state_log_sink = lines.Sink();
+  service_ = std::make_unique<DeliveryService>(*outbox_, *client_, clock_, o);
+  EXPECT_EQ(service_->Stats().handshake, "pending");
+  sim::FaultSettings handshake_fails;
+  handshake_fails.error.next = 3;
+  handshake_fails.error_status = 500;
+  handshake_fails.path_filter = "/edge/handshake";
+  sim_->SetFaults(handshake_fails);
+  AppendItem("item-a");
+
+  ASSERT_TRUE(service_->RunOnce().ok());
+  EXPECT_EQ(ServerItemIds(), std::vector<std::string>{"item-a"}) << "delivered without it";
+  EXPECT_EQ(service_->Stats().handshake, "retrying");
+  EXPECT_EQ(service_->Stats().handshake_attempts, 1);
+  ASSERT_TRUE(service_->RunOnce().ok());
+  EXPECT_EQ(service_->Stats().handshake_attempts, 1) << "not before its backoff";
+
+  for (int i = 0; i < 6 && service_->Stats().handshake != "done"; ++i) {
+    clock_.Advance(milliseconds(1001));  // past the longest backoff (max_ms 1000)
+    ASSERT_TRUE(service_->RunOnce().ok());
+  }
+  EXPECT_EQ(service_->Stats().handshake, "done");
+  EXPECT_EQ(service_->Stats().handshake_attempts, 4);
+  EXPECT_EQ(sim_->store().ListEdgeDevices().size(), 1u);
+  EXPECT_EQ(lines.Count("handshake with the platform failed"), 1) << "once, not per retry";
+  EXPECT_NE(lines.Field("handshake with the platform failed", "error").find("500"),
+            std::string::npos);
+  EXPECT_EQ(lines.Count("handshake with the platform succeeded"), 1);
+  EXPECT_EQ(lines.Field("handshake with the platform succeeded", "attempts"), "4");
+  clock_.Advance(milliseconds(5000));
+  ASSERT_TRUE(service_->RunOnce().ok());
+  EXPECT_EQ(service_->Stats().handshake_attempts, 4) << "done means done";
 }
 
 TEST_F(DeliveryServiceTest, RetryAfterFromA429SetsTheNextAttempt) {
