@@ -25,6 +25,9 @@ namespace {
 
 using SteadyTime = std::chrono::steady_clock::time_point;
 
+// Less than half of any sensible per-client limit (see Accept).
+constexpr int kAcceptsPerTurn = 8;
+
 const char* ReasonPhrase(int status) {
   switch (status) {
     case 400:
@@ -266,8 +269,13 @@ struct HttpListener::Impl {
     if (got) Frame(id, c, now);
   }
 
+  // Accepts at most a few connections per turn of the loop: between turns
+  // the loop reads what the connections it already has sent, so a request
+  // that arrived (a supervisor's GET /healthz) is read, and counts as
+  // under way, before a burst of new connections from the same address can
+  // shed its connection as idle. The rest wait in the listen backlog.
   void Accept(SteadyTime now) {
-    for (;;) {
+    for (int i = 0; i < kAcceptsPerTurn; ++i) {
       sockaddr_storage ss{};
       socklen_t len = sizeof(ss);
       const int fd = accept4(listen_fd, reinterpret_cast<sockaddr*>(&ss), &len,

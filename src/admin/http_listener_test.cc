@@ -8,6 +8,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "admin/admin_flood.h"
+
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -199,6 +201,30 @@ TEST_F(HttpListenerTest, AnOversizedBodyIsRefusedWithoutReadingIt) {
   c.Send("POST /x HTTP/1.1\r\nContent-Length: 1000000\r\n\r\n");
   EXPECT_THAT(c.ReadUntil("}"), StartsWith("HTTP/1.1 413"));
   EXPECT_TRUE(c.ClosedByServer());
+}
+
+TEST_F(HttpListenerTest, AFloodOfIdleAndSlowConnectionsLeavesEveryProbeAnswered) {
+  // A small flood (the full one is admin_flood_test): it runs in the
+  // sanitizer builds, where the loop, the gate and the lanes work under load.
+  HttpListenerOptions o;
+  o.connections.max_connections = 64;
+  o.connections.max_connections_per_client = 16;
+  o.request_timeout = 500ms;
+  o.priority_paths = {"/healthz"};
+  Start(o, Echo);
+  FloodOptions f;
+  f.port = listener_->port();
+  f.idle = 50;
+  f.slow = 50;
+  f.sources = 4;
+  f.duration = 1500ms;
+  f.slow_line_every = 100ms;
+  const FloodReport r = RunFlood(f);
+  EXPECT_GE(r.probes, 10);
+  EXPECT_EQ(r.probe_failures, 0) << r.first_failure;
+  EXPECT_GT(r.closed_by_server, 0);
+  EXPECT_GT(listener_->counters().shed.load(), 0u);
+  EXPECT_GT(listener_->counters().request_timeouts.load(), 0u) << "slow heads are cut off";
 }
 
 TEST_F(HttpListenerTest, APortInUseIsAnErrorNamingAddressAndPort) {
