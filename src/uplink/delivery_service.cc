@@ -218,6 +218,10 @@ void DeliveryService::ReportCircuit() {
   if (state_log_.state("circuit") == name) return;
   switch (state) {
     case CircuitState::kOpen:
+      // A failed probe opens it again: the same outage, not news. An outage
+      // is three lines (open, the first half-open, closed), however many
+      // probes fail in between.
+      if (state_log_.state("circuit") == CircuitStateName(CircuitState::kHalfOpen)) return;
       state_log_.Report("circuit", name, LogLevel::kWarn,
                         "circuit breaker open: no requests to the platform until it half-opens",
                         {{"open_for_ms", static_cast<int64_t>(breaker_.RemainingOpen().count())},
