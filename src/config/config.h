@@ -163,7 +163,7 @@ struct UplinkConfig {
   int request_timeout_ms = 15000;         // whole-request limit, ms
   int batch_max_size = 50;                // records per sync-offline request
   int batch_max_delay_ms = 2000;          // longest a record waits for a batch to fill, ms
-  int retry_backoff_min_ms = 1000;        // first retry delay, ms
+  int retry_backoff_min_ms = 250;         // first retry delay, ms (docs/uplink-performance.md)
   int retry_backoff_max_ms = 60000;       // longest retry delay, ms
   int heartbeat_interval_s = 30;          // heartbeat period, s (platform marks offline after 120)
   std::string ca_path;                    // CA bundle for TLS, "" = system default

@@ -128,7 +128,10 @@ bool DeliveryService::Apply(std::span<const OutgoingRecord> sent,
         delivered.push_back(rec.seq);
         ++handled;
         if (o.skipped) ++stats_.skipped;
-        if (feeds_breaker) breaker_.RecordSuccess();
+        if (feeds_breaker) {
+          breaker_.RecordSuccess();
+          failures_in_a_row_ = 0;
+        }
         break;
       case OutcomeKind::kPark:
         if (Status st = outbox_.Park(rec.seq, o.message); !st.ok()) {
@@ -139,12 +142,20 @@ bool DeliveryService::Apply(std::span<const OutgoingRecord> sent,
           stats_.last_error = o.message;
         }
         ++handled;
-        if (feeds_breaker) breaker_.RecordSuccess();  // the platform answered: it is up
+        if (feeds_breaker) {
+          breaker_.RecordSuccess();  // the platform answered: it is up
+          failures_in_a_row_ = 0;
+        }
         break;
       case OutcomeKind::kRetry: {
         if (!ok) break;  // adapters report one retry per send; later records stay pending
+        // The backoff grows with the link's failures in a row, not with the
+        // record's own attempts: after an answer the platform gets the
+        // benefit of the doubt again, so a platform that fails one request in
+        // three is retried within a second, while one that stays down is
+        // backed off as before (docs/uplink-performance.md, "Partial failure").
         // Retry-After is a lower bound ("Retry-After: 0" must not make a loop).
-        int64_t delay = backoff_.NextDelayMs(rec.attempts + 1);
+        int64_t delay = backoff_.NextDelayMs(++failures_in_a_row_);
         if (o.retry_after_ms >= 0) {
           delay = std::max(delay, std::min(o.retry_after_ms, options_.max_retry_after_ms));
         }

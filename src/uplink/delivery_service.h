@@ -175,6 +175,7 @@ class DeliveryService {
   Backoff backoff_;
   CircuitBreaker breaker_;
   std::chrono::steady_clock::time_point not_before_{};
+  int64_t failures_in_a_row_ = 0;  // failed sends since the last answer: the backoff's exponent
   // Deposits go with the full max_in_flight window only after a send
   // succeeded since the start or the last failure; until then one at a time.
   bool full_window_ = false;

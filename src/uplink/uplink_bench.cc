@@ -13,6 +13,15 @@
 //      (default 4): records/s, and resident memory at the start, peak and end
 //      of the replay; beside it, in the same run, the one-at-a-time baseline
 //      (max_in_flight 1) on a --baseline-backlog (default 10,000).
+//   4. Drain under partial failure (--faults-only runs this alone): a backlog
+//      of --fault-backlog deposits (default 200) with the service's default
+//      delivery options (DeliveryOptionsFromConfig of a default [uplink])
+//      against the in-process sim failing a share p of requests, p = 10%,
+//      30%, 50%: three fifths as 500/503, one fifth as connection resets,
+//      one fifth as 429 with Retry-After: 1 (at 50%: 30% errors, 10% resets,
+//      10% 429s). Records cleared per second, for at most --fault-seconds
+//      (default 60) per rate; --backoff-min-ms sets uplink.retry_backoff_min_ms
+//      to compare another first retry delay.
 //
 // With --url the platform is an rvm-platform-sim started separately (so the
 // resident memory figures are the client's alone); otherwise an in-process
@@ -37,6 +46,7 @@
 #include "uplink/delivery_service.h"
 #include "uplink/edge_v1_client.h"
 #include "uplink/outbox_sink.h"
+#include "uplink/platform_client_factory.h"
 #include "uplink/uplink_test_util.h"
 
 namespace rvm::uplink {
@@ -52,6 +62,10 @@ struct Flags {
   int interval_ms = 2;
   int batch = 50;
   std::string url;  // "" = an in-process sim
+  int fault_backlog = 200;
+  int fault_seconds = 60;
+  int backoff_min_ms = -1;  // [4] with this uplink.retry_backoff_min_ms; -1 = the default
+  bool faults_only = false;
 };
 
 struct Env {
@@ -172,6 +186,14 @@ int Main(int argc, char** argv) {
       f.batch = std::atoi(argv[i + 1]);
     else if (k == "--url")
       f.url = argv[i + 1];
+    else if (k == "--fault-backlog")
+      f.fault_backlog = std::atoi(argv[i + 1]);
+    else if (k == "--fault-seconds")
+      f.fault_seconds = std::atoi(argv[i + 1]);
+    else if (k == "--backoff-min-ms")
+      f.backoff_min_ms = std::atoi(argv[i + 1]);
+    else if (k == "--faults-only")
+      f.faults_only = std::string(argv[i + 1]) == "1";
     else {
       std::fprintf(stderr, "unknown flag %s\n", k.c_str());
       return 2;
@@ -191,6 +213,53 @@ int Main(int argc, char** argv) {
   auto server_connections = [&]() -> int64_t {
     return sim ? sim->Stats()["connections"]["accepted"].get<int64_t>() : -1;
   };
+
+  if (f.faults_only || f.fault_backlog > 0) {
+    if (!sim) {
+      std::fprintf(stderr, "[4] needs the in-process sim (no --url): it injects the faults\n");
+    } else {
+      for (double p : {0.1, 0.3, 0.5}) {
+        const std::string prefix = "faults" + std::to_string(static_cast<int>(p * 100));
+        Env env = Open(f.dir + "/" + prefix, f.url);
+        FillDeposits(*env.outbox, f.fault_backlog, prefix);
+        sim::FaultSettings faults;
+        faults.error.rate = p * 0.6;
+        faults.reset.rate = p * 0.2;
+        faults.rate_limit.rate = p * 0.2;
+        faults.retry_after_s = 1;
+        faults.path_filter = "/edge/deposit";
+        sim->SetFaults(faults);
+        UplinkConfig uplink;
+        if (f.backoff_min_ms > 0) uplink.retry_backoff_min_ms = f.backoff_min_ms;
+        const DeliveryOptions d = DeliveryOptionsFromConfig(uplink);
+        DeliveryService service(*env.outbox, *env.client, SteadyClock::Instance(), d);
+        const auto start = Clock::now();
+        const auto end = start + std::chrono::seconds(f.fault_seconds);
+        service.Start();
+        DeliveryStats c = service.Counters();
+        while (c.delivered + c.parked < f.fault_backlog && Clock::now() < end) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+          c = service.Counters();
+        }
+        service.Stop();
+        sim->SetFaults({});
+        const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+        const DeliveryStats s = service.Stats();
+        std::printf(
+            "[4] backoff from %lld ms, %2.0f%% of requests failing (%.0f%% 5xx, %.0f%% resets, %.0f%% 429): %lld of %d "
+            "records in %.1f s: %.1f records/s; %lld retries, circuit opened %lld time(s)\n",
+            static_cast<long long>(d.backoff.min_ms), p * 100, p * 60, p * 20, p * 20,
+            static_cast<long long>(s.delivered), f.fault_backlog,
+            secs, s.delivered / secs, static_cast<long long>(s.retries),
+            static_cast<long long>(s.circuit_opened));
+        std::filesystem::remove_all(f.dir + "/" + prefix);
+      }
+    }
+    if (f.faults_only) {
+      std::filesystem::remove_all(f.dir);
+      return 0;
+    }
+  }
 
   // 1. API calls per 1,000 records.
   const int64_t batched = SessionCalls(f.url, f.dir + "/batched", f.batch);
