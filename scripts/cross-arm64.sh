@@ -70,6 +70,11 @@ if [[ ! -f "$sysroot/.packages" || "$(cat "$sysroot/.packages")" != "$want" ]]; 
     target="$(readlink "$link")"
     ln -sfn "$(realpath -m --relative-to="$(dirname "$link")" ".$target")" "$link"
   done)
+  # Debian picks the BLAS and LAPACK implementation with update-alternatives,
+  # a package script that extraction does not run: link the reference ones.
+  for lib in blas/libblas.so.3 lapack/liblapack.so.3; do
+    ln -sfn "$lib" "$sysroot.new/usr/lib/aarch64-linux-gnu/$(basename "$lib")"
+  done
   echo "$want" >"$sysroot.new/.packages"
   mv "$sysroot.new" "$sysroot"
 fi
