@@ -32,6 +32,12 @@ void OrtLog(void*, OrtLoggingLevel severity, const char*, const char*, const cha
                severity >= ORT_LOGGING_LEVEL_ERROR ? "error" : "warning", message, code_location);
 }
 
+// ONNX Runtime's messages end in a newline or two; a log line must not.
+std::string Trimmed(std::string m) {
+  while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+  return m;
+}
+
 class CaptureOrtLog {
  public:
   CaptureOrtLog() : previous_(ort_log_capture) { ort_log_capture = &lines_; }
@@ -49,8 +55,7 @@ class CaptureOrtLog {
         break;
       }
     }
-    while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
-    return m;
+    return Trimmed(m);
   }
 
  private:
@@ -245,6 +250,7 @@ Ort::SessionOptions MakeSessionOptions(const EngineOptions& o, bool optimize) {
 // libraries that the provider library needs.
 Status AppendProvider(Ort::SessionOptions& so, const std::string& provider,
                       const ExecutionProviderOptions& x, const std::string& engine_dir) {
+  Env();  // loading a provider logs through the environment's logger: it must exist first
   CaptureOrtLog log;
   try {
     // The V1 option structs: a CPU-only runtime with the provider libraries
@@ -268,7 +274,7 @@ Status AppendProvider(Ort::SessionOptions& so, const std::string& provider,
       return InvalidArgument("'" + provider + "' is not a GPU execution provider");
     }
   } catch (const Ort::Exception& e) {
-    std::string why = e.what();
+    std::string why = Trimmed(e.what());
     if (std::string detail = log.LastReason(); !detail.empty()) why += " (" + detail + ")";
     return Unavailable("this ONNX Runtime cannot load it: " + why);
   }
@@ -354,7 +360,7 @@ Result<std::shared_ptr<OrtEngine>> OpenGpuSession(const EngineOptions& o,
   try {
     session = std::make_unique<Ort::Session>(Env(), o.model_path.c_str(), so);
   } catch (const Ort::Exception& e) {
-    std::string why = e.what();
+    std::string why = Trimmed(e.what());
     if (std::string detail = log.LastReason(); !detail.empty() && why.find(detail) == why.npos) {
       why += " (" + detail + ")";
     }

@@ -14,6 +14,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 std::string Model() { return std::string(RVM_SHARED_DIR) + "/models/fastestdet.onnx"; }
@@ -60,6 +61,12 @@ TEST(OrtProvidersTest, GpuProvidersThatCannotLoadAreSkippedWithOneLineEachAndThe
               StartsWith("execution provider tensorrt skipped: this ONNX Runtime cannot load it"));
   EXPECT_THAT(info.provider_notes[1],
               StartsWith("execution provider cuda skipped: this ONNX Runtime cannot load it"));
+  for (const std::string& note : info.provider_notes) {
+    // The reason is the runtime's own: the provider library it could not open.
+    EXPECT_THAT(note, HasSubstr("Failed to load")) << note;
+    EXPECT_THAT(note, Not(HasSubstr("DefaultLogger"))) << "loaded before the runtime's logger";
+    EXPECT_THAT(note, Not(HasSubstr("\n")));
+  }
   EXPECT_EQ(runtime_stderr, "") << "the runtime's own error lines are folded into the notes";
 
   // The fallback session computes what a CPU session does.
