@@ -13,7 +13,7 @@ PYTHON ?= /usr/bin/python3
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all deps configure build demo test test-fast bench model asan tsan format clean install
+.PHONY: all deps configure build demo test test-fast bench model asan tsan cross-arm64 gpu-bench format clean install
 
 all: build
 
@@ -58,6 +58,16 @@ tsan: deps
 	cmake --build build-tsan -j $(JOBS)
 	cd build-tsan && TSAN_OPTIONS="suppressions=$(CURDIR)/tsan.supp second_deadlock_stack=1" ctest --output-on-failure -j $(JOBS) --timeout 1200
 
+# The aarch64 (Jetson) build: cross-compiled in build-arm64 against an arm64 Debian root, its unit and
+# detector tests run under qemu-aarch64, and its detections compared with this build's
+# (scripts/cross-arm64.sh). Not part of `make test`: a clean run takes over an hour on 2 cores.
+cross-arm64: build
+	JOBS=$(JOBS) scripts/cross-arm64.sh $(SHARED)
+
+# CPU vs CUDA vs TensorRT FP16 on an NVIDIA GPU (scripts/gpu-bench.sh); exits 2 without one.
+gpu-bench: deps
+	scripts/gpu-bench.sh $(SHARED)
+
 # Installs the agent, its systemd unit and configuration (cmake/Install.cmake);
 # then create the service user and enable the unit as the README's "Deploying" says.
 install: build
@@ -67,4 +77,4 @@ format:
 	find src tests bench tools -name '*.h' -o -name '*.cc' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) build-asan build-tsan
+	rm -rf $(BUILD) build-asan build-tsan build-arm64 build-gpu

@@ -4,7 +4,8 @@
 # production configuration and the documentation in place:
 #
 #   <prefix>/bin/rvm-edge, rvm-edge-bench (what `rvm-edge bench` runs), rvm-platform-sim
-#   <prefix>/lib/rvm-edge/libonnxruntime.so.1       (the binaries' RPATH)
+#   <prefix>/lib/rvm-edge/libonnxruntime.so.1       (the binaries' RPATH), and any
+#                        libonnxruntime_providers_*.so beside it (GPU providers)
 #   <prefix>/lib/systemd/system/rvm-edge.service     (paths rewritten to <prefix>)
 #   <prefix>/lib/sysusers.d/rvm-edge.conf
 #   <prefix>/share/doc/rvm-edge/                     (README, example configs, docs)
@@ -30,6 +31,12 @@ endforeach()
 if(rvm_installed_binaries)
   # Matches CMAKE_INSTALL_RPATH ($ORIGIN/../lib/rvm-edge) in cmake/Dependencies.cmake.
   install(FILES "${RVM_ORT_DIR}/lib/libonnxruntime.so.1" DESTINATION lib/rvm-edge)
+  # GPU execution providers, when the runtime has them beside it (docs/jetson.md):
+  # ONNX Runtime loads them from its own library's directory.
+  file(GLOB rvm_ort_providers "${RVM_ORT_DIR}/lib/libonnxruntime_providers_*.so")
+  if(rvm_ort_providers)
+    install(FILES ${rvm_ort_providers} DESTINATION lib/rvm-edge)
+  endif()
 endif()
 
 install(FILES deploy/rvm-edge.sysusers DESTINATION lib/sysusers.d RENAME rvm-edge.conf)

@@ -153,7 +153,10 @@ int RunCompare(const BenchFlags& f, const DetectorOptions& options,
       return kExitFatal;
     }
     detectors[m] = std::move(*det);
-    if (!f.json) std::cerr << DescribeModel(*models[m]) << "\n";
+    if (!f.json) {
+      for (const std::string& note : ProviderNotes(*models[m])) std::cerr << note << "\n";
+      std::cerr << DescribeModel(*models[m]) << "\n";
+    }
     // Fill the input tensor with a real image.
     DetectionResult result;
     Status s = Status::Ok();
@@ -249,7 +252,10 @@ int RunBench(const BenchFlags& f) {
     return kExitFatal;
   }
   Detector& det = **detector;
-  if (!f.json) std::cerr << DescribeModel(**model) << "\n";
+  if (!f.json) {
+    for (const std::string& note : ProviderNotes(**model)) std::cerr << note << "\n";
+    std::cerr << DescribeModel(**model) << "\n";
+  }
 
   // Reject undecodable images up front so every iteration measures real work.
   DetectionResult result;
@@ -345,6 +351,9 @@ int RunBench(const BenchFlags& f) {
         {"model", info.path},
         {"family", family},
         {"backend", info.backend},
+        {"execution_provider", info.execution_provider()},
+        {"execution_providers", info.execution_providers},
+        {"provider_notes", info.provider_notes},
         {"threads", options->engine.threads},
         {"input", {info.input_width, info.input_height}},
         {"images", usable.size()},
@@ -375,9 +384,10 @@ int RunBench(const BenchFlags& f) {
     std::cout << j.dump() << "\n";
     return kExitOk;
   }
-  std::cout << fmt::format("{} images, {} iterations after {} warm-up, {} thread{}, backend {}\n",
-                           usable.size(), f.iterations, f.warmup, options->engine.threads,
-                           options->engine.threads == 1 ? "" : "s", info.backend);
+  std::cout << fmt::format(
+      "{} images, {} iterations after {} warm-up, {} thread{}, backend {} on {}\n", usable.size(),
+      f.iterations, f.warmup, options->engine.threads, options->engine.threads == 1 ? "" : "s",
+      info.backend, info.execution_provider());
   std::cout << fmt::format("{:<38}{:>9}{:>9}{:>9}\n", "(ms)", "median", "p90", "p99");
   auto row = [](const char* name, const SampleSummary& s) {
     std::cout << fmt::format("{:<38}{:>9.3f}{:>9.3f}{:>9.3f}\n", name, s.median, s.p90, s.p99);

@@ -102,6 +102,7 @@ int RunDetect(const DetectFlags& f) {
     std::cerr << "rvm-edge detect: " << model.status().message() << "\n";
     return kExitFatal;
   }
+  for (const std::string& note : ProviderNotes(**model)) std::cerr << note << "\n";
   std::cerr << DescribeModel(**model) << "\n";
   auto detector = (*model)->NewDetector();
   if (!detector.ok()) {

@@ -61,6 +61,24 @@ void AddDetectorFlags(CLI::App& cmd, DetectorFlags& f) {
   cmd.add_option("--max-megapixels", f.max_megapixels, "Refuse images larger than this")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  f.execution_providers.clear();
+  for (const std::string& p : f.execution.providers) {
+    f.execution_providers += (f.execution_providers.empty() ? "" : ",") + p;
+  }
+  cmd.add_option("--execution-providers", f.execution_providers,
+                 "ONNX Runtime execution providers, most preferred first: tensorrt,cuda,cpu "
+                 "(one that cannot be loaded is skipped with a line saying why)")
+      ->capture_default_str();
+  cmd.add_flag("--require-gpu", f.execution.require_gpu,
+               "Fail instead of skipping a GPU provider that cannot be loaded");
+  cmd.add_option("--gpu-device-id", f.execution.gpu_device_id, "CUDA device for cuda and tensorrt")
+      ->capture_default_str();
+  cmd.add_flag("--tensorrt-fp16", f.execution.tensorrt_fp16, "Let TensorRT run layers in FP16");
+  cmd.add_flag("--tensorrt-int8", f.execution.tensorrt_int8,
+               "Let TensorRT run layers in INT8 (for a quantized model)");
+  cmd.add_option("--tensorrt-workspace-bytes", f.execution.tensorrt_workspace_bytes,
+                 "GPU scratch memory for building TensorRT engines, bytes (0 = TensorRT's default)")
+      ->capture_default_str();
 }
 
 Result<DetectorOptions> ToDetectorOptions(const DetectorFlags& f) {
@@ -71,6 +89,13 @@ Result<DetectorOptions> ToDetectorOptions(const DetectorFlags& f) {
   o.engine.spin = f.spin;
   o.engine.cache_dir =
       f.cache_dir.empty() ? DefaultCacheDir() : (f.cache_dir == "none" ? "" : f.cache_dir);
+  o.engine.execution = f.execution;
+  o.engine.execution.providers = SplitProviderList(f.execution_providers);
+  for (const ExecutionProviderProblem& p : ExecutionProviderProblems(o.engine.execution)) {
+    std::string flag = "--" + p.key;
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    return InvalidArgument(flag + " " + p.value + ": " + p.problem);
+  }
   o.labels_path = f.labels;
   auto family = ParseModelFamily(f.family);
   if (!family.ok()) return family.status();
@@ -116,13 +141,27 @@ std::string DescribeModel(const DetectorModel& m) {
   const ModelInfo& i = m.info();
   std::string cache = i.cache;
   if (!i.cache_detail.empty()) cache += ": " + i.cache_detail;
+  // ONNX Runtime gives the first provider every node it runs, the next ones the rest.
+  std::string provider = i.execution_provider();
+  if (i.execution_providers.size() > 1) {
+    provider += " (then";
+    for (size_t k = 1; k < i.execution_providers.size(); ++k) {
+      provider += (k > 1 ? ", " : " ") + i.execution_providers[k];
+    }
+    provider += ")";
+  }
   std::string text = fmt::format(
-      "model {}: {} {}x{}, {} classes (labels: {}), backend {}, loaded in {:.1f} ms (cache {})",
+      "model {}: {} {}x{}, {} classes (labels: {}), backend {} on {}, loaded in {:.1f} ms (cache "
+      "{})",
       std::filesystem::path(i.path).filename().string(), ModelFamilyName(m.layout().family),
       i.input_width, i.input_height, m.layout().num_classes, m.labels_source(), i.backend,
-      i.load_ms, cache);
+      provider, i.load_ms, cache);
   if (!m.quantization().empty()) text += "; " + m.quantization();
   return text;
+}
+
+const std::vector<std::string>& ProviderNotes(const DetectorModel& m) {
+  return m.info().provider_notes;
 }
 
 }  // namespace rvm::app

@@ -24,6 +24,9 @@ struct DetectorFlags {
   double max_megapixels = 50;
   bool force_int8 = false;  // load a quantized model without a passing accuracy report
   std::string roi;          // "x0,y0,x1,y1" fractions of the image; "" = the whole image
+  // Execution providers and their settings; defaults from config/execution_providers.h.
+  ExecutionProviderOptions execution;
+  std::string execution_providers = "cpu";  // comma-separated, "tensorrt,cuda,cpu"
 };
 
 // The model used when --model is not given: $RVM_EDGE_MODEL, else the
@@ -41,7 +44,12 @@ Result<DetectorOptions> ToDetectorOptions(const DetectorFlags& flags);
 // their extension, so a wrong file gets an error record rather than vanishing.
 Result<std::vector<std::string>> ExpandImageArgs(const std::vector<std::string>& args);
 
-// One line describing a loaded model, for stderr.
+// One line describing a loaded model, for stderr: family, input, labels,
+// backend, the execution provider that runs it, load time and cache.
 std::string DescribeModel(const DetectorModel& model);
+
+// The execution providers left out, one line each naming it and why; to be
+// printed or logged (as warnings) before DescribeModel's line.
+const std::vector<std::string>& ProviderNotes(const DetectorModel& model);
 
 }  // namespace rvm::app

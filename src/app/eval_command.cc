@@ -168,6 +168,7 @@ int RunEval(const EvalFlags& f) {
   options->post.conf_threshold = kApConfThreshold;
   auto model = DetectorModel::Load(*options);
   if (!model.ok()) return fail(model.status().message(), kExitFatal);
+  for (const std::string& note : ProviderNotes(**model)) std::cerr << note << "\n";
   std::cerr << DescribeModel(**model) << "\n";
   auto label_map = LabelMap::Create((*model)->labels(), config->policy);
   if (!label_map.ok()) return fail(label_map.status().message(), kExitUsage);

@@ -203,6 +203,7 @@ int RunService(const RunFlags& f) {
   }
   Service& service = **opened;
   const Config& c = service.config();
+  for (const std::string& note : ProviderNotes(service.model())) log.Warn(note);
   log.Info(DescribeModel(service.model()));
 
   // The admin server: health, metrics, status, dashboard (src/admin).

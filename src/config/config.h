@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "config/default_model.h"
+#include "config/execution_providers.h"
 #include "config/material.h"
 #include "config/roi.h"
 
@@ -54,6 +55,11 @@ struct DetectorConfig {
   // Region of the frame the detector and the motion gate look at, fractions
   // [x0, y0, x1, y1] of the frame (config/roi.h); default the whole frame.
   Roi roi;
+  // Hardware that runs the model (backend "ort"): the [detector] keys
+  // execution_providers, require_gpu, gpu_device_id, tensorrt_fp16,
+  // tensorrt_int8 and tensorrt_workspace_bytes (config/execution_providers.h).
+  // TensorRT keeps its engines in cache_dir, beside the optimised graphs.
+  ExecutionProviderOptions execution;
 
   bool operator==(const DetectorConfig&) const = default;
 };

@@ -388,6 +388,12 @@ Config ReadConfig(const toml::table& root, Diagnostics& diag, const EnvLookup& e
     r.Read("cache_dir", d.cache_dir);
     r.Read("max_image_pixels", d.max_image_pixels);
     r.Read("roi", d.roi);
+    r.Read("execution_providers", d.execution.providers);
+    r.Read("require_gpu", d.execution.require_gpu);
+    r.Read("gpu_device_id", d.execution.gpu_device_id);
+    r.Read("tensorrt_fp16", d.execution.tensorrt_fp16);
+    r.Read("tensorrt_int8", d.execution.tensorrt_int8);
+    r.Read("tensorrt_workspace_bytes", d.execution.tensorrt_workspace_bytes);
     r.Finish();
   }
   {

@@ -45,6 +45,9 @@ constexpr std::string_view kRestartKeys[] = {
     "detector.cache_dir", "detector.max_image_pixels",
     // The motion gate's background and the tracker's boxes belong to the old region.
     "detector.roi",
+    // The runtime session is placed on its hardware when the model loads.
+    "detector.execution_providers", "detector.require_gpu", "detector.gpu_device_id",
+    "detector.tensorrt_fp16", "detector.tensorrt_int8", "detector.tensorrt_workspace_bytes",
     // The frame source is opened with these; changing them means reopening it.
     "capture.source", "capture.device", "capture.uri", "capture.path", "capture.width",
     "capture.height", "capture.fps", "capture.loop", "capture.watch",

@@ -74,6 +74,12 @@ std::string RenderConfigSummary(const Config& c) {
   w.Str("cache_dir", d.cache_dir);
   w.Int("max_image_pixels", d.max_image_pixels);
   w.Raw("roi", RoiText(d.roi));
+  w.StrList("execution_providers", d.execution.providers);
+  w.Bool("require_gpu", d.execution.require_gpu);
+  w.Int("gpu_device_id", d.execution.gpu_device_id);
+  w.Bool("tensorrt_fp16", d.execution.tensorrt_fp16);
+  w.Bool("tensorrt_int8", d.execution.tensorrt_int8);
+  w.Int("tensorrt_workspace_bytes", d.execution.tensorrt_workspace_bytes);
 
   const CaptureConfig& cap = c.capture;
   w.Section("capture");

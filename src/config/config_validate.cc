@@ -77,6 +77,13 @@ void CheckDetector(const DetectorConfig& d, Checker& c) {
   if (std::string problem = RoiProblem(d.roi); !problem.empty()) {
     c.Fail("detector.roi", RoiText(d.roi), problem);
   }
+  for (const ExecutionProviderProblem& p : ExecutionProviderProblems(d.execution)) {
+    c.Fail("detector." + p.key, p.value, p.problem);
+  }
+  if (d.backend != "ort" && d.execution.wants_gpu()) {
+    c.Fail("detector.execution_providers", ExecutionProviderListText(d.execution.providers),
+           "GPU providers need detector.backend = \"ort\" (OpenCV DNN runs on the CPU)");
+  }
 }
 
 void CheckCapture(const CaptureConfig& cap, Checker& c) {

@@ -12,8 +12,18 @@ Result<std::shared_ptr<InferenceEngine>> LoadEngine(const EngineOptions& options
     return InvalidArgument("inference threads = " + std::to_string(options.threads) +
                            ": must be in [1, 64]");
   }
+  for (const ExecutionProviderProblem& p : ExecutionProviderProblems(options.execution)) {
+    return InvalidArgument(p.key + " = " + p.value + ": " + p.problem);
+  }
   if (options.backend == "ort") return LoadOrtEngine(options);
-  if (options.backend == "opencv") return LoadOpencvEngine(options);
+  if (options.backend == "opencv") {
+    if (options.execution.wants_gpu()) {
+      return InvalidArgument("execution providers " +
+                             ExecutionProviderListText(options.execution.providers) +
+                             ": GPU providers need the ort backend (OpenCV DNN runs on the CPU)");
+    }
+    return LoadOpencvEngine(options);
+  }
   return InvalidArgument("backend '" + options.backend + "' is not one of ort, opencv");
 }
 

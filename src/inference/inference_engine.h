@@ -28,8 +28,20 @@ struct ModelInfo {
   std::vector<int64_t> output_shape;            // for batch 1 (batch dimension = 1)
   std::map<std::string, std::string> metadata;  // ONNX custom metadata properties
   double load_ms = 0;                           // time to a ready session, including any warm-up
-  std::string cache;         // "off", "miss" (built and stored), "hit", "rebuilt" (stale entry)
-  std::string cache_detail;  // why a cache entry was rebuilt, when it was
+  // The optimised-graph cache (CPU sessions) or TensorRT's engine cache
+  // (sessions on TensorRT): "off", "miss" (built and stored), "hit",
+  // "rebuilt" (stale entry).
+  std::string cache;
+  std::string cache_detail;  // why a cache entry was rebuilt or is off, when it was
+  // The execution providers the session runs on, most preferred first and
+  // "cpu" last; the first runs every node it supports (OpenCV DNN: "cpu").
+  std::vector<std::string> execution_providers = {"cpu"};
+  // One line per requested provider that was left out, naming it and why
+  // ("execution provider cuda skipped: ..."), for the caller to log.
+  std::vector<std::string> provider_notes;
+
+  // The provider that runs the model: the first of execution_providers.
+  const std::string& execution_provider() const { return execution_providers.front(); }
 
   size_t input_elements_per_image() const {
     return 3 * static_cast<size_t>(input_width) * input_height;

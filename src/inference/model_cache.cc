@@ -25,12 +25,34 @@ std::string CpuIdentity() {
   return model + "|" + flags;
 }
 
-ModelCache::ModelCache(std::string dir, CacheKeyInputs inputs)
-    : dir_(std::move(dir)), inputs_(std::move(inputs)) {
-  key_ = Sha256Hex(inputs_.model_sha256 + "\n" + inputs_.runtime_version + "\n" + inputs_.options +
-                   "\n" + inputs_.cpu)
-             .substr(0, 32);
+std::string GpuIdentity() {
+  std::string identity;
+  for (const char* path : {"/proc/driver/nvidia/version", "/etc/nv_tegra_release"}) {
+    std::ifstream in(path);
+    std::string line;
+    if (std::getline(in, line)) identity += line + "|";
+  }
+  return identity;
 }
+
+std::string CacheKey(const CacheKeyInputs& in) {
+  return Sha256Hex(in.model_sha256 + "\n" + in.runtime_version + "\n" + in.options + "\n" + in.cpu)
+      .substr(0, 32);
+}
+
+std::string TensorRtEngineDir(const std::string& dir, const std::string& model_sha256,
+                              const std::string& runtime_version,
+                              const ExecutionProviderOptions& o,
+                              const std::string& gpu_identity) {
+  const std::string options = "tensorrt fp16=" + std::to_string(o.tensorrt_fp16) +
+                              " int8=" + std::to_string(o.tensorrt_int8) +
+                              " workspace=" + std::to_string(o.tensorrt_workspace_bytes) +
+                              " device=" + std::to_string(o.gpu_device_id);
+  return dir + "/tensorrt-" + CacheKey({model_sha256, runtime_version, options, gpu_identity});
+}
+
+ModelCache::ModelCache(std::string dir, CacheKeyInputs inputs)
+    : dir_(std::move(dir)), inputs_(std::move(inputs)), key_(CacheKey(inputs_)) {}
 
 std::string ModelCache::model_path() const { return dir_ + "/" + key_ + ".onnx"; }
 std::string ModelCache::manifest_path() const { return dir_ + "/" + key_ + ".json"; }

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "base/status.h"
+#include "config/execution_providers.h"
 
 namespace rvm {
 
@@ -22,8 +23,12 @@ struct CacheKeyInputs {
   std::string model_sha256;
   std::string runtime_version;
   std::string options;  // canonical string of the session options that affect the graph
-  std::string cpu;      // CPU identity (model name and feature flags)
+  std::string cpu;      // hardware identity: the CPU's (graphs) or the GPU's (TensorRT engines)
 };
+
+// The key of a cache entry: a hash of all the inputs, so that an entry made
+// for another model, runtime, option set or machine is never found.
+std::string CacheKey(const CacheKeyInputs& inputs);
 
 class ModelCache {
  public:
@@ -51,5 +56,21 @@ class ModelCache {
 
 // Model name and feature flags of this CPU, from /proc/cpuinfo (empty if unreadable).
 std::string CpuIdentity();
+
+// What a TensorRT engine depends on besides the model and ONNX Runtime: the
+// NVIDIA driver (/proc/driver/nvidia/version, on a PC) or the Jetson's L4T
+// release (/etc/nv_tegra_release, which fixes its CUDA and TensorRT);
+// empty when neither exists.
+std::string GpuIdentity();
+
+// Where TensorRT keeps the engines it builds for one model:
+// <dir>/tensorrt-<key>, the key made like a cache entry's from the model's
+// SHA-256, the runtime version, the TensorRT settings and the GPU identity.
+// ONNX Runtime names engine files by the model's graph alone, so this key is
+// what keeps a changed model, runtime or setting from meeting an old engine.
+std::string TensorRtEngineDir(const std::string& dir, const std::string& model_sha256,
+                              const std::string& runtime_version,
+                              const ExecutionProviderOptions& options,
+                              const std::string& gpu_identity);
 
 }  // namespace rvm

@@ -79,5 +79,29 @@ TEST_F(ModelCacheTest, RemoveDeletesBothFiles) {
   EXPECT_EQ(c.Verify().code(), StatusCode::kNotFound);
 }
 
+TEST(TensorRtEngineDirTest, AChangedModelRuntimeSettingOrGpuGetsAnotherDirectory) {
+  ExecutionProviderOptions x;
+  x.providers = {"tensorrt", "cuda", "cpu"};
+  const std::string base = TensorRtEngineDir("/c", "sha-a", "1.29.0", x, "gpu-1");
+  EXPECT_EQ(base.rfind("/c/tensorrt-", 0), 0u) << base;
+  EXPECT_EQ(base, TensorRtEngineDir("/c", "sha-a", "1.29.0", x, "gpu-1")) << "stable";
+  EXPECT_NE(base, TensorRtEngineDir("/c", "sha-b", "1.29.0", x, "gpu-1")) << "model";
+  EXPECT_NE(base, TensorRtEngineDir("/c", "sha-a", "1.30.0", x, "gpu-1")) << "runtime";
+  EXPECT_NE(base, TensorRtEngineDir("/c", "sha-a", "1.29.0", x, "gpu-2")) << "driver or L4T";
+  ExecutionProviderOptions fp16 = x;
+  fp16.tensorrt_fp16 = true;
+  EXPECT_NE(base, TensorRtEngineDir("/c", "sha-a", "1.29.0", fp16, "gpu-1")) << "fp16";
+  ExecutionProviderOptions int8 = x;
+  int8.tensorrt_int8 = true;
+  EXPECT_NE(base, TensorRtEngineDir("/c", "sha-a", "1.29.0", int8, "gpu-1")) << "int8";
+  ExecutionProviderOptions device = x;
+  device.gpu_device_id = 1;
+  EXPECT_NE(base, TensorRtEngineDir("/c", "sha-a", "1.29.0", device, "gpu-1")) << "device";
+  ExecutionProviderOptions workspace = x;
+  workspace.tensorrt_workspace_bytes = 1 << 20;
+  EXPECT_NE(base, TensorRtEngineDir("/c", "sha-a", "1.29.0", workspace, "gpu-1"))
+      << "workspace";
+}
+
 }  // namespace
 }  // namespace rvm

@@ -2,19 +2,69 @@
 
 #include <onnxruntime_cxx_api.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <deque>
 #include <filesystem>
 
 #include "base/file_util.h"
 #include "base/sha256.h"
 #include "inference/model_cache.h"
+#include "inference/provider_selection.h"
 
 namespace rvm {
 namespace {
 
+// ONNX Runtime's own error log. While a thread loads an execution provider
+// its messages are collected instead of printed: they hold the reason a
+// provider failed (the library that did not load), which becomes part of the
+// one line that reports the skip.
+thread_local std::vector<std::string>* ort_log_capture = nullptr;
+
+void OrtLog(void*, OrtLoggingLevel severity, const char*, const char*, const char* code_location,
+            const char* message) {
+  if (ort_log_capture != nullptr) {
+    ort_log_capture->emplace_back(message);
+    return;
+  }
+  std::fprintf(stderr, "onnxruntime %s: %s (%s)\n",
+               severity >= ORT_LOGGING_LEVEL_ERROR ? "error" : "warning", message, code_location);
+}
+
+// ONNX Runtime's messages end in a newline or two; a log line must not.
+std::string Trimmed(std::string m) {
+  while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+  return m;
+}
+
+class CaptureOrtLog {
+ public:
+  CaptureOrtLog() : previous_(ort_log_capture) { ort_log_capture = &lines_; }
+  ~CaptureOrtLog() { ort_log_capture = previous_; }
+  CaptureOrtLog(const CaptureOrtLog&) = delete;
+  CaptureOrtLog& operator=(const CaptureOrtLog&) = delete;
+
+  // The last message, without ONNX Runtime's source location and status prefix.
+  std::string LastReason() const {
+    if (lines_.empty()) return "";
+    std::string m = lines_.back();
+    for (const char* marker : {" : FAIL : ", "] "}) {
+      if (size_t at = m.rfind(marker); at != std::string::npos) {
+        m = m.substr(at + std::char_traits<char>::length(marker));
+        break;
+      }
+    }
+    return Trimmed(m);
+  }
+
+ private:
+  std::vector<std::string> lines_;
+  std::vector<std::string>* previous_;
+};
+
 Ort::Env& Env() {
-  static Ort::Env env(ORT_LOGGING_LEVEL_ERROR, "rvm-edge");
+  static Ort::Env env(ORT_LOGGING_LEVEL_ERROR, "rvm-edge", OrtLog, nullptr);
   return env;
 }
 
@@ -195,47 +245,54 @@ Ort::SessionOptions MakeSessionOptions(const EngineOptions& o, bool optimize) {
   return so;
 }
 
-}  // namespace
-
-size_t ModelInfo::output_elements_per_image() const {
-  size_t n = 1;
-  for (size_t i = 1; i < output_shape.size(); ++i)
-    n *= static_cast<size_t>(std::max<int64_t>(output_shape[i], 1));
-  return n;
-}
-
-std::string OrtVersion() { return Ort::GetVersionString(); }
-
-Result<ModelInfo> InspectModel(const std::string& path) {
-  RVM_RETURN_IF_ERROR(CheckModelFile(path));
-  EngineOptions o;
-  o.threads = 1;
+// Adds one GPU provider to `so`. Fails when this ONNX Runtime cannot load it:
+// a CPU-only build, a missing provider library, or missing CUDA/TensorRT
+// libraries that the provider library needs.
+Status AppendProvider(Ort::SessionOptions& so, const std::string& provider,
+                      const ExecutionProviderOptions& x, const std::string& engine_dir) {
+  Env();  // loading a provider logs through the environment's logger: it must exist first
+  CaptureOrtLog log;
   try {
-    Ort::Session session(Env(), path.c_str(), MakeSessionOptions(o, false));
-    ModelInfo info;
-    info.path = path;
-    RVM_RETURN_IF_ERROR(ReadInterface(session, path, info));
-    return info;
+    // The V1 option structs: a CPU-only runtime with the provider libraries
+    // beside it (the split x86-64 GPU package) takes only these.
+    if (provider == "cuda") {
+      OrtCUDAProviderOptions cuda;
+      cuda.device_id = x.gpu_device_id;
+      so.AppendExecutionProvider_CUDA(cuda);
+    } else if (provider == "tensorrt") {
+      OrtTensorRTProviderOptions trt{};
+      trt.device_id = x.gpu_device_id;
+      trt.trt_max_partition_iterations = 1000;  // ONNX Runtime's defaults for the two
+      trt.trt_min_subgraph_size = 1;
+      trt.trt_max_workspace_size = static_cast<size_t>(x.tensorrt_workspace_bytes);
+      trt.trt_fp16_enable = x.tensorrt_fp16 ? 1 : 0;
+      trt.trt_int8_enable = x.tensorrt_int8 ? 1 : 0;
+      trt.trt_engine_cache_enable = engine_dir.empty() ? 0 : 1;
+      trt.trt_engine_cache_path = engine_dir.c_str();
+      so.AppendExecutionProvider_TensorRT(trt);
+    } else {
+      return InvalidArgument("'" + provider + "' is not a GPU execution provider");
+    }
   } catch (const Ort::Exception& e) {
-    return InvalidArgument("model '" + path + "': not a loadable ONNX model (" + e.what() + ")");
+    std::string why = Trimmed(e.what());
+    if (std::string detail = log.LastReason(); !detail.empty()) why += " (" + detail + ")";
+    return Unavailable("this ONNX Runtime cannot load it: " + why);
   }
+  return Status::Ok();
 }
 
-Result<std::shared_ptr<InferenceEngine>> LoadOrtEngine(const EngineOptions& o) {
-  const auto t0 = std::chrono::steady_clock::now();
-  RVM_RETURN_IF_ERROR(CheckModelFile(o.model_path));
-  auto sha = Sha256File(o.model_path, "model");
-  if (!sha.ok()) return sha.status();
-
+// A session on the CPU provider alone, through the optimised-graph cache.
+Result<std::shared_ptr<OrtEngine>> OpenCpuSession(const EngineOptions& o, const std::string& sha,
+                                                  std::string& cache_state,
+                                                  std::string& cache_detail) {
   std::unique_ptr<ModelCache> cache;
-  std::string cache_state = "off", cache_detail;
   if (!o.cache_dir.empty()) {
     if (Status s = CreateDirectories(o.cache_dir); !s.ok()) {
       cache_detail = s.message();  // an unwritable cache only costs start-up time
     } else {
       // Thread count and spinning do not change the optimized graph.
       cache = std::make_unique<ModelCache>(
-          o.cache_dir, CacheKeyInputs{*sha, OrtVersion(), "level=all", CpuIdentity()});
+          o.cache_dir, CacheKeyInputs{sha, OrtVersion(), "level=all", CpuIdentity()});
     }
   }
 
@@ -274,7 +331,7 @@ Result<std::shared_ptr<InferenceEngine>> LoadOrtEngine(const EngineOptions& o) {
   }
   ModelInfo info;
   info.path = o.model_path;
-  info.sha256 = *sha;
+  info.sha256 = sha;
   info.backend = "ort";
   RVM_RETURN_IF_ERROR(ReadInterface(*session, o.model_path, info));
   auto engine = std::make_shared<OrtEngine>(std::move(session), std::move(info));
@@ -285,9 +342,131 @@ Result<std::shared_ptr<InferenceEngine>> LoadOrtEngine(const EngineOptions& o) {
       cache_detail = "could not store the optimized graph: " + s.message();
     }
   }
-  engine->mutable_info().cache = cache_state;
-  engine->mutable_info().cache_detail = cache_detail;
-  engine->mutable_info().load_ms = MsSince(t0);
+  return engine;
+}
+
+// A session with GPU providers `gpu` (in order) before the CPU, run once so
+// that a missing device or a graph TensorRT cannot build shows here. Graphs
+// optimised for a GPU provider hold its fused or compiled nodes, so they are
+// not stored in the optimised-graph cache; TensorRT keeps its own engines.
+Result<std::shared_ptr<OrtEngine>> OpenGpuSession(const EngineOptions& o,
+                                                  const std::vector<std::string>& gpu,
+                                                  const std::string& engine_dir,
+                                                  const std::string& sha) {
+  Ort::SessionOptions so = MakeSessionOptions(o, true);
+  for (const std::string& p : gpu) RVM_RETURN_IF_ERROR(AppendProvider(so, p, o.execution, engine_dir));
+  CaptureOrtLog log;
+  std::unique_ptr<Ort::Session> session;
+  try {
+    session = std::make_unique<Ort::Session>(Env(), o.model_path.c_str(), so);
+  } catch (const Ort::Exception& e) {
+    std::string why = Trimmed(e.what());
+    if (std::string detail = log.LastReason(); !detail.empty() && why.find(detail) == why.npos) {
+      why += " (" + detail + ")";
+    }
+    return Unavailable(why);
+  }
+  ModelInfo info;
+  info.path = o.model_path;
+  info.sha256 = sha;
+  info.backend = "ort";
+  RVM_RETURN_IF_ERROR(ReadInterface(*session, o.model_path, info));
+  auto engine = std::make_shared<OrtEngine>(std::move(session), std::move(info));
+  RVM_RETURN_IF_ERROR(engine->WarmUp());
+  return engine;
+}
+
+}  // namespace
+
+size_t ModelInfo::output_elements_per_image() const {
+  size_t n = 1;
+  for (size_t i = 1; i < output_shape.size(); ++i)
+    n *= static_cast<size_t>(std::max<int64_t>(output_shape[i], 1));
+  return n;
+}
+
+std::string OrtVersion() { return Ort::GetVersionString(); }
+
+Result<ModelInfo> InspectModel(const std::string& path) {
+  RVM_RETURN_IF_ERROR(CheckModelFile(path));
+  EngineOptions o;
+  o.threads = 1;
+  try {
+    Ort::Session session(Env(), path.c_str(), MakeSessionOptions(o, false));
+    ModelInfo info;
+    info.path = path;
+    RVM_RETURN_IF_ERROR(ReadInterface(session, path, info));
+    return info;
+  } catch (const Ort::Exception& e) {
+    return InvalidArgument("model '" + path + "': not a loadable ONNX model (" + e.what() + ")");
+  }
+}
+
+Result<std::shared_ptr<InferenceEngine>> LoadOrtEngine(const EngineOptions& o) {
+  const auto t0 = std::chrono::steady_clock::now();
+  RVM_RETURN_IF_ERROR(CheckModelFile(o.model_path));
+  auto sha = Sha256File(o.model_path, "model");
+  if (!sha.ok()) return sha.status();
+  const ExecutionProviderOptions& x = o.execution;
+  const std::string engine_dir =
+      o.cache_dir.empty() ? "" : TensorRtEngineDir(o.cache_dir, *sha, OrtVersion(), x, GpuIdentity());
+
+  std::shared_ptr<OrtEngine> engine;
+  std::string cache_state = "off", cache_detail;
+  auto load = [&](const std::string& provider) -> Status {
+    Ort::SessionOptions so;
+    return AppendProvider(so, provider, x, engine_dir);
+  };
+  auto open = [&](const std::vector<std::string>& gpu) -> Status {
+    engine.reset();
+    cache_state = "off";
+    cache_detail.clear();
+    if (gpu.empty()) {
+      auto cpu = OpenCpuSession(o, *sha, cache_state, cache_detail);
+      if (!cpu.ok()) return cpu.status();
+      engine = std::move(*cpu);
+      return Status::Ok();
+    }
+    const bool tensorrt = std::find(gpu.begin(), gpu.end(), "tensorrt") != gpu.end();
+    if (tensorrt && !engine_dir.empty()) {
+      std::error_code ec;
+      const bool had_engines = !std::filesystem::is_empty(engine_dir, ec) && !ec;
+      cache_state = had_engines ? "hit" : "miss";
+      cache_detail = "TensorRT engines in " + engine_dir;
+      if (Status s = CreateDirectories(engine_dir); !s.ok()) {
+        return Unavailable("TensorRT engine cache: " + s.message());
+      }
+      auto opened = OpenGpuSession(o, gpu, engine_dir, *sha);
+      if (!opened.ok() && had_engines) {
+        // An engine left by a crash mid-write, or built by another TensorRT: rebuild once.
+        std::filesystem::remove_all(engine_dir, ec);
+        RVM_RETURN_IF_ERROR(CreateDirectories(engine_dir));
+        cache_state = "rebuilt";
+        cache_detail = "cached TensorRT engine did not load (" + opened.status().message() +
+                       "); engines in " + engine_dir;
+        opened = OpenGpuSession(o, gpu, engine_dir, *sha);
+      }
+      if (!opened.ok()) return opened.status();
+      engine = std::move(*opened);
+      return Status::Ok();
+    }
+    auto opened = OpenGpuSession(o, gpu, engine_dir, *sha);
+    if (!opened.ok()) return opened.status();
+    engine = std::move(*opened);
+    cache_detail = "the optimised-graph cache serves CPU sessions only";
+    return Status::Ok();
+  };
+  auto selection = SelectProviders(x, load, open);
+  if (!selection.ok()) {
+    return Status(selection.status().code(),
+                  "model '" + o.model_path + "': " + selection.status().message());
+  }
+  ModelInfo& info = engine->mutable_info();
+  info.cache = cache_state;
+  info.cache_detail = cache_detail;
+  info.execution_providers = selection->providers;
+  info.provider_notes = selection->skipped;
+  info.load_ms = MsSince(t0);
   return std::shared_ptr<InferenceEngine>(std::move(engine));
 }
 

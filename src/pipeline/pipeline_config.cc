@@ -37,6 +37,7 @@ Result<DetectorOptions> DetectorOptionsFromConfig(const DetectorConfig& d) {
   // 0 = the runtime's default; the engine wants a count, so keep its own default.
   if (d.intra_op_threads > 0) o.engine.threads = d.intra_op_threads;
   o.engine.cache_dir = d.cache_dir;
+  o.engine.execution = d.execution;
   o.labels_path = d.labels_path;
   o.family = *family;
   o.post = PostprocessOptions{static_cast<float>(d.conf_threshold), static_cast<float>(d.nms_iou),
