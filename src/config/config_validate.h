@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "config/runtime_settings.h"
 
 namespace rvm {
 
@@ -20,5 +21,9 @@ struct ConfigIssue {
 };
 
 std::vector<ConfigIssue> ValidateConfig(const Config& config);
+
+// The rules of the run-time keys alone (ValidateConfig applies the same ones):
+// what a reload, the admin API or a remote command may set.
+std::vector<ConfigIssue> ValidateRuntimeSettings(const RuntimeSettings& settings);
 
 }  // namespace rvm
