@@ -119,6 +119,17 @@ TEST_F(CliTest, BenchJsonReportsTheRequiredFigures) {
               j["full_ms_median"].get<double>() / j["bare_ms_median"].get<double>(), 0.01);
 }
 
+// --conf has the rule and the message of detector.conf_threshold, under its own name.
+TEST_F(CliTest, AConfidenceThresholdOutsideZeroToOneIsAUsageErrorNamingTheFlag) {
+  RunResult detect = RunCli("detect --conf 1.5 x.jpg");
+  EXPECT_EQ(detect.exit_code, 2);
+  EXPECT_NE(detect.err.find("--conf = 1.5: must be in [0, 1]"), std::string::npos) << detect.err;
+  RunResult run = RunCli("run --conf -0.5 --max-seconds 1");
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("detector.conf_threshold = -0.5: must be in [0, 1]"), std::string::npos)
+      << run.err;
+}
+
 TEST_F(CliTest, UnknownBackendIsAUsageError) {
   RunResult r = RunCli("detect --backend tensorflow x.jpg");
   EXPECT_EQ(r.exit_code, 2);

@@ -1,5 +1,7 @@
 #include "uplink/delivery_service.h"
 
+#include <utility>
+
 #include <algorithm>
 #include <limits>
 
@@ -177,8 +179,17 @@ void DeliveryService::ApplyRetention(bool now_too) {
   }
 }
 
+void DeliveryService::SetBackoff(BackoffOptions backoff) {
+  std::lock_guard lock(mu_);
+  new_backoff_ = backoff;
+}
+
 Result<RoundResult> DeliveryService::RunOnce() {
   using std::chrono::milliseconds;
+  {
+    std::lock_guard lock(mu_);
+    if (new_backoff_) backoff_.set_options(*std::exchange(new_backoff_, std::nullopt));
+  }
   RoundResult result;
   const auto now = clock_.Now();
   if (now < not_before_) {
