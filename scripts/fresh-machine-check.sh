@@ -5,6 +5,10 @@
 #
 #   scripts/fresh-machine-check.sh [WORKDIR]     # default: a new folder under ${TMPDIR:-/tmp}
 #
+# A second run with the same WORKDIR reuses its root (packages already installed there); with
+# REUSE_BUILD=1 it also keeps the previous run's build tree, so only what changed is rebuilt. The
+# proof of a fresh machine is a run with a new WORKDIR.
+#
 # The host's trust store and registry settings are carried in, as a fresh machine of this kind has
 # its own: /usr/local/share/ca-certificates, /etc/npmrc, and every file named by a *_CA_* or SSL_CERT_*
 # environment variable. Prints each command's exit code and time; logs: WORKDIR/demo.log and
@@ -16,7 +20,9 @@ shared="$(cd "$root_dir/../shared" && pwd)"
 work="${1:-$(mktemp -d "${TMPDIR:-/tmp}/rvm-fresh.XXXXXX")}"
 chroot_dir="$work/root"
 [[ $(id -u) -eq 0 ]] || { echo "fresh-machine-check: must run as root (mmdebstrap, chroot)" >&2; exit 2; }
-command -v mmdebstrap >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq mmdebstrap; }
+for tool in mmdebstrap rsync; do
+  command -v "$tool" >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq "$tool"; }
+done
 
 mkdir -p "$work"
 if [[ ! -x "$chroot_dir/bin/bash" ]]; then
@@ -37,9 +43,18 @@ while IFS='=' read -r name value; do
 done < <(env | grep -E '^[A-Za-z0-9_]*(_CA_|SSL_CERT_)[A-Za-z0-9_]*=' || true)
 
 # A clean checkout of HEAD, and the shared data beside it, read-only.
-rm -rf "$chroot_dir/srv/rvm"
-mkdir -p "$chroot_dir/srv/rvm/project" "$chroot_dir/srv/rvm/shared"
-git -C "$root_dir" archive HEAD | tar -x -C "$chroot_dir/srv/rvm/project"
+project="$chroot_dir/srv/rvm/project"
+if [[ "${REUSE_BUILD:-0}" == 1 && -d "$project/build" ]]; then
+  # Only files whose content changed are replaced, so the build tree's timestamps stay valid.
+  rm -rf "$work/checkout" && mkdir -p "$work/checkout"
+  git -C "$root_dir" archive HEAD | tar -x -C "$work/checkout"
+  rsync -rlc --delete --exclude=/build --exclude=/third_party --exclude=/out "$work/checkout/" "$project/"
+else
+  rm -rf "$chroot_dir/srv/rvm"
+  mkdir -p "$project"
+  git -C "$root_dir" archive HEAD | tar -x -C "$project"
+fi
+mkdir -p "$chroot_dir/srv/rvm/shared"
 mounts=(proc sys dev dev/pts srv/rvm/shared)
 cleanup() {
   for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do umount -l "$chroot_dir/${mounts[$i]}" 2>/dev/null || true; done

@@ -145,7 +145,17 @@ class LedgerCrashTest : public ::testing::Test {
     return path;
   }
 
-  // N kills at seeded random moments, then one run that ends by itself.
+  // Deposits (v1) or detection results (v2) in the platform's books.
+  size_t BooksCount() const {
+    return v2_ ? sim_->store().ListRecords(rvm::sim::RecordKind::kDetectionResult).size()
+               : sim_->Deposits().size();
+  }
+
+  // N kills at seeded random moments, then one run that ends by itself. The
+  // 1st, 3rd, ... run dies at a random moment after its start (model loading
+  // included); the 2nd, 4th, ... at a random moment after it has delivered a
+  // new record, so every second run is cut short with a session open however
+  // slow the machine is.
   void KillAndRecover(int kills, uint32_t seed, const std::string& extra_uplink) {
     fs::remove_all(dir_ / "seq");
     const fs::path looping = WriteConfig("looping.toml", true, extra_uplink);
@@ -153,8 +163,13 @@ class LedgerCrashTest : public ::testing::Test {
     std::uniform_int_distribution<int> kill_after_ms(300, 2500);
     int killed = 0;
     for (int i = 0; i < kills; ++i) {
+      const size_t books_before = BooksCount();
       const pid_t pid = SpawnEdge({"run", "--replay", "--config", looping.string()}, dir_);
       ASSERT_GT(pid, 0);
+      if (i % 2 == 1) {
+        ASSERT_TRUE(rvm::e2e::WaitUntil([&] { return BooksCount() > books_before; }))
+            << "cycle " << i << " delivered nothing\n" << ReadAll(dir_ / "stderr.txt");
+      }
       std::this_thread::sleep_for(milliseconds(kill_after_ms(rng)));
       ASSERT_EQ(::kill(pid, SIGKILL), 0);
       int status = 0;

@@ -1,6 +1,6 @@
 #include "admin/status_json.h"
 
-#include "deposit/iso_time.h"
+#include "base/iso_time.h"
 
 namespace rvm::admin {
 namespace {

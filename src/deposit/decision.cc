@@ -1,7 +1,7 @@
 #include "deposit/decision.h"
 
 #include "base/sha256.h"
-#include "deposit/iso_time.h"
+#include "base/iso_time.h"
 
 namespace rvm {
 

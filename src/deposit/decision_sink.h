@@ -1,7 +1,9 @@
 // DecisionSink: where decisions and session summaries go once made.
 //
-// The seam between the deposit logic and storage: for now a JSON-lines file
-// or standard output (JsonLinesSink); the durable outbox plugs in here later.
+// The seam between the deposit logic and storage. Implementations: the durable
+// outbox (uplink/outbox_sink.h, what `rvm-edge run` uses), a JSON-lines file or
+// standard output (JsonLinesSink, in decision_sink.cc: this module's one writer
+// of files), and an in-memory sink for tests.
 // A sink that returns OK from Write has taken responsibility for the record;
 // what survives a crash depends on the sink (JsonLinesSink: lines written
 // before the last successful Flush()).

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <map>
 
-#include "deposit/iso_time.h"
+#include "base/iso_time.h"
 
 namespace rvm {
 

@@ -433,13 +433,28 @@ TEST_F(DetectorTest, BatchOfOneMatchesSingleImageDetection) {
   ASSERT_TRUE(m.ok());
   auto d = (*m)->NewDetector();
   ASSERT_TRUE(d.ok());
-  cv::Mat img(300, 400, CV_8UC3, cv::Scalar(30, 60, 90));
+  // A real photo with objects in it, so the comparison is of detections, not of two empty lists.
+  const cv::Mat img = cv::imread(Shared("images/misc/smartbin_bottle.jpg"), cv::IMREAD_COLOR);
+  ASSERT_FALSE(img.empty());
   DetectionResult single;
   ASSERT_TRUE((*d)->Detect(img, single).ok());
+  ASSERT_FALSE(single.detections.empty());
   std::vector<DetectionResult> batch;
   ASSERT_TRUE((*d)->DetectBatch({&img}, batch).ok());
   ASSERT_EQ(batch.size(), 1u);
-  EXPECT_EQ(batch[0].detections.size(), single.detections.size());
+  ASSERT_EQ(batch[0].detections.size(), single.detections.size());
+  for (size_t i = 0; i < single.detections.size(); ++i) {
+    const Detection& a = single.detections[i];
+    const Detection& b = batch[0].detections[i];
+    EXPECT_EQ(b.class_id, a.class_id) << "detection " << i;
+    EXPECT_FLOAT_EQ(b.score, a.score) << "detection " << i;
+    EXPECT_FLOAT_EQ(b.box.x1, a.box.x1) << "detection " << i;
+    EXPECT_FLOAT_EQ(b.box.y1, a.box.y1) << "detection " << i;
+    EXPECT_FLOAT_EQ(b.box.x2, a.box.x2) << "detection " << i;
+    EXPECT_FLOAT_EQ(b.box.y2, a.box.y2) << "detection " << i;
+  }
+  EXPECT_EQ(batch[0].width, img.cols);
+  EXPECT_EQ(batch[0].height, img.rows);
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 #include "pipeline/pipeline.h"
 
 #include <algorithm>
-#include <cstdio>
+
+#include "logging/logging.h"
 
 #include "pipeline/pipeline_config.h"
 
@@ -358,7 +359,7 @@ void Pipeline::DecideThread() {
       last_session_check = now;
       Status s = parts_.recorder->CloseIdleSession();
       if (!s.ok())
-        std::fprintf(stderr, "pipeline: closing an idle session: %s\n", s.ToString().c_str());
+        Logger("pipeline").Error("closing an idle session failed", {{"error", s.ToString()}});
     }
   }
   // Every frame captured has been tracked; decide what is still in view.
@@ -427,8 +428,8 @@ void Pipeline::RecordItems(const std::vector<TrackedItem>& items) {
       }
     }
     if (!d.ok()) {
-      std::fprintf(stderr, "pipeline: item %llu was not recorded (not taken): %s\n",
-                   static_cast<unsigned long long>(item.track_id), d.status().ToString().c_str());
+      Logger("pipeline").Error("item not recorded (not taken)",
+                               {{"track_id", item.track_id}, {"error", d.status().ToString()}});
       continue;
     }
     if (parts_.observer != nullptr) parts_.observer->OnDecision(*d);

@@ -23,6 +23,7 @@
 #include "capture/synthetic_source.h"
 #include "capture/video_file_source.h"
 #include "deposit/memory_decision_sink.h"
+#include "logging/logging.h"
 
 namespace rvm {
 namespace {
@@ -90,6 +91,8 @@ class RecordingObserver final : public PipelineObserver {
     int64_t negative_ms = 0;
     int64_t batches = 0;
     int64_t batch_frames = 0;
+    std::vector<int> batch_sizes;  // in the order the batches ran
+    std::chrono::steady_clock::time_point first_batch_at{};  // real time
     std::vector<bool> frame_had_detections;  // per detected frame, in order
     int64_t ignored_labels_seen = 0;
     int64_t empty_images = 0;
@@ -113,8 +116,10 @@ class RecordingObserver final : public PipelineObserver {
   }
   void OnBatch(int size) override {
     std::lock_guard lock(mu_);
+    if (seen_.batches == 0) seen_.first_batch_at = std::chrono::steady_clock::now();
     ++seen_.batches;
     seen_.batch_frames += size;
+    seen_.batch_sizes.push_back(size);
   }
   void OnFrameDetected(const Frame& frame, const Detections& detections) override {
     std::lock_guard lock(mu_);
@@ -310,20 +315,89 @@ TEST_F(PipelineTest, TheDetectorDoesNotRunOnAnEmptyChute) {
 }
 
 TEST_F(PipelineTest, SeveralWorkersWithBatchesGiveTheSameDecisions) {
-  UseScene({260, {{20, 60}, {110, 150}, {190, 230}}});
+  const Scene scene{260, {{20, 60}, {110, 150}, {190, 230}}};
+  // The reference: one worker, one frame per call.
+  UseScene(scene);
+  auto one = Make();
+  ASSERT_TRUE(one->Start().ok());
+  ASSERT_TRUE(one->Wait().ok());
+  const std::vector<Decision> expected = sink_.decisions();
+  ASSERT_EQ(expected.size(), 3u);
+
+  // Three workers taking batches of up to four from a busy queue.
+  MemoryDecisionSink batched_sink;
+  recorder_ = std::make_unique<DecisionRecorder>(MachineConfig{}, PolicyConfig{}, sessions_,
+                                                 labels_, batched_sink, clock_, ids_);
+  UseScene(scene);
   options_.pipeline.frame_pool_size = 16;
   options_.pipeline.frame_queue_capacity = 8;
-  auto p = Make(/*workers=*/3, /*batch=*/4, milliseconds(1));
+  options_.pipeline.batch_timeout_ms = 1000;
+  auto p = Make(/*workers=*/3, /*batch=*/4, milliseconds(5));
   ASSERT_TRUE(p->Start().ok());
   ASSERT_TRUE(p->Wait().ok());
-  EXPECT_EQ(sink_.decisions().size(), 3u);
+  const std::vector<Decision> got = batched_sink.decisions();
+  ASSERT_EQ(got.size(), expected.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].label, expected[i].label) << "item " << i;
+    EXPECT_EQ(got[i].accepted, expected[i].accepted) << "item " << i;
+    // Same frame (wall-clock milliseconds of the fake clock round by up to 1 ms).
+    EXPECT_NEAR(got[i].first_seen_ms - got[0].first_seen_ms,
+                expected[i].first_seen_ms - expected[0].first_seen_ms, 1)
+        << "item " << i << " first seen at another frame";
+  }
   const PipelineStats s = p->stats();
   EXPECT_EQ(s.workers, 3);
   EXPECT_EQ(s.batch_capacity, 4);
-  EXPECT_GE(s.max_batch, 1);
+  EXPECT_GT(s.max_batch, 1) << "no batch of more than one frame formed";
   EXPECT_LE(s.max_batch, 4);
+  EXPECT_EQ(s.inference_failures, 0) << "a batch larger than the detector takes";
   EXPECT_EQ(s.frames_tracked, s.frames_inferred);
   EXPECT_EQ(s.frames_inferred + static_cast<int64_t>(s.frame_queue.dropped), s.frames_to_detector);
+}
+
+TEST_F(PipelineTest, ABusyDetectorIsGivenFullBatches) {
+  // The source runs flat out (fake clock) while each call takes 20 ms: frames
+  // wait in the queue, and the worker takes as many as a batch holds.
+  UseScene({200, {{10, 190}}});
+  RecordingObserver observer;
+  observer_ = &observer;
+  options_.pipeline.frame_pool_size = 16;
+  options_.pipeline.frame_queue_capacity = 8;
+  options_.pipeline.batch_timeout_ms = 1000;
+  auto p = Make(/*workers=*/1, /*batch=*/4, milliseconds(20));
+  ASSERT_TRUE(p->Start().ok());
+  ASSERT_TRUE(p->Wait().ok());
+  ASSERT_EQ(sink_.decisions().size(), 1u);
+  const PipelineStats s = p->stats();
+  const std::vector<int> sizes = observer.seen().batch_sizes;
+  EXPECT_EQ(s.max_batch, 4);
+  EXPECT_EQ(s.inference_failures, 0);
+  const int64_t full = std::count(sizes.begin(), sizes.end(), 4);
+  EXPECT_GE(full * 2, static_cast<int64_t>(sizes.size()))
+      << "fewer than half the batches were full: " << testing::PrintToString(sizes);
+  EXPECT_GT(s.mean_batch(), 2.0);
+}
+
+TEST_F(PipelineTest, APartialBatchGoesToTheDetectorWhenTheBatchTimeoutEnds) {
+  // Two frames, then the camera stalls: the batch of four never fills, and
+  // the worker runs the two it has once batch_timeout_ms has passed.
+  source_ = std::make_unique<StallingSource>(2, clock_);
+  RecordingObserver observer;
+  observer_ = &observer;
+  options_.detect_every_frame = true;  // flat frames: no motion to wake the detector
+  options_.pipeline.batch_timeout_ms = 150;
+  auto p = Make(/*workers=*/1, /*batch=*/4);
+  const auto started = std::chrono::steady_clock::now();
+  ASSERT_TRUE(p->Start().ok());
+  ASSERT_TRUE(WaitUntil([&] { return observer.seen().batch_frames >= 2; }));
+  p->Stop();
+  ASSERT_TRUE(p->Wait().ok());
+  const RecordingObserver::Seen seen = observer.seen();
+  ASSERT_FALSE(seen.batch_sizes.empty());
+  EXPECT_LT(seen.batch_sizes[0], 4);
+  EXPECT_EQ(seen.batch_frames, 2) << testing::PrintToString(seen.batch_sizes);
+  EXPECT_GE(seen.first_batch_at - started, milliseconds(150))
+      << "the partial batch did not wait for batch_timeout_ms";
 }
 
 TEST_F(PipelineTest, FramesOfAnItemInProgressAreNotDroppedBySlowInference) {
@@ -402,6 +476,12 @@ TEST_F(PipelineTest, ASinkThatRefusesDecisionsIsCountedNotHidden) {
   EXPECT_FALSE(s.ok()) << "the final flush fails";
   EXPECT_EQ(p->stats().record_failures, 1);
   EXPECT_EQ(p->stats().items_decided, 0);
+  // The failure is a line of the service log (structured, redacted), naming the cause.
+  const std::vector<std::string> lines = RecentLogLines(50);
+  EXPECT_TRUE(std::any_of(lines.begin(), lines.end(), [](const std::string& l) {
+    return l.find("item not recorded") != std::string::npos &&
+           l.find("decisions.jsonl: disk full") != std::string::npos;
+  })) << "no log line for the refused decision";
 }
 
 TEST_F(PipelineTest, StartRejectsOptionsOutOfRange) {

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <opencv2/imgcodecs.hpp>
 #include <set>
 
@@ -122,30 +123,50 @@ TEST_F(QuantizerTest, QuantizedModelPassesTheGateAndLoadsWithItsReport) {
 }
 
 // The default gate (95% agreement, at most 1 AP point lost) on the model the
-// service ships and the whole dev set, as `rvm-edge quantize` runs by
-// default: every 4th image held out, the rest calibrate. The agreement is
-// counted again here, independently of the quantizer, from both models'
-// detections on the held-out images. Measured with 8-bit weights (CPUs whose
-// integer dot products do not saturate); with 7-bit weights the dev set does
-// not meet the default gate.
-TEST_F(QuantizerTest, YoloxNanoMeetsTheDefaultGateOnTheDevSet) {
-  if (DefaultWeightBits() != 8) GTEST_SKIP() << "the default gate is measured with 8-bit weights";
+// service ships and the whole dev set, as `rvm-edge quantize` runs by default
+// on this CPU: every 4th image held out, the rest calibrate, the float
+// fallback on, and the weight width this CPU gets (8 bits where integer dot
+// products do not saturate: AVX-512 VNNI, AVX-VNNI, Arm; 7 bits on plain
+// AVX2). It runs on every CPU. With 8-bit weights the model is measured to
+// pass; with 7-bit weights it may not, and then the service must refuse the
+// quantized model and keep the float one. The agreement is counted again here,
+// independently of the quantizer, from both models' detections on the
+// held-out images.
+TEST_F(QuantizerTest, YoloxNanoOnTheDevSetWithThisCpusDefaultsIsGatedAsTheReportSays) {
+  const int bits = DefaultWeightBits();
   QuantizeOptions o;
   o.model_path = (kShared / "models/yolox_nano.onnx").string();
   o.calibration_dir = (kShared / "images/dev/images").string();
   o.out_path = (dir_ / "yolox_int8.onnx").string();
-  o.qdq.weight_max = 127;  // 8 bits, as `rvm-edge quantize` picks on such CPUs
+  o.qdq.weight_max = bits == 8 ? 127 : 63;  // as `rvm-edge quantize` picks on this CPU
   o.speed_iterations = 0;
+  ASSERT_TRUE(o.float_fallback);
   auto r = QuantizeModel(o);
   ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_TRUE(r->passed) << r->ToJson().dump(2);
-  EXPECT_GE(r->agreement, 0.95);
+  EXPECT_EQ(r->weight_bits, bits);
+  EXPECT_FALSE(r->fallback_steps.empty()) << "the float fallback did not run";
   ASSERT_TRUE(r->has_map);
-  EXPECT_LE(r->map_drop_points(), 1.0);
+  EXPECT_EQ(r->passed,
+            r->agreement >= r->min_agreement && r->map_drop_points() <= r->max_map_drop_points)
+      << r->ToJson().dump(2);
   EXPECT_GE(r->evaluation_images.size(), 15u);
   EXPECT_GT(r->integer_ops, 0);  // not everything left in float
   for (const auto& e : r->evaluation_images) {
     EXPECT_EQ(std::count(r->calibration_images.begin(), r->calibration_images.end(), e), 0) << e;
+  }
+  if (bits == 8) {
+    EXPECT_TRUE(r->passed) << r->ToJson().dump(2);
+    EXPECT_GE(r->agreement, 0.95);
+    EXPECT_LE(r->map_drop_points(), 1.0);
+  }
+  if (!r->passed) {
+    // What this CPU gets instead: the quantized model is refused, the float model serves.
+    std::cout << "[ INFO ] " << bits << "-bit weights do not meet the default gate on this CPU "
+              << "(agreement " << r->agreement << "); checking the float fallback\n";
+    auto refused = LoadDetector(r->model_path);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_TRUE(LoadDetector(o.model_path).ok());
+    return;
   }
 
   auto fp32 = LoadDetector(o.model_path);

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "base/sha256.h"
-#include "deposit/iso_time.h"
+#include "base/iso_time.h"
 #include "remote/remote_command.h"
 #include "remote/status_report.h"
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "deposit/iso_time.h"
+#include "base/iso_time.h"
 #include "uplink/response_class.h"
 
 namespace rvm::uplink {

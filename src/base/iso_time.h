@@ -1,6 +1,6 @@
 // IsoUtcMillis: Unix milliseconds -> "2026-02-07T10:15:30.123Z", the timestamp
 // form of decision records and of the platform's offline-sync transactions.
-// Pure; thread-safe.
+// Pure; thread-safe. One home for the timestamps of decisions, uplink, admin and remote.
 #pragma once
 
 #include <cstdint>

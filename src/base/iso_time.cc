@@ -1,4 +1,4 @@
-#include "deposit/iso_time.h"
+#include "base/iso_time.h"
 
 #include <cstdio>
 #include <ctime>
