@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "logging/logging.h"
-
 #include "pipeline/pipeline_config.h"
 
 namespace rvm {
