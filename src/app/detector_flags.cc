@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "config/default_model.h"
+#include "config/runtime_settings.h"
 
 namespace rvm::app {
 
@@ -38,8 +39,7 @@ void AddDetectorFlags(CLI::App& cmd, DetectorFlags& f) {
   cmd.add_option("--family", f.family,
                  "Model family: auto, yolox, yolov5, yolov7, yolov8, yolo11, fastestdet")
       ->capture_default_str();
-  cmd.add_option("--conf", f.conf, "Confidence threshold")
-      ->check(CLI::Range(0.0f, 1.0f))
+  cmd.add_option("--conf", f.conf, "Confidence threshold, [0, 1] (detector.conf_threshold)")
       ->capture_default_str();
   cmd.add_option("--iou", f.iou, "NMS IoU threshold")
       ->check(CLI::Range(0.0f, 1.0f))
@@ -82,6 +82,7 @@ void AddDetectorFlags(CLI::App& cmd, DetectorFlags& f) {
 }
 
 Result<DetectorOptions> ToDetectorOptions(const DetectorFlags& f) {
+  RVM_RETURN_IF_ERROR(CheckConfThreshold(f.conf, "--conf"));
   DetectorOptions o;
   o.engine.model_path = f.model;
   o.engine.backend = f.backend;
@@ -100,7 +101,7 @@ Result<DetectorOptions> ToDetectorOptions(const DetectorFlags& f) {
   auto family = ParseModelFamily(f.family);
   if (!family.ok()) return family.status();
   o.family = *family;
-  o.post = PostprocessOptions{f.conf, f.iou, f.max_detections};
+  o.post = PostprocessOptions{static_cast<float>(f.conf), f.iou, f.max_detections};
   o.max_image_pixels = static_cast<int64_t>(f.max_megapixels * 1e6);
   o.allow_unverified_int8 = f.force_int8;
   if (!f.roi.empty()) {

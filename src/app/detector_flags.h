@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "app/command.h"
+#include "config/config.h"
 #include "inference/detector.h"
 
 namespace rvm::app {
@@ -15,9 +16,10 @@ struct DetectorFlags {
   std::string labels;
   std::string backend = "ort";
   std::string family = "auto";
-  float conf = 0.4f;
-  float iou = 0.45f;
-  int max_detections = 100;
+  // Defaults: the [detector] keys' (config/config.h), as the service has them.
+  double conf = DetectorConfig{}.conf_threshold;
+  float iou = static_cast<float>(DetectorConfig{}.nms_iou);
+  int max_detections = DetectorConfig{}.max_detections;
   int threads = 2;
   bool spin = false;
   std::string cache_dir;  // "" = default location; "none" = off

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -76,7 +77,7 @@ struct RunFlags {
   int workers = 0;
   int batch = 0;
   int threads = 0;
-  double conf = -1;
+  std::optional<double> conf;  // --conf, validated with the configuration
   double max_seconds = 0;
   double shutdown_limit_s = 10;
   double drain_s = 5;
@@ -110,7 +111,7 @@ Result<Config> LoadRunConfig(const RunFlags& f) {
   if (f.workers > 0) config.pipeline.inference_workers = f.workers;
   if (f.batch > 0) config.pipeline.batch_max_size = f.batch;
   if (f.threads > 0) config.detector.intra_op_threads = f.threads;
-  if (f.conf >= 0) config.detector.conf_threshold = f.conf;
+  if (f.conf) config.detector.conf_threshold = *f.conf;
   if (f.replay) {
     config.capture.pace = false;
     config.capture.idle_fps = config.capture.active_fps = 1000;
@@ -156,16 +157,12 @@ void ReloadConfiguration(const RunFlags& f, Service& service) {
     (void)NotifyReady();
     return;
   }
-  const Service::ReloadReport report = service.Reload(*fresh);
-  auto join = [](const std::vector<std::string>& keys) {
-    std::string out;
-    for (const auto& k : keys) out += (out.empty() ? "" : ", ") + k;
-    return out.empty() ? std::string("none") : out;
-  };
-  log.Info(fmt::format("SIGHUP: configuration reloaded from {}; applied: {}{}; need a restart: {}",
-                       f.config_path, join(report.applied),
-                       report.pipeline_restart ? " (the pipeline restarts)" : "",
-                       join(report.restart_needed)));
+  const LiveSettings::ReloadReport report = service.Reload(*fresh);
+  if (!report.status.ok()) {
+    log.Error("SIGHUP: run-time keys not applied: " + report.status.message());
+  }
+  log.Info(fmt::format("SIGHUP: configuration reloaded from {}; applied: {}; need a restart: {}",
+                       f.config_path, KeyList(report.applied), KeyList(report.restart_needed)));
   (void)NotifyReady();
 }
 
@@ -210,7 +207,7 @@ int RunService(const RunFlags& f) {
   service.AddObserver(&metrics);
   admin::SystemProbe system("/", c.outbox.dir);
   admin::AdminServerParts admin_parts;
-  admin_parts.control = &service;
+  admin_parts.control = &service.control();
   admin_parts.metrics = &metrics;
   admin_parts.system = &system;
   admin_parts.clock = &SteadyClock::Instance();
@@ -354,8 +351,8 @@ void RegisterRunCommand(CLI::App& root, CommandAction& action) {
       ->check(CLI::Range(1, 64));
   cmd->add_option("--threads", flags->threads, "Override detector.intra_op_threads")
       ->check(CLI::Range(1, 256));
-  cmd->add_option("--conf", flags->conf, "Override detector.conf_threshold")
-      ->check(CLI::Range(0.0, 1.0));
+  // Checked with the configuration it overrides (ValidateConfig).
+  cmd->add_option("--conf", flags->conf, "Override detector.conf_threshold");
   cmd->add_flag("--replay", flags->replay,
                 "Replay a recording as fast as possible: no pacing, every frame to the "
                 "detector (the motion gate's idle mode is bypassed)");

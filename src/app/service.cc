@@ -1,8 +1,5 @@
 #include "app/service.h"
 
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
-
 #include <filesystem>
 #include <thread>
 
@@ -10,14 +7,12 @@
 
 #include "app/command.h"
 #include "app/detector_flags.h"
-#include "config/config_reload.h"
 #include "deposit/decision_policy.h"
 #include "logging/logging.h"
 #include "outbox/env.h"
 #include "pipeline/pipeline_config.h"
 #include "uplink/outbox_sink.h"
 #include "uplink/platform_client_factory.h"
-#include "vision/annotate.h"
 
 namespace rvm::app {
 namespace {
@@ -83,21 +78,6 @@ class TeeSink final : public DecisionSink {
   std::vector<std::unique_ptr<DecisionSink>> sinks_;
 };
 
-// A JPEG at most `max_width` pixels wide of a JPEG; empty on failure.
-std::string Thumbnail(const std::string& jpeg, int max_width) {
-  if (jpeg.empty()) return {};
-  std::vector<uint8_t> bytes(jpeg.begin(), jpeg.end());
-  cv::Mat image = cv::imdecode(bytes, cv::IMREAD_REDUCED_COLOR_2);
-  if (image.empty()) return {};
-  if (image.cols > max_width) {
-    const double scale = static_cast<double>(max_width) / image.cols;
-    cv::resize(image, image, cv::Size(), scale, scale, cv::INTER_AREA);
-  }
-  std::vector<uint8_t> out;
-  if (!cv::imencode(".jpg", image, out, {cv::IMWRITE_JPEG_QUALITY, 80})) return {};
-  return std::string(out.begin(), out.end());
-}
-
 }  // namespace
 
 outbox::OutboxOptions OutboxOptionsFromConfig(const OutboxConfig& c) {
@@ -119,31 +99,32 @@ rvm::Status CheckOutboxConfig(const OutboxConfig& c) {
   return rvm::Status::Ok();
 }
 
-Service::Service(Config config, ServiceOptions options)
-    : config_(std::move(config)),
-      options_(std::move(options)),
+Service::Service(ServiceOptions options)
+    : options_(std::move(options)),
       clock_(SteadyClock::Instance()),
-      started_at_(std::chrono::steady_clock::now()),
-      conf_threshold_(config_.detector.conf_threshold) {}
+      restart_([this] { StopPipeline(); }) {}
 
 Service::~Service() {
   if (heartbeat_) heartbeat_->Stop();
-  {
-    std::lock_guard<std::mutex> lock(pipeline_mu_);
-    if (pipeline_) {
-      pipeline_->Stop();
-      sleeper_.Interrupt();
-    }
-  }
+  StopPipeline();
   pipeline_.reset();
   if (delivery_) delivery_->Stop();
+}
+
+void Service::StopPipeline() {
+  std::lock_guard<std::mutex> lock(pipeline_mu_);
+  if (pipeline_) pipeline_->Stop();
+  sleeper_.Interrupt();
 }
 
 Result<std::unique_ptr<Service>> Service::Open(Config config, ServiceOptions options,
                                                bool& usage_error) {
   usage_error = false;
-  std::unique_ptr<Service> s(new Service(std::move(config), std::move(options)));
-  const Config& c = s->config_;
+  std::unique_ptr<Service> s(new Service(std::move(options)));
+  Service* const service = s.get();
+  s->settings_ = std::make_unique<LiveSettings>(
+      std::move(config), [service](const RuntimeSettings& r) { service->ApplySettings(r); });
+  const Config& c = s->settings_->startup();
   auto detector_options = DetectorOptionsFromConfig(c.detector);
   if (!detector_options.ok()) {
     usage_error = true;
@@ -158,6 +139,18 @@ Result<std::unique_ptr<Service>> Service::Open(Config config, ServiceOptions opt
     return labels.status();
   }
   s->labels_ = std::make_unique<LabelMap>(std::move(labels).value());
+  s->activity_ = std::make_unique<RecentActivity>(s->options_.activity, s->model_->labels(),
+                                                  s->clock_);
+  s->observers_.Add(s->activity_.get());
+  ControlSurfaceOptions control;
+  control.machine_id = c.machine.id;
+  control.machine_name = c.machine.name;
+  control.version = kSoftwareVersion;
+  control.model = c.detector.model_path;
+  control.frame_stall = s->options_.frame_stall;
+  control.recent_logs = s->options_.recent_logs;
+  s->control_ = std::make_unique<ControlSurface>(std::move(control), *s, *s->settings_,
+                                                 *s->activity_, s->clock_);
 
   if (rvm::Status st = CheckOutboxConfig(c.outbox); !st.ok()) {
     usage_error = true;
@@ -198,7 +191,7 @@ Result<std::unique_ptr<Service>> Service::Open(Config config, ServiceOptions opt
       s->uploader_ = std::move(uploader).value();
     }
     s->heartbeat_ = std::make_unique<remote::HeartbeatService>(
-        *s->heartbeat_client_, *s, SteadyClock::Instance(),
+        *s->heartbeat_client_, *s->control_, SteadyClock::Instance(),
         remote::HeartbeatOptionsFromConfig(c.uplink, kSoftwareVersion), s->uploader_.get());
   }
 
@@ -233,19 +226,20 @@ Result<std::unique_ptr<Service>> Service::Open(Config config, ServiceOptions opt
 }
 
 rvm::Status Service::BuildPipeline() {
+  const Config& config = settings_->startup();
   // The frame source is made once and reopened by every pipeline built over
   // it (a watched directory then goes on with the files it has not
   // delivered, instead of delivering them all again).
   if (!source_) {
-    auto capture = CaptureOptionsFromConfig(config_.capture);
+    auto capture = CaptureOptionsFromConfig(config.capture);
     if (!capture.ok()) return capture.status();
-    capture->max_image_pixels = config_.detector.max_image_pixels;
+    capture->max_image_pixels = config.detector.max_image_pixels;
     auto source = MakeFrameSource(*capture, clock_, sleeper_.AsSleepFn());
     if (!source.ok()) return source.status();
     std::lock_guard<std::mutex> lock(pipeline_mu_);
     source_ = std::move(source->source);
   }
-  PipelineOptions options = PipelineOptionsFromConfig(config_);
+  PipelineOptions options = PipelineOptionsFromConfig(config);
   options.detect_every_frame = options_.replay;
   PipelineParts parts;
   parts.source = source_.get();
@@ -254,12 +248,32 @@ rvm::Status Service::BuildPipeline() {
   parts.recorder = recorder_.get();
   parts.clock = &clock_;
   parts.sleep = sleeper_.AsSleepFn();
-  parts.observer = this;
+  parts.observer = &observers_;
   auto pipeline = std::make_unique<Pipeline>(options, std::move(parts));
-  std::lock_guard<std::mutex> lock(pipeline_mu_);
-  pipeline_ = std::move(pipeline);
-  RVM_RETURN_IF_ERROR(pipeline_->SetConfThreshold(conf_threshold_.load()));
-  return pipeline_->Start();
+  Pipeline* const built = pipeline.get();
+  {
+    // Under the settings' lock: a change made from now on reaches this
+    // pipeline through ApplySettings, and none is missed meanwhile.
+    settings_->WithCurrent([&](const RuntimeSettings& current) {
+      built->SetRuntimeSettings(current);
+      std::lock_guard<std::mutex> lock(pipeline_mu_);
+      pipeline_ = std::move(pipeline);
+    });
+  }
+  return built->Start();
+}
+
+void Service::ApplySettings(const RuntimeSettings& s) {
+  {
+    std::lock_guard<std::mutex> lock(pipeline_mu_);
+    if (pipeline_) pipeline_->SetRuntimeSettings(s);
+  }
+  if (recorder_) recorder_->SetRuntimeSettings(s);
+  if (delivery_) delivery_->SetBackoff({s.retry_backoff_min_ms, s.retry_backoff_max_ms});
+  if (heartbeat_) heartbeat_->SetInterval(std::chrono::seconds(s.heartbeat_interval_s));
+  // Both were validated against the same lists ParseLogLevel/Format accept.
+  if (auto level = ParseLogLevel(s.log_level); level.ok()) SetLevel(*level);
+  if (auto format = ParseLogFormat(s.log_format); format.ok()) SetFormat(*format);
 }
 
 rvm::Status Service::Start() {
@@ -282,7 +296,6 @@ rvm::Status Service::Start() {
   // The handshake is the delivery thread's first act; an unreachable
   // platform is the offline case, not a reason to refuse items.
   if (delivery_) delivery_->Start();
-  UpdateAccepting();
   RVM_RETURN_IF_ERROR(BuildPipeline());
   if (heartbeat_) heartbeat_->Start();
   return rvm::Status::Ok();
@@ -295,45 +308,24 @@ bool Service::WaitFor(std::chrono::milliseconds timeout) {
     pipeline = pipeline_.get();
   }
   const bool finished = pipeline->WaitFor(timeout);
-  bool restart = false;
-  {
-    std::lock_guard<std::mutex> lock(restart_mu_);
-    restart = restart_requested_;
-  }
-  if (!restart) return finished;
+  if (!restart_.requested()) return finished;
   if (!finished) return false;  // the restart's Stop is still draining
   // Restart: the old pipeline has drained; build a new one over a reopened source.
   rvm::Status result = pipeline->Wait();
   sleeper_.Reset();
-  {
-    std::lock_guard<std::mutex> lock(restart_mu_);
-    if (reloaded_capture_) config_.capture = *std::exchange(reloaded_capture_, std::nullopt);
-  }
   if (result.ok()) result = BuildPipeline();
   if (result.ok()) ++restarts_;
-  {
-    std::lock_guard<std::mutex> lock(restart_mu_);
-    restart_requested_ = false;
-    restart_status_ = result;
-    ++restart_generation_;
-  }
-  restart_cv_.notify_all();
+  restart_.Complete(result);
   return !result.ok();
 }
 
 void Service::Stop() {
   stopping_.store(true);
-  std::lock_guard<std::mutex> lock(pipeline_mu_);
-  if (pipeline_) pipeline_->Stop();
-  sleeper_.Interrupt();
+  StopPipeline();
 }
 
 rvm::Status Service::Finish() {
-  rvm::Status result = rvm::Status::Ok();
-  {
-    std::lock_guard<std::mutex> lock(restart_mu_);
-    if (!restart_status_.ok()) result = restart_status_;
-  }
+  rvm::Status result = restart_.last_result();
   if (result.ok()) result = pipeline_->Wait();
   // The service is going down: the open session ends with it.
   if (rvm::Status s = recorder_->CloseSession(); !s.ok() && result.ok()) result = s;
@@ -359,6 +351,11 @@ void Service::DrainAndStopDelivery(double seconds) {
 PipelineStats Service::pipeline_stats() {
   std::lock_guard<std::mutex> lock(pipeline_mu_);
   return pipeline_ ? pipeline_->stats() : PipelineStats{};
+}
+
+bool Service::pipeline_finished() {
+  std::lock_guard<std::mutex> lock(pipeline_mu_);
+  return pipeline_ == nullptr || pipeline_->finished();
 }
 
 std::optional<outbox::OutboxStats> Service::OutboxStats() {
@@ -402,111 +399,13 @@ std::string Service::DeliverySummary() {
   return line;
 }
 
-void Service::UpdateAccepting() {
-  bool maintenance = false;
-  std::string reason;
-  {
-    std::lock_guard<std::mutex> lock(state_mu_);
-    maintenance = maintenance_;
-    reason = maintenance_reason_;
-  }
-  recorder_->SetOutOfService(maintenance, maintenance ? "maintenance: " + reason : "");
+std::optional<uplink::DeliveryStats> Service::DeliveryStats() {
+  if (!delivery_) return std::nullopt;
+  return delivery_->Stats();
 }
 
-ops::ServiceStatus Service::Status() {
-  ops::ServiceStatus s;
-  s.machine_id = config_.machine.id;
-  s.machine_name = config_.machine.name;
-  s.version = kSoftwareVersion;
-  s.uptime_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at_).count();
-  {
-    std::lock_guard<std::mutex> lock(state_mu_);
-    s.maintenance = maintenance_;
-    s.maintenance_reason = maintenance_reason_;
-  }
-  s.conf_threshold = conf_threshold_.load();
-  s.model = config_.detector.model_path;
-  s.source = DescribeSource();
-  s.pipeline_restarts = restarts_.load();
-  s.pipeline = pipeline_stats();
-  s.last_frame_age_ms = s.pipeline.last_frame_age_ms(clock_.Now());
-  s.outbox = OutboxStats();
-  if (delivery_) s.delivery = delivery_->Stats();
-  s.accepting = !s.maintenance && (!s.outbox || s.outbox->accepting);
-  return s;
-}
-
-std::vector<ops::ReadinessCheck> Service::Readiness() {
-  const ops::ServiceStatus s = Status();
-  std::vector<ops::ReadinessCheck> checks;
-  checks.push_back({"model", model_ != nullptr, config_.detector.model_path});
-
-  ops::ReadinessCheck source{"frame_source", false, ""};
-  bool finished = false;
-  {
-    std::lock_guard<std::mutex> lock(pipeline_mu_);
-    finished = pipeline_ == nullptr || pipeline_->finished();
-  }
-  if (finished) {
-    source.detail = "the pipeline is not running";
-  } else if (s.last_frame_age_ms < 0) {
-    source.detail = "no frame delivered yet";
-  } else if (s.last_frame_age_ms > options_.frame_stall.count()) {
-    source.detail = fmt::format("no frame for {:.1f} s", s.last_frame_age_ms / 1000.0);
-  } else {
-    source.ok = true;
-    source.detail = fmt::format("last frame {} ms ago", s.last_frame_age_ms);
-  }
-  checks.push_back(source);
-
-  ops::ReadinessCheck box{"outbox", false, ""};
-  if (!s.outbox) {
-    box.detail = "outbox statistics unreadable";
-  } else {
-    box.ok = true;
-    box.detail = fmt::format("{} pending, {} of {} bytes used", s.outbox->pending,
-                             s.outbox->bytes_used, s.outbox->quota_bytes);
-  }
-  checks.push_back(box);
-
-  ops::ReadinessCheck accepting{"accepting", s.accepting, ""};
-  if (s.maintenance) {
-    accepting.detail =
-        "in maintenance" +
-        (s.maintenance_reason.empty() ? std::string() : " (" + s.maintenance_reason + ")");
-  } else if (s.outbox && !s.outbox->accepting) {
-    accepting.detail = "the outbox is full (quota or disk): items are refused";
-  } else {
-    accepting.detail = "accepting items";
-  }
-  checks.push_back(accepting);
-  return checks;
-}
-
-std::vector<ops::RecentDecision> Service::RecentDecisions(int max) {
-  std::vector<ops::RecentDecision> out;
-  std::lock_guard<std::mutex> lock(state_mu_);
-  for (auto it = recent_.rbegin(); it != recent_.rend() && static_cast<int>(out.size()) < max;
-       ++it) {
-    out.push_back(*it);
-  }
-  return out;
-}
-
-std::string Service::SnapshotJpeg() {
-  cv::Mat image;
-  Detections detections;
-  {
-    std::lock_guard<std::mutex> lock(state_mu_);
-    if (snapshot_.empty()) return {};
-    image = snapshot_.clone();
-    detections = snapshot_detections_;
-  }
-  DrawDetections(image, detections, model_->labels());
-  std::vector<uint8_t> bytes;
-  if (!cv::imencode(".jpg", image, bytes, {cv::IMWRITE_JPEG_QUALITY, 85})) return {};
-  return std::string(bytes.begin(), bytes.end());
+void Service::SetOutOfService(bool on, const std::string& reason) {
+  recorder_->SetOutOfService(on, reason);
 }
 
 void Service::Trigger() {
@@ -514,135 +413,10 @@ void Service::Trigger() {
   if (pipeline_) pipeline_->Trigger();
 }
 
-rvm::Status Service::SetMaintenance(bool on, const std::string& reason) {
-  {
-    std::lock_guard<std::mutex> lock(state_mu_);
-    maintenance_ = on;
-    maintenance_reason_ = on ? reason : "";
-  }
-  UpdateAccepting();
-  Logger("run").Info(std::string(on ? "entering maintenance" : "leaving maintenance") +
-                     (reason.empty() ? "" : " (" + reason + ")"));
-  return rvm::Status::Ok();
-}
-
-rvm::Status Service::SetConfThreshold(double threshold) {
-  if (!(threshold >= 0.0 && threshold <= 1.0)) {
-    return InvalidArgument(fmt::format("confidence threshold {} is outside [0, 1]", threshold));
-  }
-  conf_threshold_.store(threshold);
-  std::lock_guard<std::mutex> lock(pipeline_mu_);
-  if (pipeline_) return pipeline_->SetConfThreshold(threshold);
-  return rvm::Status::Ok();
-}
-
-int64_t Service::RequestRestart() {
-  std::lock_guard<std::mutex> lock(restart_mu_);
-  if (!restart_requested_) {
-    restart_requested_ = true;
-    std::lock_guard<std::mutex> plock(pipeline_mu_);
-    if (pipeline_) pipeline_->Stop();
-    sleeper_.Interrupt();
-  }
-  return restart_generation_;
-}
-
 rvm::Status Service::RestartPipeline() {
   if (stopping_.load()) return Unavailable("the service is stopping");
-  const int64_t generation = RequestRestart();
   // The controlling thread rebuilds the pipeline (WaitFor).
-  std::unique_lock<std::mutex> lock(restart_mu_);
-  if (!restart_cv_.wait_for(lock, std::chrono::seconds(30),
-                            [&] { return restart_generation_ != generation; })) {
-    return Unavailable("the pipeline did not restart within 30 s");
-  }
-  return restart_status_;
-}
-
-Service::ReloadReport Service::Reload(const Config& fresh) {
-  ReloadReport report;
-  const ReloadPlan plan = PlanReload(config_, fresh);
-  report.restart_needed = plan.restart_needed;
-  CaptureConfig capture = config_.capture;
-  for (const std::string& key : plan.apply) {
-    if (key == "detector.conf_threshold") {
-      if (SetConfThreshold(fresh.detector.conf_threshold).ok()) {
-        config_.detector.conf_threshold = fresh.detector.conf_threshold;
-        report.applied.push_back(key);
-      }
-    } else if (key == "logging.level") {
-      if (auto level = ParseLogLevel(fresh.logging.level); level.ok()) {
-        SetLevel(*level);
-        config_.logging.level = fresh.logging.level;
-        report.applied.push_back(key);
-      }
-    } else if (key == "logging.format") {
-      if (auto format = ParseLogFormat(fresh.logging.format); format.ok()) {
-        SetFormat(*format);
-        config_.logging.format = fresh.logging.format;
-        report.applied.push_back(key);
-      }
-    } else if (key == "capture.idle_fps" || key == "capture.active_fps" ||
-               key == "capture.motion_threshold" || key == "capture.quiet_period_ms") {
-      // The scheduler and motion gate take them when the pipeline is rebuilt.
-      capture.idle_fps = fresh.capture.idle_fps;
-      capture.active_fps = fresh.capture.active_fps;
-      capture.motion_threshold = fresh.capture.motion_threshold;
-      capture.quiet_period_ms = fresh.capture.quiet_period_ms;
-      report.pipeline_restart = true;
-      report.applied.push_back(key);
-    } else {
-      // Safe to change, but this service reads it only at start-up.
-      report.restart_needed.push_back(key);
-    }
-  }
-  if (report.pipeline_restart && !stopping_.load()) {
-    {
-      std::lock_guard<std::mutex> lock(restart_mu_);
-      reloaded_capture_ = capture;
-    }
-    RequestRestart();
-  }
-  return report;
-}
-
-std::vector<std::string> Service::RecentLogs(int max_lines) {
-  if (!options_.recent_logs) return {};
-  return options_.recent_logs(max_lines);
-}
-
-void Service::OnStage(std::string_view stage, double ms) {
-  for (PipelineObserver* o : observers_) o->OnStage(stage, ms);
-}
-
-void Service::OnBatch(int size) {
-  for (PipelineObserver* o : observers_) o->OnBatch(size);
-}
-
-void Service::OnFrameDetected(const Frame& frame, const Detections& detections) {
-  const auto now = std::chrono::steady_clock::now();
-  {
-    std::lock_guard<std::mutex> lock(state_mu_);
-    if (snapshot_.empty() || now - snapshot_at_ >= options_.snapshot_period) {
-      frame.image.copyTo(snapshot_);
-      snapshot_detections_ = detections;
-      snapshot_at_ = now;
-    }
-  }
-  for (PipelineObserver* o : observers_) o->OnFrameDetected(frame, detections);
-}
-
-void Service::OnDecision(const Decision& decision) {
-  ops::RecentDecision recent;
-  recent.decision = decision;
-  recent.decision.best_frame_jpeg.clear();
-  recent.thumbnail_jpeg = Thumbnail(decision.best_frame_jpeg, 160);
-  {
-    std::lock_guard<std::mutex> lock(state_mu_);
-    recent_.push_back(std::move(recent));
-    while (static_cast<int>(recent_.size()) > options_.recent_decisions) recent_.pop_front();
-  }
-  for (PipelineObserver* o : observers_) o->OnDecision(decision);
+  return restart_.WaitPast(restart_.Request(), std::chrono::seconds(30));
 }
 
 }  // namespace rvm::app

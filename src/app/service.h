@@ -1,28 +1,24 @@
-// Service: the running `rvm-edge run`, assembled from its parts, and the
-// ServiceControl the admin server and the platform's remote commands use.
+// Service: the running `rvm-edge run`, assembled from its parts.
 //
 // It owns, in order of construction: the detector model and label map, the
-// durable delivery path (the outbox every decision is committed to before
-// the item is acknowledged; the DeliveryService that moves records to the
-// platform when one is configured), the decision sink and recorder, and the
-// pipeline with its frame source. The pipeline can be restarted (a remote
-// command) while the rest keeps running: the controlling thread (Run's
-// caller) rebuilds it; other threads only ask.
-//
-// As the pipeline's PipelineObserver it keeps the latest detected frame (for
-// the snapshot endpoint, copied at most every `snapshot_period`) and the
-// recent decisions (for the dashboard), and forwards every hook to the
-// observers added with AddObserver (metrics).
+// run-time settings (LiveSettings: SIGHUP, the admin API and remote commands
+// change them there, and ApplySettings hands them to the parts), the store
+// of recent decisions and the snapshot (RecentActivity), the control surface
+// the admin server and the heartbeat use (ControlSurface), the durable
+// delivery path (the outbox every decision is committed to before the item
+// is acknowledged; the DeliveryService that moves records to the platform
+// when one is configured), the decision sink and recorder, and the pipeline
+// with its frame source. The pipeline can be restarted (a remote command)
+// while the rest keeps running: the controlling thread (Run's caller)
+// rebuilds it when the RestartHandoff asks; other threads only ask.
 //
 // Thread-safety: Open, Start, WaitFor, Finish, DrainAndStopDelivery, Reload
-// and AddObserver are called from the controlling thread; Stop and every
-// ServiceControl method from any thread.
+// and AddObserver are called from the controlling thread; Stop, control()'s
+// methods and the ServiceParts methods from any thread.
 #pragma once
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -30,6 +26,11 @@
 #include <string>
 #include <vector>
 
+#include "app/control_surface.h"
+#include "app/live_settings.h"
+#include "app/observer_fanout.h"
+#include "app/recent_activity.h"
+#include "app/restart_handoff.h"
 #include "base/clock.h"
 #include "base/status.h"
 #include "capture/sleep.h"
@@ -54,10 +55,8 @@ namespace rvm::app {
 struct ServiceOptions {
   // Every sampled frame goes to the detector (replaying a recording).
   bool replay = false;
-  // The latest frame is copied for the snapshot at most this often.
-  std::chrono::milliseconds snapshot_period{500};
-  // Recent decisions kept for the dashboard.
-  int recent_decisions = 24;
+  // The snapshot period and how many recent decisions are kept.
+  RecentActivityOptions activity;
   // The frame source counts as stalled (not ready) after this long without a frame.
   std::chrono::milliseconds frame_stall{5000};
   // Outbox statistics older than this are read again (reading them scans
@@ -75,7 +74,7 @@ outbox::OutboxOptions OutboxOptionsFromConfig(const OutboxConfig& c);
 // minimum (outbox::MinimumQuotaBytes); `config check` and `run` both ask.
 rvm::Status CheckOutboxConfig(const OutboxConfig& c);
 
-class Service final : public ops::ServiceControl, public PipelineObserver {
+class Service final : public ServiceParts {
  public:
   // Builds everything but starts nothing; errors name what failed. The
   // second element of the result says whether the failure is a usage error
@@ -85,7 +84,7 @@ class Service final : public ops::ServiceControl, public PipelineObserver {
   ~Service() override;
 
   // Adds an observer every pipeline hook is forwarded to. Before Start.
-  void AddObserver(PipelineObserver* observer) { observers_.push_back(observer); }
+  void AddObserver(PipelineObserver* observer) { observers_.Add(observer); }
 
   // Starts the delivery service and the pipeline.
   rvm::Status Start();
@@ -103,63 +102,51 @@ class Service final : public ops::ServiceControl, public PipelineObserver {
   // stopping service drains what it has). Controlling thread, after Finish.
   void DrainAndStopDelivery(double seconds);
 
-  const Config& config() const { return config_; }
+  // The configuration the service started with; the run-time keys in
+  // effect now are settings().current().
+  const Config& config() const { return settings_->startup(); }
+  LiveSettings& settings() { return *settings_; }
+  // What the admin server and the heartbeat see of the service and do to it.
+  ops::ServiceControl& control() { return *control_; }
   const DetectorModel& model() const { return *model_; }
-  PipelineStats pipeline_stats();
   // One line on what the outbox and the platform saw.
   std::string DeliverySummary();
-  std::string DescribeSource();
-  // The outbox's statistics, at most options.outbox_stats_max_age old;
-  // nullopt when they cannot be read.
-  std::optional<outbox::OutboxStats> OutboxStats();
   outbox::Outbox& outbox() { return *outbox_; }
   // Null when no platform is configured.
   uplink::DeliveryService* delivery() { return delivery_.get(); }
   remote::HeartbeatService* heartbeat() { return heartbeat_.get(); }
 
-  // What a configuration reload did, by dotted key.
-  struct ReloadReport {
-    std::vector<std::string> applied;         // in effect now (or after the pipeline restart)
-    std::vector<std::string> restart_needed;  // changed, but only a service restart applies them
-    bool pipeline_restart = false;            // capture keys changed: the pipeline restarts
-  };
-  // Applies the keys of `fresh` that can change while running (SIGHUP);
-  // the rest are reported. Controlling thread; a pipeline restart it needs
-  // happens in the next WaitFor.
-  ReloadReport Reload(const Config& fresh);
+  // Applies the run-time keys of `fresh` (SIGHUP) through settings(); the
+  // keys that need a restart are reported, not applied.
+  LiveSettings::ReloadReport Reload(const Config& fresh) { return settings_->Reload(fresh); }
 
-  // ServiceControl
-  ops::ServiceStatus Status() override;
-  std::vector<ops::ReadinessCheck> Readiness() override;
-  std::vector<ops::RecentDecision> RecentDecisions(int max) override;
-  std::string SnapshotJpeg() override;
+  // ServiceParts
+  PipelineStats pipeline_stats() override;
+  bool pipeline_finished() override;
+  int64_t pipeline_restarts() override { return restarts_.load(); }
+  std::string DescribeSource() override;
   void Trigger() override;
-  rvm::Status SetMaintenance(bool on, const std::string& reason) override;
-  rvm::Status SetConfThreshold(double threshold) override;
   rvm::Status RestartPipeline() override;
-  std::vector<std::string> RecentLogs(int max_lines) override;
-
-  // PipelineObserver
-  void OnStage(std::string_view stage, double ms) override;
-  void OnBatch(int size) override;
-  void OnFrameDetected(const Frame& frame, const Detections& detections) override;
-  void OnDecision(const Decision& decision) override;
+  // The outbox's statistics, at most options.outbox_stats_max_age old.
+  std::optional<outbox::OutboxStats> OutboxStats() override;
+  std::optional<uplink::DeliveryStats> DeliveryStats() override;
+  void SetOutOfService(bool on, const std::string& reason) override;
 
  private:
-  Service(Config config, ServiceOptions options);
+  Service(ServiceOptions options);
   rvm::Status BuildPipeline();
-  void UpdateAccepting();
-  // Asks the controlling thread to rebuild the pipeline; returns the
-  // generation to wait for.
-  int64_t RequestRestart();
+  // The one place run-time settings reach the parts (LiveSettings' apply).
+  void ApplySettings(const RuntimeSettings& settings);
+  void StopPipeline();
 
-  Config config_;
   const ServiceOptions options_;
   const Clock& clock_;
-  const std::chrono::steady_clock::time_point started_at_;
 
   std::shared_ptr<DetectorModel> model_;
   std::unique_ptr<LabelMap> labels_;
+  std::unique_ptr<LiveSettings> settings_;
+  std::unique_ptr<RecentActivity> activity_;
+  std::unique_ptr<ControlSurface> control_;
   std::unique_ptr<outbox::Outbox> outbox_;
   std::unique_ptr<uplink::PlatformClient> client_;
   std::unique_ptr<uplink::DeliveryService> delivery_;
@@ -169,7 +156,7 @@ class Service final : public ops::ServiceControl, public PipelineObserver {
   std::unique_ptr<DecisionSink> sink_;
   std::unique_ptr<UuidV7Generator> ids_;
   std::unique_ptr<DecisionRecorder> recorder_;
-  std::vector<PipelineObserver*> observers_;
+  ObserverFanout observers_;
 
   InterruptibleSleeper sleeper_;
   std::mutex pipeline_mu_;  // guards pipeline_ and source_ (replaced by a restart)
@@ -177,23 +164,7 @@ class Service final : public ops::ServiceControl, public PipelineObserver {
   std::unique_ptr<Pipeline> pipeline_;
   std::atomic<bool> stopping_{false};
   std::atomic<int64_t> restarts_{0};
-
-  // Restart hand-off between the asking thread and the controlling thread.
-  std::mutex restart_mu_;
-  std::condition_variable restart_cv_;
-  bool restart_requested_ = false;                 // guarded by restart_mu_
-  int64_t restart_generation_ = 0;                 // guarded by restart_mu_: restarts done
-  rvm::Status restart_status_;                     // guarded by restart_mu_
-  std::optional<CaptureConfig> reloaded_capture_;  // guarded by restart_mu_
-
-  std::atomic<double> conf_threshold_;
-  std::mutex state_mu_;  // guards the fields below
-  bool maintenance_ = false;
-  std::string maintenance_reason_;
-  cv::Mat snapshot_;
-  Detections snapshot_detections_;
-  std::chrono::steady_clock::time_point snapshot_at_{};
-  std::deque<ops::RecentDecision> recent_;
+  RestartHandoff restart_;
 
   std::mutex outbox_stats_mu_;  // guards the two fields below
   std::optional<outbox::OutboxStats> outbox_stats_;

@@ -71,6 +71,12 @@ void CaptureScheduler::OnSample(bool motion) {
   next_due_ = std::max(next_due_ + Period(), now);
 }
 
+void CaptureScheduler::SetOptions(const CaptureScheduleOptions& options) {
+  options_ = options;
+  // An idle wait under the old rate may be far longer than the new period.
+  next_due_ = std::min(next_due_, clock_.Now() + Period());
+}
+
 void CaptureScheduler::SetItemInProgress(bool in_progress) {
   item_in_progress_ = in_progress;
   if (in_progress) EnterActive(clock_.Now());

@@ -68,6 +68,10 @@ class CaptureScheduler {
   // while true the scheduler stays active regardless of motion.
   void SetItemInProgress(bool in_progress);
 
+  // Replaces the rates and quiet period (a configuration reload); `options`
+  // must pass Validate. The next sample is due within one new period.
+  void SetOptions(const CaptureScheduleOptions& options);
+
   // Counters for metrics.
   int64_t idle_to_active() const { return idle_to_active_; }
   int64_t active_to_idle() const { return active_to_idle_; }
@@ -77,7 +81,7 @@ class CaptureScheduler {
   void EnterActive(TimePoint now);
   std::chrono::steady_clock::duration Period() const;
 
-  const CaptureScheduleOptions options_;
+  CaptureScheduleOptions options_;
   const Clock& clock_;
   std::atomic<bool> trigger_pending_{false};
   CaptureMode mode_ = CaptureMode::kIdle;

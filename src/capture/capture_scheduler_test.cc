@@ -111,6 +111,28 @@ TEST_F(CaptureSchedulerTest, ASlowFrameDoesNotCauseABurstOfCatchUpSamples) {
   EXPECT_EQ(UntilDue(), milliseconds(250));
 }
 
+TEST_F(CaptureSchedulerTest, NewOptionsTakeEffectWithinOneNewPeriod) {
+  SampleAtDue(false);
+  EXPECT_EQ(UntilDue(), milliseconds(250));
+  CaptureScheduleOptions faster = Options();
+  faster.idle_fps = 10;  // every 100 ms
+  scheduler_.SetOptions(faster);
+  EXPECT_EQ(UntilDue(), milliseconds(100));
+  SampleAtDue(false);
+  EXPECT_EQ(UntilDue(), milliseconds(100));
+}
+
+TEST_F(CaptureSchedulerTest, AShorterQuietPeriodEndsTheActiveWindowSooner) {
+  scheduler_.Trigger();
+  ASSERT_EQ(scheduler_.mode(), CaptureMode::kActive);
+  clock_.Advance(milliseconds(300));
+  EXPECT_EQ(scheduler_.mode(), CaptureMode::kActive);
+  CaptureScheduleOptions shorter = Options();
+  shorter.quiet_period = milliseconds(200);
+  scheduler_.SetOptions(shorter);
+  EXPECT_EQ(scheduler_.mode(), CaptureMode::kIdle);
+}
+
 TEST(CaptureScheduleOptionsTest, ValidateNamesTheBadField) {
   CaptureScheduleOptions o;
   o.idle_fps = 0;

@@ -71,6 +71,10 @@ class MotionGate {
   // changed).
   void Reset() { has_background_ = false; }
 
+  // Replaces min_changed_fraction (a configuration reload), in (0, 1]; the
+  // background is kept.
+  void set_min_changed_fraction(double fraction) { options_.min_changed_fraction = fraction; }
+
  private:
   MotionGateOptions options_;
   bool has_background_ = false;

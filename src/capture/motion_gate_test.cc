@@ -55,6 +55,24 @@ TEST(MotionGateTest, ObjectEnteringIsMotionAndLeavingEndsIt) {
   EXPECT_EQ(CountMotion(v, 41, 60), 0) << "after the object left";
 }
 
+TEST(MotionGateTest, ARaisedMotionThresholdTakesEffectOnTheNextFrame) {
+  SyntheticSceneOptions scene;
+  scene.objects.push_back({.enter_frame = 5, .exit_frame = 40, .size = {80, 200}});
+  FakeClock clock;
+  SyntheticSource source(scene, clock);
+  ASSERT_TRUE(source.Open().ok());
+  MotionGate gate;
+  Frame frame;
+  int motion_before = 0, motion_after = 0;
+  for (int i = 0; i < 30; ++i) {
+    ASSERT_TRUE(source.Read(frame).ok());
+    if (i == 15) gate.set_min_changed_fraction(1.0);  // every pixel would have to change
+    (i < 15 ? motion_before : motion_after) += gate.Update(frame.image).motion ? 1 : 0;
+  }
+  EXPECT_GT(motion_before, 5);
+  EXPECT_EQ(motion_after, 0);
+}
+
 TEST(MotionGateTest, SlowLightingDriftIsAbsorbed) {
   SyntheticSceneOptions scene;
   scene.noise_stddev = 3;

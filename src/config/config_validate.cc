@@ -69,7 +69,6 @@ void CheckDetector(const DetectorConfig& d, Checker& c) {
   c.OneOf("detector.backend", d.backend, {"ort", "opencv"});
   c.OneOf("detector.family", d.family,
           {"auto", "yolox", "yolov5", "yolov7", "yolov8", "yolo11", "yolov11", "fastestdet"});
-  c.InRange("detector.conf_threshold", d.conf_threshold, 0.0, 1.0);
   c.InRange("detector.nms_iou", d.nms_iou, 0.0, 1.0);
   c.InRange("detector.max_detections", d.max_detections, 1, 10'000);
   c.InRange("detector.intra_op_threads", d.intra_op_threads, 0, 256);
@@ -94,14 +93,6 @@ void CheckCapture(const CaptureConfig& cap, Checker& c) {
   c.InRange("capture.width", cap.width, 1, 16384);
   c.InRange("capture.height", cap.height, 1, 16384);
   c.AboveUpTo("capture.fps", cap.fps, 0, 1000);
-  c.AboveUpTo("capture.idle_fps", cap.idle_fps, 0, 1000);
-  c.AboveUpTo("capture.active_fps", cap.active_fps, 0, 1000);
-  if (cap.idle_fps > cap.active_fps) {
-    c.Fail("capture.idle_fps", Num(cap.idle_fps),
-           "must not exceed capture.active_fps (" + Num(cap.active_fps) + ")");
-  }
-  c.InRange("capture.motion_threshold", cap.motion_threshold, 0.0, 1.0);
-  c.InRange("capture.quiet_period_ms", cap.quiet_period_ms, 0, kMaxMs);
   c.InRange("capture.reconnect_backoff_min_ms", cap.reconnect_backoff_min_ms, 1, kMaxMs);
   c.InRange("capture.reconnect_backoff_max_ms", cap.reconnect_backoff_max_ms, 1, kMaxMs);
   c.InRange("capture.stall_timeout_ms", cap.stall_timeout_ms, 1, kMaxMs);
@@ -152,10 +143,6 @@ void CheckPolicy(const PolicyConfig& p, Checker& c) {
              "is also mapped in policy.labels; a label is either ignored or mapped");
     }
   }
-  for (const auto& [material, threshold] : p.accept_threshold) {
-    c.InRange("policy.accept_threshold." + std::string(MaterialName(material)), threshold, 0.0,
-              1.0);
-  }
   if (p.accepted_materials.empty()) {
     c.Fail("policy.accepted_materials", "[]", "must name at least one material");
   }
@@ -164,13 +151,6 @@ void CheckPolicy(const PolicyConfig& p, Checker& c) {
     if (!seen.insert(m).second) {
       c.Fail("policy.accepted_materials", Quote(MaterialName(m)), "is listed twice");
     }
-  }
-}
-
-void CheckSessions(const SessionsConfig& s, Checker& c) {
-  c.InRange("sessions.idle_timeout_s", s.idle_timeout_s, 1, 86'400);
-  for (const auto& [material, points] : s.points) {
-    c.InRange("sessions.points." + std::string(MaterialName(material)), points, 0, 1'000'000);
   }
 }
 
@@ -212,15 +192,6 @@ void CheckUplink(const UplinkConfig& u, Checker& c) {
   c.InRange("uplink.request_timeout_ms", u.request_timeout_ms, 1, 600'000);
   c.InRange("uplink.batch_max_size", u.batch_max_size, 1, 1000);
   c.InRange("uplink.batch_max_delay_ms", u.batch_max_delay_ms, 0, 600'000);
-  c.InRange("uplink.retry_backoff_min_ms", u.retry_backoff_min_ms, 1, kMaxMs);
-  c.InRange("uplink.retry_backoff_max_ms", u.retry_backoff_max_ms, 1, kMaxMs);
-  if (u.retry_backoff_max_ms < u.retry_backoff_min_ms) {
-    c.Fail(
-        "uplink.retry_backoff_max_ms", std::to_string(u.retry_backoff_max_ms),
-        "must be >= uplink.retry_backoff_min_ms (" + std::to_string(u.retry_backoff_min_ms) + ")");
-  }
-  // The platform marks a machine offline after 120 s without a heartbeat.
-  c.InRange("uplink.heartbeat_interval_s", u.heartbeat_interval_s, 1, 60);
   c.InRange("uplink.circuit_failure_threshold", u.circuit_failure_threshold, 1, 1000);
   c.InRange("uplink.circuit_open_ms", u.circuit_open_ms, 1, kMaxMs);
   c.InRange("uplink.circuit_max_open_ms", u.circuit_max_open_ms, 1, kMaxMs);
@@ -238,6 +209,41 @@ void CheckUplink(const UplinkConfig& u, Checker& c) {
   c.InRange("uplink.max_in_flight", u.max_in_flight, 1, 16);
 }
 
+// The rules of the run-time keys (config/runtime_settings.h), each written
+// once: ValidateConfig and every run-time change use them.
+void CheckRuntime(const RuntimeSettings& s, Checker& c) {
+  c.InRange("detector.conf_threshold", s.conf_threshold, 0.0, 1.0);
+  c.AboveUpTo("capture.idle_fps", s.idle_fps, 0, 1000);
+  c.AboveUpTo("capture.active_fps", s.active_fps, 0, 1000);
+  if (s.idle_fps > s.active_fps) {
+    c.Fail("capture.idle_fps", Num(s.idle_fps),
+           "must not exceed capture.active_fps (" + Num(s.active_fps) + ")");
+  }
+  // Zero would count every frame as motion: the gate would never let the
+  // scheduler go idle (MotionGate::Validate asks the same).
+  c.AboveUpTo("capture.motion_threshold", s.motion_threshold, 0.0, 1.0);
+  c.InRange("capture.quiet_period_ms", s.quiet_period_ms, 0, kMaxMs);
+  for (const auto& [material, threshold] : s.accept_threshold) {
+    c.InRange("policy.accept_threshold." + std::string(MaterialName(material)), threshold, 0.0,
+              1.0);
+  }
+  c.InRange("sessions.idle_timeout_s", s.idle_timeout_s, 1, 86'400);
+  for (const auto& [material, points] : s.points) {
+    c.InRange("sessions.points." + std::string(MaterialName(material)), points, 0, 1'000'000);
+  }
+  // The platform marks a machine offline after 120 s without a heartbeat.
+  c.InRange("uplink.heartbeat_interval_s", s.heartbeat_interval_s, 1, 60);
+  c.InRange("uplink.retry_backoff_min_ms", s.retry_backoff_min_ms, 1, kMaxMs);
+  c.InRange("uplink.retry_backoff_max_ms", s.retry_backoff_max_ms, 1, kMaxMs);
+  if (s.retry_backoff_max_ms < s.retry_backoff_min_ms) {
+    c.Fail(
+        "uplink.retry_backoff_max_ms", std::to_string(s.retry_backoff_max_ms),
+        "must be >= uplink.retry_backoff_min_ms (" + std::to_string(s.retry_backoff_min_ms) + ")");
+  }
+  c.OneOf("logging.level", s.log_level, {"trace", "debug", "info", "warn", "error", "off"});
+  c.OneOf("logging.format", s.log_format, {"text", "json"});
+}
+
 }  // namespace
 
 bool IsLoopbackAddress(std::string_view address) {
@@ -248,15 +254,21 @@ bool IsLoopbackAddress(std::string_view address) {
   return address == "localhost" || address == "::1" || address.starts_with("127.");
 }
 
+std::vector<ConfigIssue> ValidateRuntimeSettings(const RuntimeSettings& settings) {
+  Checker c;
+  CheckRuntime(settings, c);
+  return c.Take();
+}
+
 std::vector<ConfigIssue> ValidateConfig(const Config& config) {
   Checker c;
   c.NonEmpty("machine.id", config.machine.id);
+  CheckRuntime(RuntimeSettingsOf(config), c);
   CheckDetector(config.detector, c);
   CheckCapture(config.capture, c);
   CheckPipeline(config.pipeline, c);
   CheckTracker(config.tracker, c);
   CheckPolicy(config.policy, c);
-  CheckSessions(config.sessions, c);
   c.NonEmpty("outbox.dir", config.outbox.dir);
   // Its minimum is the outbox's rule (outbox::MinimumQuotaBytes), checked
   // where the outbox's options are known: `config check` and `run` alike.
@@ -275,9 +287,6 @@ std::vector<ConfigIssue> ValidateConfig(const Config& config) {
   c.InRange("admin.port", config.admin.port, 0, 65535);
   c.InRange("admin.pulse_port", config.admin.pulse_port, 0, 65535);
   c.InRange("admin.probe_port", config.admin.probe_port, 0, 65535);
-  c.OneOf("logging.level", config.logging.level,
-          {"trace", "debug", "info", "warn", "error", "off"});
-  c.OneOf("logging.format", config.logging.format, {"text", "json"});
   c.InRange("logging.max_size_bytes", config.logging.max_size_bytes, 4096,
             std::numeric_limits<int64_t>::max());
   c.InRange("logging.files_kept", config.logging.files_kept, 0, 100);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "config/runtime_settings.h"
 
 namespace rvm {
 
@@ -27,5 +28,9 @@ std::vector<ConfigIssue> ValidateConfig(const Config& config);
 // rule behind admin.allow_unauthenticated_remote and the admin server's
 // choice of which endpoints need the token.
 bool IsLoopbackAddress(std::string_view address);
+
+// The rules of the run-time keys alone (ValidateConfig applies the same ones):
+// what a reload, the admin API or a remote command may set.
+std::vector<ConfigIssue> ValidateRuntimeSettings(const RuntimeSettings& settings);
 
 }  // namespace rvm

@@ -201,9 +201,11 @@ TEST(ConfigValidateTest, PolicyTablesAreChecked) {
   c.policy.accept_threshold[Material::kGlass] = 1.5;
   c.policy.accepted_materials = {Material::kPet, Material::kPet};
   c.sessions.points[Material::kAluminium] = -1;
-  EXPECT_THAT(Messages(c), ElementsAre("policy.accept_threshold.glass = 1.5: must be in [0, 1]",
-                                       "policy.accepted_materials = \"pet\": is listed twice",
-                                       "sessions.points.aluminium = -1: must be in [0, 1000000]"));
+  EXPECT_THAT(Messages(c),
+              ::testing::UnorderedElementsAre(
+                  "policy.accept_threshold.glass = 1.5: must be in [0, 1]",
+                  "policy.accepted_materials = \"pet\": is listed twice",
+                  "sessions.points.aluminium = -1: must be in [0, 1000000]"));
 }
 
 TEST(ConfigValidateTest, AnEmptyLabelMapIsRejected) {

@@ -43,8 +43,8 @@ Status DecisionRecorder::DrainLocked() {
 }
 
 Result<Decision> DecisionRecorder::Record(const TrackedItem& item, ItemEvidence evidence) {
-  Verdict verdict = Decide(item, labels_, policy_);
   std::lock_guard<std::mutex> lock(mu_);
+  Verdict verdict = Decide(item, labels_, policy_);
   std::optional<std::string> out_of_service = OutOfServiceReasonLocked();
   if (out_of_service) {
     verdict.accepted = false;
@@ -104,6 +104,12 @@ Status DecisionRecorder::RecoverSessions(std::vector<SessionSummary> summaries) 
   pending_.insert(pending_.begin(), std::make_move_iterator(summaries.begin()),
                   std::make_move_iterator(summaries.end()));
   return DrainLocked();
+}
+
+void DecisionRecorder::SetRuntimeSettings(const RuntimeSettings& settings) {
+  std::lock_guard<std::mutex> lock(mu_);
+  policy_.accept_threshold = settings.accept_threshold;
+  sessions_.SetTimeoutAndPoints(settings.idle_timeout_s, settings.points);
 }
 
 Status DecisionRecorder::CloseSession() {

@@ -35,6 +35,7 @@
 #include "base/clock.h"
 #include "base/status.h"
 #include "config/config.h"
+#include "config/runtime_settings.h"
 #include "deposit/decision.h"
 #include "deposit/decision_sink.h"
 #include "deposit/item_tracker.h"
@@ -79,6 +80,11 @@ class DecisionRecorder {
   // Writes pending summaries and flushes the sink.
   Status Flush();
 
+  // Takes the run-time settings it uses (validated by ValidateRuntimeSettings):
+  // the accept thresholds and points for the next item decided, the session
+  // idle timeout for the open session too. Any thread.
+  void SetRuntimeSettings(const RuntimeSettings& settings);
+
   // Stops (on = true) or resumes accepting items. `reason` ("maintenance:
   // cleaning the chute") becomes the reason_detail of the items rejected
   // meanwhile; empty means "out of service". Takes effect for the next item.
@@ -101,7 +107,7 @@ class DecisionRecorder {
   int64_t WallMillisOf(FrameTime t) const;
 
   const std::string machine_id_;
-  const PolicyConfig policy_;
+  PolicyConfig policy_;  // guarded by mu_ (its accept thresholds change at run time)
   const LabelMap labels_;
   DecisionSink& sink_;
   const Clock& clock_;

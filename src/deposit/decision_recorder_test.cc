@@ -104,6 +104,36 @@ TEST_F(DecisionRecorderTest, ItemsInARowShareTheSessionWhichSummarisesWhenIdle) 
   EXPECT_FALSE(recorder_.CurrentSession().has_value());
 }
 
+TEST_F(DecisionRecorderTest, NewRunTimeSettingsApplyToTheNextItemAndTheOpenSession) {
+  Frames(5, {At(200)});
+  Frames(4, {});
+  ASSERT_EQ(sink_.decisions().size(), 1u);
+  EXPECT_TRUE(sink_.decisions()[0].accepted);
+  EXPECT_EQ(sink_.decisions()[0].points, 10);
+
+  RuntimeSettings settings;
+  settings.points[Material::kAluminium] = 42;
+  settings.accept_threshold[Material::kPet] = 0.95;  // above the bottle's 0.8
+  settings.idle_timeout_s = 5;
+  recorder_.SetRuntimeSettings(settings);
+  Frames(5, {At(200, kCup)});
+  Frames(4, {});
+  Frames(5, {At(200)});
+  Frames(4, {});
+  ASSERT_EQ(sink_.decisions().size(), 3u);
+  EXPECT_EQ(sink_.decisions()[1].points, 42);
+  EXPECT_FALSE(sink_.decisions()[2].accepted);
+  EXPECT_EQ(sink_.decisions()[2].reason, RejectReason::kLowConfidence);
+  EXPECT_DOUBLE_EQ(sink_.decisions()[2].threshold, 0.95);
+
+  // The session opened under the 60 s timeout closes after the new 5 s.
+  clock_.Advance(seconds(5));
+  ASSERT_TRUE(recorder_.CloseIdleSession().ok());
+  ASSERT_EQ(sink_.summaries().size(), 1u);
+  EXPECT_EQ(sink_.summaries()[0].close_reason, "idle_timeout");
+  EXPECT_EQ(sink_.summaries()[0].total_points(), 10 + 42);
+}
+
 TEST_F(DecisionRecorderTest, TwoItemsAtOnceAreBothRejectedAsMultipleItems) {
   Frames(5, {At(50), At(400, kCup)});
   Frames(3, {});

@@ -171,6 +171,11 @@ SessionBook::Change SessionBook::TicketForNextItem() {
   return change;
 }
 
+void SessionBook::SetTimeoutAndPoints(int idle_timeout_s, std::map<Material, int> points) {
+  config_.idle_timeout_s = idle_timeout_s;
+  config_.points = std::move(points);
+}
+
 int SessionBook::PointsFor(std::optional<Material> material, bool accepted) const {
   if (!accepted || !material) return 0;
   auto it = config_.points.find(*material);

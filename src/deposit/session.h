@@ -111,6 +111,11 @@ class SessionBook {
   // kMaxGuestSessionItems), and opens a guest session when none is open.
   Change TicketForNextItem();
 
+  // Replaces sessions.idle_timeout_s and sessions.points (a configuration
+  // reload): the timeout applies to the open session too, the points to
+  // items credited from now on.
+  void SetTimeoutAndPoints(int idle_timeout_s, std::map<Material, int> points);
+
   // Points an item earns: sessions.points[material] when accepted, else 0.
   int PointsFor(std::optional<Material> material, bool accepted) const;
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "base/file_util.h"
+#include "config/runtime_settings.h"
 #include "inference/quantization_gate.h"
 #include "vision/labels.h"
 
@@ -67,10 +68,7 @@ Result<std::pair<std::string, std::vector<std::string>>> FindSiblingLabels(
 }  // namespace
 
 Result<std::shared_ptr<DetectorModel>> DetectorModel::Load(const DetectorOptions& options) {
-  if (options.post.conf_threshold < 0 || options.post.conf_threshold > 1) {
-    return InvalidArgument("confidence threshold " + std::to_string(options.post.conf_threshold) +
-                           " is outside [0, 1]");
-  }
+  RVM_RETURN_IF_ERROR(CheckConfThreshold(options.post.conf_threshold, "conf_threshold"));
   if (options.post.iou_threshold < 0 || options.post.iou_threshold > 1) {
     return InvalidArgument("NMS IoU threshold " + std::to_string(options.post.iou_threshold) +
                            " is outside [0, 1]");

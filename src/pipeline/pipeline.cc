@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "logging/logging.h"
+#include "pipeline/pipeline_config.h"
 
 namespace rvm {
 namespace {
@@ -112,13 +113,13 @@ Status Pipeline::Start() {
 
 void Pipeline::Stop() { stop_.store(true); }
 
-Status Pipeline::SetConfThreshold(double threshold) {
-  if (!(threshold >= 0 && threshold <= 1)) {  // NaN fails too
-    return InvalidArgument("detector.conf_threshold = " + std::to_string(threshold) +
-                           ": must be in [0, 1]");
+void Pipeline::SetRuntimeSettings(const RuntimeSettings& settings) {
+  conf_threshold_.store(static_cast<float>(settings.conf_threshold));
+  {
+    std::lock_guard lock(capture_settings_mu_);
+    capture_settings_ = settings;
   }
-  conf_threshold_.store(static_cast<float>(threshold));
-  return Status::Ok();
+  capture_settings_changed_.store(true);
 }
 
 Status Pipeline::Wait() {
@@ -170,6 +171,12 @@ void Pipeline::CaptureThread() {
     scheduler_.SetItemInProgress(true);
   }
   while (!stop_.load()) {
+    if (capture_settings_changed_.exchange(false)) {
+      std::lock_guard lock(capture_settings_mu_);
+      const PipelineOptions live = PipelineOptionsWith(options_, *capture_settings_);
+      scheduler_.SetOptions(live.schedule);
+      gate_.set_min_changed_fraction(live.motion.min_changed_fraction);
+    }
     const bool now_in_progress = item_in_progress_.load() || options_.detect_every_frame;
     if (now_in_progress != in_progress) {
       in_progress = now_in_progress;

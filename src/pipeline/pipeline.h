@@ -46,9 +46,9 @@
 // delivers live frames again), new detectors are made, and the counters
 // start from zero. The recorder is not reset: the open session stays open
 // (the person at the machine keeps their session across a restart; the idle
-// timeout still closes it), and so does an out-of-service state. A threshold
-// set with SetConfThreshold() belongs to the old pipeline: set it again on
-// the new one (before Start() is fine). Sleeps that the service interrupted
+// timeout still closes it), and so does an out-of-service state. Settings
+// given with SetRuntimeSettings() belong to the old pipeline: give them to
+// the new one too (before Start() is fine). Sleeps that the service interrupted
 // to stop promptly must be re-armed first (InterruptibleSleeper::Reset).
 //
 // Observer (PipelineParts::observer, optional): called on the stage threads
@@ -56,7 +56,7 @@
 // even read the clock for it.
 //
 // Thread-safety: Start, Stop, Wait are called from one controlling thread;
-// Stop, Trigger, OpenUserSession, CloseSession, SetConfThreshold and stats()
+// Stop, Trigger, OpenUserSession, CloseSession, SetRuntimeSettings and stats()
 // are safe from any thread while the pipeline runs.
 #pragma once
 
@@ -78,6 +78,7 @@
 #include "capture/motion_gate.h"
 #include "capture/sleep.h"
 #include "config/config.h"
+#include "config/runtime_settings.h"
 #include "deposit/decision_recorder.h"
 #include "deposit/item_tracker.h"
 #include "deposit/label_map.h"
@@ -185,11 +186,13 @@ class Pipeline {
   Result<SessionTicket> OpenUserSession(int64_t user_id, std::string session_id = "");
   Status CloseSession();
 
-  // Sets the detector's confidence threshold, in [0, 1], for every worker
-  // from its next inference call on (until then, detector.conf_threshold as
-  // the detectors were made). Out of range or NaN: kInvalidArgument, nothing
-  // changes. May be called before Start().
-  Status SetConfThreshold(double threshold);
+  // Takes the run-time settings the pipeline uses (validated by
+  // ValidateRuntimeSettings): the confidence threshold, for every worker from
+  // its next inference call on (until then, detector.conf_threshold as the
+  // detectors were made); the capture rates, quiet period and motion
+  // threshold, from the capture thread's next sample (until then, the
+  // PipelineOptions'). May be called before Start().
+  void SetRuntimeSettings(const RuntimeSettings& settings);
 
   PipelineStats stats() const;
 
@@ -230,8 +233,12 @@ class Pipeline {
   std::atomic<bool> item_in_progress_{false};
   std::atomic<bool> finished_{false};
   std::atomic<int> workers_left_{0};
-  // SetConfThreshold's value; negative: not set (the detectors' own).
+  // SetRuntimeSettings's confidence threshold; negative: not set (the detectors' own).
   std::atomic<float> conf_threshold_{-1.0f};
+  // SetRuntimeSettings's capture settings, for the capture thread to take.
+  std::mutex capture_settings_mu_;
+  std::optional<RuntimeSettings> capture_settings_;  // guarded by capture_settings_mu_
+  std::atomic<bool> capture_settings_changed_{false};
   std::mutex done_mu_;
   std::condition_variable done_cv_;
 

@@ -51,11 +51,15 @@ PipelineOptions PipelineOptionsFromConfig(const Config& config) {
   PipelineOptions o;
   o.pipeline = config.pipeline;
   o.tracker = config.tracker;
-  o.schedule.idle_fps = config.capture.idle_fps;
-  o.schedule.active_fps = config.capture.active_fps;
-  o.schedule.quiet_period = std::chrono::milliseconds(config.capture.quiet_period_ms);
-  o.motion.min_changed_fraction = config.capture.motion_threshold;
   o.motion.roi = config.detector.roi;  // the gate watches what the detector sees
+  return PipelineOptionsWith(std::move(o), RuntimeSettingsOf(config));
+}
+
+PipelineOptions PipelineOptionsWith(PipelineOptions o, const RuntimeSettings& s) {
+  o.schedule.idle_fps = s.idle_fps;
+  o.schedule.active_fps = s.active_fps;
+  o.schedule.quiet_period = std::chrono::milliseconds(s.quiet_period_ms);
+  o.motion.min_changed_fraction = s.motion_threshold;
   return o;
 }
 

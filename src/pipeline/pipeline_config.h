@@ -7,6 +7,7 @@
 #include "base/status.h"
 #include "capture/source_factory.h"
 #include "config/config.h"
+#include "config/runtime_settings.h"
 #include "inference/detector.h"
 #include "pipeline/pipeline.h"
 
@@ -21,5 +22,9 @@ Result<DetectorOptions> DetectorOptionsFromConfig(const DetectorConfig& d);
 
 // [pipeline], [tracker] and the scheduling/motion keys of [capture].
 PipelineOptions PipelineOptionsFromConfig(const Config& config);
+
+// `options` with the scheduling and motion keys of `settings` (the part of
+// PipelineOptions that may change while the pipeline runs).
+PipelineOptions PipelineOptionsWith(PipelineOptions options, const RuntimeSettings& settings);
 
 }  // namespace rvm

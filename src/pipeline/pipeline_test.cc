@@ -556,10 +556,13 @@ TEST_F(PipelineTest, ANewConfidenceThresholdChangesTheDetectionsOfLaterFrames) {
     return std::count(v.begin(), v.end(), had);
   };
   ASSERT_TRUE(WaitUntil([&] { return frames_with(true) >= 5; }));
-  ASSERT_TRUE(p->SetConfThreshold(0.95).ok());  // above the detector's 0.9
+  RuntimeSettings settings = RuntimeSettingsOf(Config{});
+  settings.conf_threshold = 0.95;  // above the detector's 0.9
+  p->SetRuntimeSettings(settings);
   ASSERT_TRUE(WaitUntil([&] { return frames_with(false) >= 5; }))
       << "the bottle is still detected after the threshold went up";
-  ASSERT_TRUE(p->SetConfThreshold(0.5).ok());
+  settings.conf_threshold = 0.5;
+  p->SetRuntimeSettings(settings);
   const auto before = frames_with(true);
   ASSERT_TRUE(WaitUntil([&] { return frames_with(true) >= before + 5; }));
   p->Stop();
@@ -575,16 +578,29 @@ TEST_F(PipelineTest, ANewConfidenceThresholdChangesTheDetectionsOfLaterFrames) {
   EXPECT_TRUE(v.back());
 }
 
-TEST_F(PipelineTest, AThresholdOutsideZeroToOneIsRefusedNamingTheKey) {
-  UseScene({10, {}});
+TEST_F(PipelineTest, ANewIdleRateChangesTheSamplingOfARunningPipeline) {
+  UseScene({1'000'000'000, {}});  // an empty chute, endless
+  options_.schedule.idle_fps = 2;
+  options_.schedule.active_fps = 30;
   auto p = Make();
-  for (double bad : {-0.1, 1.5, std::nan("")}) {
-    Status s = p->SetConfThreshold(bad);
-    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << bad;
-    EXPECT_NE(s.message().find("detector.conf_threshold"), std::string::npos) << s.message();
-  }
-  EXPECT_TRUE(p->SetConfThreshold(0).ok());
-  EXPECT_TRUE(p->SetConfThreshold(1).ok());
+  ASSERT_TRUE(p->Start().ok());
+  // Frames sampled per second of the fixture's clock, over the next `frames` frames.
+  auto rate_over = [&](int64_t frames) {
+    const int64_t n0 = p->stats().frames_sampled;
+    const auto t0 = clock_.Now();
+    EXPECT_TRUE(WaitUntil([&] { return p->stats().frames_sampled >= n0 + frames; }));
+    const double s = std::chrono::duration<double>(clock_.Now() - t0).count();
+    return (p->stats().frames_sampled - n0) / s;
+  };
+  EXPECT_LT(rate_over(6), 3.0);
+  RuntimeSettings settings = RuntimeSettingsOf(Config{});
+  settings.idle_fps = 20;
+  settings.active_fps = 30;
+  p->SetRuntimeSettings(settings);
+  EXPECT_GT(rate_over(60), 12.0);
+  EXPECT_EQ(p->stats().frames_to_detector, 0) << "the chute stayed empty: idle all along";
+  p->Stop();
+  ASSERT_TRUE(p->Wait().ok());
 }
 
 TEST_F(PipelineTest, ItemsDecidedOutOfServiceAreRecordedAsRejected) {

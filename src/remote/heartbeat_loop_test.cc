@@ -94,5 +94,21 @@ TEST_F(HeartbeatLoopTest, StopReturnsWhileThePlatformHangs) {
   EXPECT_GE(heartbeat_->Stats().failed, 1);
 }
 
+// A shorter interval ends the long wait in progress: the next heartbeat goes
+// out at the new interval after the last one, and so do the following ones.
+TEST_F(HeartbeatLoopTest, ANewIntervalTakesEffectDuringTheWait) {
+  HeartbeatOptions o;
+  o.interval_ms = 60'000;
+  heartbeat_ = std::make_unique<HeartbeatService>(*client_, service_, SteadyClock::Instance(), o);
+  heartbeat_->Start();
+  ASSERT_TRUE(WaitFor([&] { return heartbeat_->Stats().sent >= 1; }));
+  std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_EQ(heartbeat_->Stats().sent, 1) << "the second heartbeat is a minute away";
+  heartbeat_->SetInterval(milliseconds(50));
+  ASSERT_TRUE(WaitFor([&] { return heartbeat_->Stats().sent >= 5; }, milliseconds(5'000)))
+      << heartbeat_->Stats().sent;
+  heartbeat_->Stop();
+}
+
 }  // namespace
 }  // namespace rvm::remote

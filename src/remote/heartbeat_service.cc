@@ -14,8 +14,8 @@ uint64_t SeedFrom(const HeartbeatOptions& o, const Clock& clock) {
   return static_cast<uint64_t>(clock.Now().time_since_epoch().count()) ^ 0x51ed27f3a9b1c4d5ULL;
 }
 
-uplink::BackoffOptions BackoffFrom(const HeartbeatOptions& o) {
-  const int64_t interval = std::max<int64_t>(1, o.interval_ms);
+uplink::BackoffOptions BackoffFrom(int64_t interval_ms, const HeartbeatOptions& o) {
+  const int64_t interval = std::max<int64_t>(1, interval_ms);
   return {interval, std::max(interval, o.max_backoff_ms)};
 }
 
@@ -37,8 +37,9 @@ HeartbeatService::HeartbeatService(uplink::PlatformClient& client, ops::ServiceC
       options_(std::move(options)),
       executor_(service, clock, options_.commands, uploader),
       host_(options_.disk_path),
-      backoff_(BackoffFrom(options_), SeedFrom(options_, clock)),
-      state_log_("heartbeat", clock, {}, options_.state_log_sink) {}
+      backoff_(BackoffFrom(options_.interval_ms, options_), SeedFrom(options_, clock)),
+      state_log_("heartbeat", clock, {}, options_.state_log_sink),
+      interval_ms_(std::max<int64_t>(1, options_.interval_ms)) {}
 
 HeartbeatService::~HeartbeatService() { Stop(); }
 
@@ -60,11 +61,31 @@ void HeartbeatService::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void HeartbeatService::SetInterval(std::chrono::milliseconds interval) {
+  {
+    std::lock_guard lock(mu_);
+    interval_ms_ = std::max<int64_t>(1, interval.count());
+    interval_changed_ = true;
+  }
+  cv_.notify_all();
+}
+
 void HeartbeatService::Loop() {
   while (true) {
     const HeartbeatRound round = RunOnce();
+    const auto finished = std::chrono::steady_clock::now();
     std::unique_lock lock(mu_);
-    cv_.wait_for(lock, round.next, [&] { return stop_; });
+    auto due = finished + round.next;
+    interval_changed_ = false;
+    while (!stop_ && std::chrono::steady_clock::now() < due) {
+      cv_.wait_until(lock, due, [&] { return stop_ || interval_changed_; });
+      if (interval_changed_) {
+        interval_changed_ = false;
+        // A regular wait follows the new interval; a backoff or an
+        // acknowledgement delay keeps its own.
+        if (round.regular) due = finished + milliseconds(interval_ms_);
+      }
+    }
     if (stop_) return;
   }
 }
@@ -74,6 +95,7 @@ milliseconds HeartbeatService::Backoff() {
   {
     std::lock_guard lock(mu_);
     attempt = std::max<int64_t>(1, stats_.consecutive_failures);
+    backoff_.set_options(BackoffFrom(interval_ms_, options_));
   }
   return milliseconds(backoff_.NextDelayMs(attempt));
 }
@@ -158,8 +180,9 @@ HeartbeatRound HeartbeatService::RunOnce() {
   std::lock_guard lock(mu_);
   stats_.commands = executor_.counts();
   stats_.results_pending = static_cast<int64_t>(results_.size());
-  round.next = results_.empty() ? milliseconds(std::max<int64_t>(1, options_.interval_ms))
-                                : milliseconds(std::max<int64_t>(0, options_.ack_delay_ms));
+  round.regular = results_.empty();
+  round.next = round.regular ? milliseconds(interval_ms_)
+                             : milliseconds(std::max<int64_t>(0, options_.ack_delay_ms));
   return round;
 }
 

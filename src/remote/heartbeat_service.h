@@ -92,6 +92,7 @@ struct HeartbeatRound {
   bool not_authorised = false;        // the platform answered 403
   int commands = 0;                   // commands in the reply
   std::chrono::milliseconds next{0};  // when the next heartbeat is due
+  bool regular = false;  // `next` is the interval (not a backoff or an acknowledgement delay)
 };
 
 class HeartbeatService {
@@ -113,6 +114,11 @@ class HeartbeatService {
   // One heartbeat on the calling thread.
   HeartbeatRound RunOnce();
 
+  // Replaces interval_ms (uplink.heartbeat_interval_s reloaded; > 0): a wait
+  // in progress for the next regular heartbeat ends at the new interval after
+  // the last one, and the failure backoff starts from it. Any thread.
+  void SetInterval(std::chrono::milliseconds interval);
+
   HeartbeatStats Stats() const;
 
  private:
@@ -122,7 +128,7 @@ class HeartbeatService {
   uplink::PlatformClient& client_;
   ops::ServiceControl& service_;
   const Clock& clock_;
-  const HeartbeatOptions options_;
+  const HeartbeatOptions options_;  // interval_ms: see interval_
 
   // Heartbeat-thread state.
   CommandExecutor executor_;
@@ -133,6 +139,8 @@ class HeartbeatService {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;                   // guarded by mu_
+  int64_t interval_ms_;                 // guarded by mu_: options_.interval_ms or SetInterval's
+  bool interval_changed_ = false;       // guarded by mu_: SetInterval since the wait began
   std::deque<nlohmann::json> results_;  // guarded by mu_; oldest first
   HeartbeatStats stats_;                // guarded by mu_
   std::thread thread_;

@@ -30,6 +30,8 @@ class Backoff {
   int64_t NextDelayMs(int64_t attempt);
 
   const BackoffOptions& options() const { return options_; }
+  // Replaces the options (a configuration reload); the random source goes on.
+  void set_options(BackoffOptions options) { options_ = options; }
 
  private:
   BackoffOptions options_;

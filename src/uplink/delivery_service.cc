@@ -1,5 +1,7 @@
 #include "uplink/delivery_service.h"
 
+#include <utility>
+
 #include <algorithm>
 #include <limits>
 #include <vector>
@@ -271,8 +273,17 @@ void DeliveryService::ReportLink(bool ok) {
                     std::move(fields));
 }
 
+void DeliveryService::SetBackoff(BackoffOptions backoff) {
+  std::lock_guard lock(mu_);
+  new_backoff_ = backoff;
+}
+
 Result<RoundResult> DeliveryService::RunOnce() {
   using std::chrono::milliseconds;
+  {
+    std::lock_guard lock(mu_);
+    if (new_backoff_) backoff_.set_options(*std::exchange(new_backoff_, std::nullopt));
+  }
   RoundResult result;
   if (options_.handshake && !handshake_done_ && clock_.Now() >= handshake_not_before_) {
     Handshake();

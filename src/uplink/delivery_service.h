@@ -49,6 +49,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -143,6 +144,10 @@ class DeliveryService {
   // (a stopping service drains what it has), and a round starts now.
   void SendBatchesNow();
 
+  // Retries scheduled from the next round on use `backoff` (uplink.retry_backoff_*
+  // reloaded); a retry already scheduled keeps its time. Any thread.
+  void SetBackoff(BackoffOptions backoff);
+
   // One delivery round on the calling thread.
   Result<RoundResult> RunOnce();
 
@@ -196,6 +201,7 @@ class DeliveryService {
   bool stop_ = false;      // guarded by mu_
   bool notified_ = false;  // guarded by mu_
   DeliveryStats stats_;    // guarded by mu_ (outbox fields filled in by Stats())
+  std::optional<BackoffOptions> new_backoff_;  // guarded by mu_: SetBackoff's, not yet taken
   std::thread thread_;
 };
 

@@ -217,6 +217,22 @@ TEST_F(DeliveryServiceTest, AnOutageSchedulesARetryAndNothingIsSentBeforeItIsDue
   EXPECT_NE(s.last_error.find("no response"), std::string::npos);
 }
 
+TEST_F(DeliveryServiceTest, ANewBackoffSchedulesTheNextRetry) {
+  AppendItem("item-a");
+  sim_->Stop();
+  auto r = service_->RunOnce();
+  ASSERT_TRUE(r.ok());
+  EXPECT_LE(r->wait, milliseconds(101));  // the first retry under min_ms = 100
+  clock_.Advance(r->wait);
+  service_->SetBackoff({.min_ms = 30'000, .max_ms = 60'000});
+  r = service_->RunOnce();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(service_->Stats().retries, 2);
+  // Drawn from [min(cap, min_ms / 2), cap] with cap = 60 s on the second attempt.
+  EXPECT_GE(r->wait, milliseconds(15'000));
+  EXPECT_LE(r->wait, milliseconds(60'001));
+}
+
 TEST_F(DeliveryServiceTest, TheCircuitOpensAfterRepeatedFailuresAndThenOnlyProbes) {
   AppendItem("item-a");
   sim_->Stop();
