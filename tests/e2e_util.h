@@ -7,6 +7,7 @@
 
 #include <array>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -78,6 +79,16 @@ inline std::filesystem::path WriteFrameSequence(
     }
   }
   return seq;
+}
+
+// Stops a child with SIGTERM and reaps it; its exit code, or 128 + the signal
+// that ended it. `pid` is set to -1.
+inline int TerminateAndWait(pid_t& pid) {
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  pid = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 // An empty directory under the system's temporary directory, named after

@@ -110,11 +110,7 @@ class RunOpsTest : public ::testing::Test {
 
   // Stops the service with SIGTERM; its exit code.
   int Stop() {
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return rvm::e2e::TerminateAndWait(pid_);
   }
 
   fs::path dir_;

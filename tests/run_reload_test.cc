@@ -223,11 +223,7 @@ class RunReloadTest : public ::testing::Test {
   }
 
   int Stop() {
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return rvm::e2e::TerminateAndWait(pid_);
   }
 
   fs::path dir_;

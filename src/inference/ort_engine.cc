@@ -281,6 +281,19 @@ Status AppendProvider(Ort::SessionOptions& so, const std::string& provider,
   return Status::Ok();
 }
 
+// An engine over an opened session: its interface read and one warm-up run.
+Result<std::shared_ptr<OrtEngine>> WarmEngine(std::unique_ptr<Ort::Session> session,
+                                              const EngineOptions& o, const std::string& sha) {
+  ModelInfo info;
+  info.path = o.model_path;
+  info.sha256 = sha;
+  info.backend = "ort";
+  RVM_RETURN_IF_ERROR(ReadInterface(*session, o.model_path, info));
+  auto engine = std::make_shared<OrtEngine>(std::move(session), std::move(info));
+  RVM_RETURN_IF_ERROR(engine->WarmUp());
+  return engine;
+}
+
 // A session on the CPU provider alone, through the optimised-graph cache.
 Result<std::shared_ptr<OrtEngine>> OpenCpuSession(const EngineOptions& o, const std::string& sha,
                                                   std::string& cache_state,
@@ -329,13 +342,9 @@ Result<std::shared_ptr<OrtEngine>> OpenCpuSession(const EngineOptions& o, const 
                              e.what() + ")");
     }
   }
-  ModelInfo info;
-  info.path = o.model_path;
-  info.sha256 = sha;
-  info.backend = "ort";
-  RVM_RETURN_IF_ERROR(ReadInterface(*session, o.model_path, info));
-  auto engine = std::make_shared<OrtEngine>(std::move(session), std::move(info));
-  RVM_RETURN_IF_ERROR(engine->WarmUp());
+  auto warm = WarmEngine(std::move(session), o, sha);
+  if (!warm.ok()) return warm.status();
+  std::shared_ptr<OrtEngine> engine = std::move(warm).value();
   if (cache && cache_state != "hit") {
     if (Status s = cache->Publish(); !s.ok()) {
       cache_state = "off";
@@ -366,14 +375,7 @@ Result<std::shared_ptr<OrtEngine>> OpenGpuSession(const EngineOptions& o,
     }
     return Unavailable(why);
   }
-  ModelInfo info;
-  info.path = o.model_path;
-  info.sha256 = sha;
-  info.backend = "ort";
-  RVM_RETURN_IF_ERROR(ReadInterface(*session, o.model_path, info));
-  auto engine = std::make_shared<OrtEngine>(std::move(session), std::move(info));
-  RVM_RETURN_IF_ERROR(engine->WarmUp());
-  return engine;
+  return WarmEngine(std::move(session), o, sha);
 }
 
 }  // namespace
