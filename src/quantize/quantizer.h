@@ -63,7 +63,9 @@ struct QuantizeOptions {
   int threads = 2;
   std::string labels_path;  // model labels; empty: as the detector finds them
   std::string family = "auto";
-  float agreement_conf = 0.4f;  // the service's confidence threshold
+  // Score at which detections are matched for the agreement; the gate was measured at 0.4
+  // (docs/quantization.md), above the service's detector.conf_threshold default of 0.25.
+  float agreement_conf = 0.4f;
   double min_agreement = 0.95;
   double max_map_drop_points = 1.0;
   // Progress lines ("calibrating 10/75 ..."); may be empty.
