@@ -9,6 +9,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -79,6 +80,26 @@ inline std::filesystem::path WriteFrameSequence(
     }
   }
   return seq;
+}
+
+// Starts `rvm-edge` with `args` in a child process, its standard error going
+// to `err_file` and `env` (name, value pairs) added to its environment; the
+// child's pid. The caller reaps it (TerminateAndWait, waitpid).
+inline pid_t SpawnRvmEdge(const std::vector<std::string>& args,
+                          const std::filesystem::path& err_file,
+                          const std::vector<std::pair<std::string, std::string>>& env = {}) {
+  const pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  if (!std::freopen(err_file.c_str(), "w", stderr)) ::_exit(126);
+  for (const auto& [name, value] : env) ::setenv(name.c_str(), value.c_str(), 1);
+  std::string bin = std::string(RVM_BINARY_DIR) + "/rvm-edge";
+  std::vector<std::string> all = {bin};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  ::execv(bin.c_str(), argv.data());
+  ::_exit(127);
 }
 
 // Stops a child with SIGTERM and reaps it; its exit code, or 128 + the signal

@@ -77,20 +77,8 @@ class RunOpsTest : public ::testing::Test {
 
   // Starts the service; returns once its admin server answers.
   void Start(const fs::path& config) {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      const fs::path err = dir_ / "stderr.txt";
-      if (!std::freopen(err.c_str(), "w", stderr)) ::_exit(126);
-      ::setenv("RVM_EDGE_API_KEY", kKey.c_str(), 1);
-      ::setenv("RVM_EDGE_ADMIN_TOKEN", kToken.c_str(), 1);
-      std::string bin = std::string(RVM_BINARY_DIR) + "/rvm-edge";
-      std::vector<std::string> args = {bin, "run", "--config", config.string()};
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(bin.c_str(), argv.data());
-      ::_exit(127);
-    }
+    pid_ = rvm::e2e::SpawnRvmEdge({"run", "--config", config.string()}, dir_ / "stderr.txt",
+                                  {{"RVM_EDGE_API_KEY", kKey}, {"RVM_EDGE_ADMIN_TOKEN", kToken}});
     const std::regex url(R"(admin server on http://127\.0\.0\.1:(\d+))");
     ASSERT_TRUE(WaitUntil([&] {
       std::smatch m;

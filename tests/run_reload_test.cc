@@ -116,20 +116,10 @@ class RunReloadTest : public ::testing::Test {
   // once its admin server answers.
   void Start(bool replay) {
     WriteConfig();
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      if (!std::freopen((dir_ / "stderr.txt").c_str(), "w", stderr)) ::_exit(126);
-      ::setenv("RVM_EDGE_API_KEY", kKey.c_str(), 1);
-      ::setenv("RVM_EDGE_ADMIN_TOKEN", kToken.c_str(), 1);
-      std::string bin = std::string(RVM_BINARY_DIR) + "/rvm-edge";
-      std::vector<std::string> args = {bin, "run", "--config", (dir_ / "rvm.toml").string()};
-      if (replay) args.push_back("--replay");
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(bin.c_str(), argv.data());
-      ::_exit(127);
-    }
+    std::vector<std::string> args = {"run", "--config", (dir_ / "rvm.toml").string()};
+    if (replay) args.push_back("--replay");
+    pid_ = rvm::e2e::SpawnRvmEdge(args, dir_ / "stderr.txt",
+                                  {{"RVM_EDGE_API_KEY", kKey}, {"RVM_EDGE_ADMIN_TOKEN", kToken}});
     const std::regex url(R"(admin server on http://127\.0\.0\.1:(\d+))");
     ASSERT_TRUE(WaitUntil([&] {
       std::smatch m;
