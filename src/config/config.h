@@ -105,6 +105,11 @@ struct TrackerConfig {
   int max_missed_frames = 5;         // frames an item may be unseen (occlusion) before it has left
   int min_frames_to_decide = 3;      // frames an item must be seen to be decided at all
   int settle_frames = 15;            // frames seen after which it is decided while still present
+  // Best detection score an item needs before it counts toward multiple_items, [0, 1]. A weak box
+  // beside a confident item is far more often a reflection, a label or the background than a
+  // second container; a second container is seen as confidently as the first. 0.5 is the lowest
+  // default accept threshold: an object the machine would not accept on its own does not count.
+  double multiple_items_min_score = 0.5;
 
   bool operator==(const TrackerConfig&) const = default;
 };

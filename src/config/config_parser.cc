@@ -439,6 +439,7 @@ Config ReadConfig(const toml::table& root, Diagnostics& diag, const EnvLookup& e
     r.Read("max_missed_frames", t.max_missed_frames);
     r.Read("min_frames_to_decide", t.min_frames_to_decide);
     r.Read("settle_frames", t.settle_frames);
+    r.Read("multiple_items_min_score", t.multiple_items_min_score);
     r.Finish();
   }
   {

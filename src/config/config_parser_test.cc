@@ -53,6 +53,7 @@ path = "clip.mp4"
 loop = true
 [tracker]
 settle_frames = 20
+multiple_items_min_score = 0.6
 [outbox]
 quota_bytes = 2_000_000
 )");
@@ -64,6 +65,7 @@ quota_bytes = 2_000_000
   EXPECT_EQ(r->capture.path, "clip.mp4");
   EXPECT_TRUE(r->capture.loop);
   EXPECT_EQ(r->tracker.settle_frames, 20);
+  EXPECT_DOUBLE_EQ(r->tracker.multiple_items_min_score, 0.6);
   EXPECT_EQ(r->outbox.quota_bytes, 2'000'000);
   EXPECT_EQ(r->detector.nms_iou, DetectorConfig{}.nms_iou);
 }

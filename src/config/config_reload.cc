@@ -59,7 +59,7 @@ constexpr std::string_view kRestartKeys[] = {
     "pipeline.batch_timeout_ms",
     // Items in flight were matched and counted under the old values.
     "tracker.iou_match_threshold", "tracker.max_missed_frames", "tracker.min_frames_to_decide",
-    "tracker.settle_frames",
+    "tracker.settle_frames", "tracker.multiple_items_min_score",
     // What an item is (label -> material, ignored labels, accepted materials)
     // must not change under an item being tracked.
     "policy.labels", "policy.ignored_labels", "policy.accepted_materials",

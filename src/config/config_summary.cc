@@ -119,6 +119,7 @@ std::string RenderConfigSummary(const Config& c) {
   w.Int("max_missed_frames", t.max_missed_frames);
   w.Int("min_frames_to_decide", t.min_frames_to_decide);
   w.Int("settle_frames", t.settle_frames);
+  w.Float("multiple_items_min_score", t.multiple_items_min_score);
 
   const PolicyConfig& pol = c.policy;
   w.Section("policy");

@@ -126,6 +126,7 @@ void CheckTracker(const TrackerConfig& t, Checker& c) {
   c.InRange("tracker.max_missed_frames", t.max_missed_frames, 0, 1000);
   c.InRange("tracker.min_frames_to_decide", t.min_frames_to_decide, 1, 1000);
   c.InRange("tracker.settle_frames", t.settle_frames, 1, 100'000);
+  c.InRange("tracker.multiple_items_min_score", t.multiple_items_min_score, 0.0, 1.0);
   if (t.settle_frames < t.min_frames_to_decide) {
     c.Fail(
         "tracker.settle_frames", std::to_string(t.settle_frames),

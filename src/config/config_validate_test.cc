@@ -113,6 +113,14 @@ TEST(ConfigValidateTest, SettleFramesBelowTheMinimumFramesIsReported) {
       ElementsAre("tracker.settle_frames = 3: must be >= tracker.min_frames_to_decide (5)"));
 }
 
+TEST(ConfigValidateTest, AMultipleItemsScoreOutsideZeroToOneIsRejected) {
+  Config c;
+  c.tracker.multiple_items_min_score = 1.5;
+  EXPECT_THAT(Messages(c), ElementsAre(HasSubstr("tracker.multiple_items_min_score = 1.5")));
+  c.tracker.multiple_items_min_score = 0;
+  EXPECT_THAT(Messages(c), IsEmpty());
+}
+
 TEST(ConfigValidateTest, AZeroIouMatchThresholdIsRejected) {
   Config c;
   c.tracker.iou_match_threshold = 0;

@@ -156,7 +156,8 @@ std::vector<TrackedItem> ItemTracker::Update(FrameTime frame_time, const Detecti
   // Several confirmed, undecided items in view at once.
   std::vector<Track*> in_view;
   for (Track& track : tracks_) {
-    if (track.missed == 0 && !track.decided && track.frames_seen >= config_.min_frames_to_decide) {
+    if (track.missed == 0 && !track.decided && track.frames_seen >= config_.min_frames_to_decide &&
+        track.best.score >= config_.multiple_items_min_score) {
       in_view.push_back(&track);
     }
   }

@@ -21,9 +21,11 @@
 //    times when it leaves is detector noise: it is dropped and counted, never
 //    decided.
 //  * Several items. When two or more undecided items that have each been seen
-//    min_frames_to_decide times are in view in the same frame, all of them
+//    min_frames_to_decide times, each with a best detection score of at least
+//    multiple_items_min_score, are in view in the same frame, all of them
 //    are marked `multiple_items` (the policy rejects them: the machine cannot
-//    tell which is which). An item already decided that lingers in view does
+//    tell which is which). A weaker item beside them does not count: it is
+//    decided on its own (and rejected for low confidence). An item already decided that lingers in view does
 //    not count, so it cannot spoil the items after it.
 //
 // Because an item is finished at most settle_frames + max_missed_frames + 1

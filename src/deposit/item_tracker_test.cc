@@ -158,6 +158,37 @@ TEST(ItemTrackerTest, ANewItemElsewhereWhileThePreviousOneLeavesIsNotMultiple) {
   EXPECT_FALSE(s.finished()[1].multiple_items);
 }
 
+TEST(ItemTrackerTest, AWeakBoxBesideAnItemDoesNotMakeItMultiple) {
+  Script s;  // default multiple_items_min_score 0.5
+  s.Frames(5, {At(50), At(400, kCup, 0.3f)});
+  s.Empty(3);
+  ASSERT_EQ(s.finished().size(), 2u);  // the weak one is still an item of its own, decided on its own
+  EXPECT_FALSE(s.finished()[0].multiple_items);
+  EXPECT_FALSE(s.finished()[1].multiple_items);
+  EXPECT_NEAR(s.finished()[1].fused.confidence, 0.3, 1e-6);
+}
+
+TEST(ItemTrackerTest, TheScoreASecondItemNeedsIsConfigurable) {
+  TrackerConfig c = Script::DefaultConfig();
+  c.multiple_items_min_score = 0.25;
+  Script s(c);
+  s.Frames(5, {At(50), At(400, kCup, 0.3f)});
+  s.Empty(3);
+  ASSERT_EQ(s.finished().size(), 2u);
+  EXPECT_TRUE(s.finished()[0].multiple_items);
+  EXPECT_TRUE(s.finished()[1].multiple_items);
+}
+
+TEST(ItemTrackerTest, ASecondItemCountsOnceItIsSeenConfidently) {
+  Script s;
+  s.Frames(4, {At(50), At(400, kCup, 0.3f)});
+  s.Frames(2, {At(50), At(400, kCup, 0.7f)});  // the second comes into full view
+  s.Empty(3);
+  ASSERT_EQ(s.finished().size(), 2u);
+  EXPECT_TRUE(s.finished()[0].multiple_items);
+  EXPECT_TRUE(s.finished()[1].multiple_items);
+}
+
 TEST(ItemTrackerTest, TwoItemsAtOnceAreTwoItemsBothMarkedMultiple) {
   Script s;
   s.Frames(5, {At(50), At(400, kCup)});
