@@ -4,6 +4,7 @@
 
 #include "base/sha256.h"
 #include "base/iso_time.h"
+#include "config/runtime_settings.h"
 #include "remote/remote_command.h"
 #include "remote/status_report.h"
 
@@ -149,10 +150,9 @@ CommandExecutor::Outcome CommandExecutor::SetConfThreshold(const json& payload) 
     return {"rejected", PayloadError(kSetConfThreshold, "threshold", "must be a number"), nullptr};
   }
   const double threshold = t->get<double>();
-  if (!(threshold >= 0.0 && threshold <= 1.0)) {
-    return {"rejected",
-            PayloadError(kSetConfThreshold, "threshold", "= " + t->dump() + ": must be in [0, 1]"),
-            nullptr};
+  // The one rule of detector.conf_threshold, with the payload field named.
+  if (const Status bad = CheckConfThreshold(threshold, "payload 'threshold'"); !bad.ok()) {
+    return {"rejected", "command " + std::string(kSetConfThreshold) + ": " + bad.message(), nullptr};
   }
   const double before = service_.Status().conf_threshold;
   if (before == threshold) {
