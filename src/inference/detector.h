@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "config/config.h"
 #include "config/roi.h"
 #include "inference/engine_factory.h"
 #include "inference/inference_engine.h"
@@ -34,7 +35,10 @@ struct DetectorOptions {
   // whose length matches the model's classes, else "class_<id>".
   std::string labels_path;
   ModelFamily family = ModelFamily::kAuto;
-  PostprocessOptions post;
+  // The service's defaults, from their one home (config.h).
+  PostprocessOptions post{static_cast<float>(DetectorConfig{}.conf_threshold),
+                          static_cast<float>(DetectorConfig{}.nms_iou),
+                          DetectorConfig{}.max_detections};
   int64_t max_image_pixels = ImageDecoder::kDefaultMaxPixels;  // larger images are refused
   // Decode large JPEGs at a reduced DCT scale that still covers the model input.
   bool scaled_jpeg_decode = true;

@@ -12,10 +12,13 @@
 
 namespace rvm {
 
+// Set by the caller; the defaults live in one place, the service's detector
+// settings (config.h: detector.conf_threshold, nms_iou, max_detections), and
+// DetectorOptions starts from them.
 struct PostprocessOptions {
-  float conf_threshold = 0.4f;  // minimum score kept, in [0, 1]
-  float iou_threshold = 0.45f;  // NMS: same-class boxes overlapping more than this are dropped
-  int max_detections = 100;     // cap on detections per image after NMS
+  float conf_threshold = 0;  // minimum score kept, in [0, 1]
+  float iou_threshold = 0;   // NMS: same-class boxes overlapping more than this are dropped
+  int max_detections = 0;    // cap on detections per image after NMS
 };
 
 class Postprocessor {
