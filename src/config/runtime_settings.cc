@@ -4,38 +4,37 @@
 
 namespace rvm {
 
+namespace {
+
+// Each run-time setting beside its key in Config: the one list both
+// directions use. f(config_field, settings_field).
+template <class C, class S, class F>
+void ForEachPair(C& c, S& s, F&& f) {
+  f(c.detector.conf_threshold, s.conf_threshold);
+  f(c.capture.idle_fps, s.idle_fps);
+  f(c.capture.active_fps, s.active_fps);
+  f(c.capture.motion_threshold, s.motion_threshold);
+  f(c.capture.quiet_period_ms, s.quiet_period_ms);
+  f(c.policy.accept_threshold, s.accept_threshold);
+  f(c.sessions.idle_timeout_s, s.idle_timeout_s);
+  f(c.sessions.points, s.points);
+  f(c.uplink.heartbeat_interval_s, s.heartbeat_interval_s);
+  f(c.uplink.retry_backoff_min_ms, s.retry_backoff_min_ms);
+  f(c.uplink.retry_backoff_max_ms, s.retry_backoff_max_ms);
+  f(c.logging.level, s.log_level);
+  f(c.logging.format, s.log_format);
+}
+
+}  // namespace
+
 RuntimeSettings RuntimeSettingsOf(const Config& c) {
   RuntimeSettings s;
-  s.conf_threshold = c.detector.conf_threshold;
-  s.idle_fps = c.capture.idle_fps;
-  s.active_fps = c.capture.active_fps;
-  s.motion_threshold = c.capture.motion_threshold;
-  s.quiet_period_ms = c.capture.quiet_period_ms;
-  s.accept_threshold = c.policy.accept_threshold;
-  s.idle_timeout_s = c.sessions.idle_timeout_s;
-  s.points = c.sessions.points;
-  s.heartbeat_interval_s = c.uplink.heartbeat_interval_s;
-  s.retry_backoff_min_ms = c.uplink.retry_backoff_min_ms;
-  s.retry_backoff_max_ms = c.uplink.retry_backoff_max_ms;
-  s.log_level = c.logging.level;
-  s.log_format = c.logging.format;
+  ForEachPair(c, s, [](const auto& from, auto& to) { to = from; });
   return s;
 }
 
 Config WithRuntimeSettings(Config c, const RuntimeSettings& s) {
-  c.detector.conf_threshold = s.conf_threshold;
-  c.capture.idle_fps = s.idle_fps;
-  c.capture.active_fps = s.active_fps;
-  c.capture.motion_threshold = s.motion_threshold;
-  c.capture.quiet_period_ms = s.quiet_period_ms;
-  c.policy.accept_threshold = s.accept_threshold;
-  c.sessions.idle_timeout_s = s.idle_timeout_s;
-  c.sessions.points = s.points;
-  c.uplink.heartbeat_interval_s = s.heartbeat_interval_s;
-  c.uplink.retry_backoff_min_ms = s.retry_backoff_min_ms;
-  c.uplink.retry_backoff_max_ms = s.retry_backoff_max_ms;
-  c.logging.level = s.log_level;
-  c.logging.format = s.log_format;
+  ForEachPair(c, s, [](auto& to, const auto& from) { to = from; });
   return c;
 }
 
