@@ -62,4 +62,5 @@ add_test(NAME install_tree
           "-DBINARIES=${rvm_installed_binaries}"
           -DSYSCONFDIR=${RVM_INSTALL_SYSCONFDIR}
           -DSOURCE_DIR=${CMAKE_SOURCE_DIR}
+          "-DEMULATOR=${CMAKE_CROSSCOMPILING_EMULATOR}"
           -P ${CMAKE_SOURCE_DIR}/deploy/check-install.cmake)

@@ -1,6 +1,7 @@
 # ctest install_tree: installs the build into a scratch DESTDIR with prefix
 # /opt/rvm and checks the tree. Arguments: BUILD_DIR, STAGE_DIR, BINARIES
-# (the binaries this build installs), SYSCONFDIR, SOURCE_DIR (for the shipped models).
+# (the binaries this build installs), SYSCONFDIR, SOURCE_DIR (for the shipped models),
+# EMULATOR (a cross build's CMAKE_CROSSCOMPILING_EMULATOR, empty otherwise).
 set(prefix "/opt/rvm")
 file(REMOVE_RECURSE "${STAGE_DIR}")
 
@@ -52,8 +53,9 @@ endforeach()
 
 foreach(binary ${BINARIES})
   expect_file("${prefix}/bin/${binary}")
-  # The installed binary must find its ONNX Runtime through the RPATH alone.
-  execute_process(COMMAND "${STAGE_DIR}${prefix}/bin/${binary}" --help
+  # The installed binary must find its ONNX Runtime through the RPATH alone
+  # (a cross build runs it under its emulator, CMAKE_CROSSCOMPILING_EMULATOR).
+  execute_process(COMMAND ${EMULATOR} "${STAGE_DIR}${prefix}/bin/${binary}" --help
                   RESULT_VARIABLE rc OUTPUT_QUIET ERROR_VARIABLE err)
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "installed ${binary} --help failed (${rc}): ${err}")
