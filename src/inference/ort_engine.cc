@@ -460,8 +460,12 @@ Result<std::shared_ptr<InferenceEngine>> LoadOrtEngine(const EngineOptions& o) {
   };
   auto selection = SelectProviders(x, load, open);
   if (!selection.ok()) {
-    return Status(selection.status().code(),
-                  "model '" + o.model_path + "': " + selection.status().message());
+    // A provider's failure gets the model's name; the model's own error (the
+    // CPU alone failed) names it already.
+    const std::string named = "model '" + o.model_path + "'";
+    const std::string& why = selection.status().message();
+    if (why.rfind(named, 0) == 0) return selection.status();
+    return Status(selection.status().code(), named + ": " + why);
   }
   ModelInfo& info = engine->mutable_info();
   info.cache = cache_state;

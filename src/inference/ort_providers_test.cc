@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "inference/engine_factory.h"
 
@@ -85,6 +86,24 @@ TEST(OrtProvidersTest, RequireGpuOnARuntimeWithoutOneIsAnErrorNamingTheProviderA
   EXPECT_THAT(engine.status().message(),
               StartsWith("model '" + Model() + "': execution provider cuda cannot be loaded: "));
   EXPECT_THAT(engine.status().message(), HasSubstr("(detector.require_gpu = true)"));
+}
+
+TEST(OrtProvidersTest, AFileThatIsNotAModelIsAnErrorNamingItOnce) {
+  const std::filesystem::path bad =
+      std::filesystem::temp_directory_path() / "ort_providers_test_not_a_model.onnx";
+  {
+    std::ofstream f(bad, std::ios::binary);
+    f << "this is not an ONNX protobuf";
+  }
+  EngineOptions o = On({"cpu"});
+  o.model_path = bad.string();
+  auto engine = LoadEngine(o);
+  std::filesystem::remove(bad);
+  ASSERT_FALSE(engine.ok());
+  const std::string named = "model '" + bad.string() + "'";
+  EXPECT_THAT(engine.status().message(), StartsWith(named + ": not a loadable ONNX model"));
+  EXPECT_EQ(engine.status().message().find(named, 1), std::string::npos)
+      << "the model is named once: " << engine.status().message();
 }
 
 TEST(OrtProvidersTest, AnUnknownProviderOrAGpuForOpenCvIsRefusedBeforeLoading) {
