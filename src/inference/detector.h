@@ -28,6 +28,11 @@
 
 namespace rvm {
 
+// The postprocess settings of a [detector] configuration (config.h, their one home).
+inline PostprocessOptions PostprocessOf(const DetectorConfig& d) {
+  return {static_cast<float>(d.conf_threshold), static_cast<float>(d.nms_iou), d.max_detections};
+}
+
 struct DetectorOptions {
   EngineOptions engine;
   // One label per line. Empty: the model's `names` metadata, else a list
@@ -35,10 +40,8 @@ struct DetectorOptions {
   // whose length matches the model's classes, else "class_<id>".
   std::string labels_path;
   ModelFamily family = ModelFamily::kAuto;
-  // The service's defaults, from their one home (config.h).
-  PostprocessOptions post{static_cast<float>(DetectorConfig{}.conf_threshold),
-                          static_cast<float>(DetectorConfig{}.nms_iou),
-                          DetectorConfig{}.max_detections};
+  // The service's defaults.
+  PostprocessOptions post = PostprocessOf(DetectorConfig{});
   int64_t max_image_pixels = ImageDecoder::kDefaultMaxPixels;  // larger images are refused
   // Decode large JPEGs at a reduced DCT scale that still covers the model input.
   bool scaled_jpeg_decode = true;

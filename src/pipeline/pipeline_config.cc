@@ -40,8 +40,7 @@ Result<DetectorOptions> DetectorOptionsFromConfig(const DetectorConfig& d) {
   o.engine.execution = d.execution;
   o.labels_path = d.labels_path;
   o.family = *family;
-  o.post = PostprocessOptions{static_cast<float>(d.conf_threshold), static_cast<float>(d.nms_iou),
-                              d.max_detections};
+  o.post = PostprocessOf(d);
   o.max_image_pixels = d.max_image_pixels;
   o.roi = d.roi;
   return o;
