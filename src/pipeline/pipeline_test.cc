@@ -71,33 +71,22 @@ class ColourDetector final : public FrameDetector {
   cv::Mat mask_;
 };
 
-// Threads of this process now.
-int ThreadCount() {
-  int n = 0;
-  if (DIR* d = opendir("/proc/self/task")) {
-    while (dirent* e = readdir(d)) {
-      if (e->d_name[0] != '.') ++n;
-    }
-    closedir(d);
-  }
-  return n;
-}
-
-// The names of this process's threads now ("comm" of each task), for failure messages.
-std::string ThreadNames() {
-  std::string names;
+// The names ("comm") of this process's threads now, one per thread.
+std::vector<std::string> ThreadNames() {
+  std::vector<std::string> names;
   if (DIR* d = opendir("/proc/self/task")) {
     while (dirent* e = readdir(d)) {
       if (e->d_name[0] == '.') continue;
       std::ifstream comm(std::string("/proc/self/task/") + e->d_name + "/comm");
-      std::string name;
-      std::getline(comm, name);
-      names += (names.empty() ? "" : ", ") + name;
+      std::getline(comm, names.emplace_back());
     }
     closedir(d);
   }
   return names;
 }
+
+// Threads of this process now.
+int ThreadCount() { return static_cast<int>(ThreadNames().size()); }
 
 // Records what the pipeline tells an observer, and on which threads.
 class RecordingObserver final : public PipelineObserver {
@@ -699,8 +688,9 @@ TEST_F(PipelineTest, ARestartOverTheSamePartsRunsAgainWithoutLeakingThreads) {
     if (run == 0) threads_after_first_run = SettledThreadCount();
     // A thread left running never goes away; a joined one is gone at once.
     EXPECT_TRUE(WaitUntil([&] { return ThreadCount() == threads_after_first_run; }))
-        << "threads left over after run " << run << ": " << ThreadCount() << " ("
-        << ThreadNames() << "), " << threads_after_first_run << " after run 0";
+        << "threads left over after run " << run << ": "
+        << ::testing::PrintToString(ThreadNames()) << ", " << threads_after_first_run
+        << " after run 0";
   }
   // Every run had its own capture, worker and decide threads, all joined
   // (an item's first frame reaches decide while capture still runs: the
