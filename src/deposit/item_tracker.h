@@ -25,8 +25,9 @@
 //    multiple_items_min_score, are in view in the same frame, all of them
 //    are marked `multiple_items` (the policy rejects them: the machine cannot
 //    tell which is which). A weaker item beside them does not count: it is
-//    decided on its own (and rejected for low confidence). An item already decided that lingers in view does
-//    not count, so it cannot spoil the items after it.
+//    decided on its own (with the default thresholds, rejected for low
+//    confidence). An item already decided that lingers in view does not
+//    count, so it cannot spoil the items after it.
 //
 // Because an item is finished at most settle_frames + max_missed_frames + 1
 // frames after it first appeared, a caller that keeps that many recent frames
