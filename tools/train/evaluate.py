@@ -14,6 +14,8 @@ from dataset import make_sample
 from loss import decode
 
 NMS_IOU = 0.45
+# numpy 2 renamed trapz to trapezoid (and later removed the old name); Debian's numpy 1.24 has only trapz.
+_trapezoid = getattr(np, "trapezoid", None) or np.trapz
 
 
 @torch.no_grad()
@@ -27,7 +29,7 @@ def detect(net, images, conf=0.001, max_det=100):
         b, s, l = boxes[i][keep], scores[keep], labels[keep]
         xyxy = torch.cat([b[:, :2] - b[:, 2:] / 2, b[:, :2] + b[:, 2:] / 2], 1)
         k = torchvision.ops.batched_nms(xyxy, s, l, NMS_IOU)[:max_det]
-        results.append((xyxy[k].numpy(), s[k].numpy(), l[k].numpy()))
+        results.append((xyxy[k].cpu().numpy(), s[k].cpu().numpy(), l[k].cpu().numpy()))
     return results
 
 
@@ -36,7 +38,7 @@ def average_precision(recall, precision):
     mpre = np.concatenate([[1.0], precision, [0.0]])
     mpre = np.flip(np.maximum.accumulate(np.flip(mpre)))
     x = np.linspace(0, 1, 101)
-    return float(np.trapz(np.interp(x, mrec, mpre), x))
+    return float(_trapezoid(np.interp(x, mrec, mpre), x))
 
 
 def ap_per_class(dets, gts, num_classes, iou_thr=0.5):
@@ -74,14 +76,14 @@ def ap_per_class(dets, gts, num_classes, iou_thr=0.5):
     return aps
 
 
-def validate(net, split, size, batch=16):
+def validate(net, split, size, batch=16, device="cpu"):
     """AP@0.5 per class on a split, letterboxed as the agent does (no augmentation)."""
     net.eval()
     dets, gts, images, labels = [], [], [], []
 
     def flush():
         if images:
-            dets.extend(detect(net, torch.stack(images)))
+            dets.extend(detect(net, torch.stack(images).to(device)))
             gts.extend(labels)
             images.clear()
             labels.clear()

@@ -61,10 +61,10 @@ def simota_assign(boxes, obj, cls, gt, grid, num_classes):
     r = CENTER_RADIUS * stride[None]
     in_ctr = ((cx[None] - g[:, 0:1]).abs() < r) & ((cy[None] - g[:, 1:2]).abs() < r)
     candidate = (in_box | in_ctr).any(0)
-    n = boxes.shape[0]
-    fg = torch.zeros(n, dtype=torch.bool)
-    match = torch.zeros(n, dtype=torch.long)
-    ious_out = torch.zeros(n)
+    n, dev = boxes.shape[0], boxes.device
+    fg = torch.zeros(n, dtype=torch.bool, device=dev)
+    match = torch.zeros(n, dtype=torch.long, device=dev)
+    ious_out = torch.zeros(n, device=dev)
     if not candidate.any():
         return fg, match, ious_out
     cand_idx = candidate.nonzero()[:, 0]

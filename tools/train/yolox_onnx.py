@@ -16,6 +16,7 @@ strides 8,16,32 left to the reader), sigmoid objectness and sigmoid class scores
 the `names` metadata as a JSON list.
 """
 
+import inspect
 import json
 
 import onnx
@@ -167,9 +168,11 @@ def export_onnx(net, path, input_size, names, extra_metadata=None):
     """Writes `net` as a YOLOX-layout ONNX file with `names` in its metadata (see the module docstring)."""
     net.eval()
     dummy = torch.zeros(1, 3, input_size, input_size)
+    # The TorchScript exporter (newer PyTorch defaults to another one, which would need other packages).
+    kwargs = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
     with torch.no_grad():
         torch.onnx.export(_ExportHead(net), dummy, path, input_names=["images"], output_names=["output"],
-                          opset_version=11, do_constant_folding=True)
+                          opset_version=11, do_constant_folding=True, **kwargs)
     model = onnx.load(path)
     metadata = {"names": json.dumps(list(names)), "family": "yolox"}
     metadata.update(extra_metadata or {})
