@@ -7,7 +7,9 @@ outside the image); `DatasetError` is fatal. Images are decoded when used: a cor
 skipped, named once and counted (`SplitData.skipped`). An empty split is fatal.
 
 Samples come out as the detector sees them: raw BGR 0-255 in an S x S letterbox at the top-left, pad 114
-(the agent's YOLOX preprocessing), with boxes as (class, cx, cy, w, h) in input pixels.
+(the agent's YOLOX preprocessing), with boxes as (class, cx, cy, w, h) in input pixels. A training
+sample is one photo under a random affine (scale, placement, rotation, flips) and photometric changes,
+or, with the `mosaic` probability, four photos pasted around a random centre and augmented as one.
 """
 
 import math
@@ -119,14 +121,16 @@ class SplitData:
         return img
 
 
-def random_affine_matrix(width, height, size, rng):
-    """Letterbox scale times a random scale (0.5-1.5 of the fit), rotation (+-10 deg) and placement."""
+def random_affine_matrix(width, height, size, rng, scale_range=(0.5, 1.5), centre=None):
+    """Letterbox scale times a random scale (scale_range of the fit), rotation (+-10 deg) and placement.
+
+    The image is turned and scaled about `centre` (default its middle), which lands anywhere in the
+    middle half of the output."""
     fit = min(size / width, size / height)
-    scale = fit * rng.uniform(0.5, 1.5)
+    scale = fit * rng.uniform(*scale_range)
     angle = math.radians(rng.uniform(-10, 10))
     c, s = math.cos(angle) * scale, math.sin(angle) * scale
-    # Rotate and scale about the image centre, then place the centre anywhere that keeps it in view.
-    cx, cy = width / 2, height / 2
+    cx, cy = centre if centre is not None else (width / 2, height / 2)
     tx = rng.uniform(0.25, 0.75) * size
     ty = rng.uniform(0.25, 0.75) * size
     return np.array([[c, -s, tx - (c * cx - s * cy)], [s, c, ty - (s * cx + c * cy)]], dtype=np.float64)
@@ -199,12 +203,16 @@ def make_sample(img, labels, size, rng=None):
         out[:nh, :nw] = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_LINEAR)
         boxes = transform_boxes(labels, np.array([[nw / w, 0, 0], [0, nh / h, 0]]), w, h, size)
         return torch.from_numpy(np.ascontiguousarray(out.transpose(2, 0, 1))).float(), boxes
-    else:
-        m = random_affine_matrix(w, h, size, rng)
-        if rng.random() < 0.5:  # horizontal flip
-            m = np.array([[-1, 0, size], [0, 1, 0]], np.float64) @ np.vstack([m, [0, 0, 1]])
-        if rng.random() < 0.1:  # vertical flip: items can fall upside down
-            m = np.array([[1, 0, 0], [0, -1, size]], np.float64) @ np.vstack([m, [0, 0, 1]])
+    return augment(img, labels, size, rng, random_affine_matrix(w, h, size, rng))
+
+
+def augment(img, labels, size, rng, m):
+    """Warps img through affine m (after random flips) into an S x S sample, then photometric changes."""
+    h, w = img.shape[:2]
+    if rng.random() < 0.5:  # horizontal flip
+        m = np.array([[-1, 0, size], [0, 1, 0]], np.float64) @ np.vstack([m, [0, 0, 1]])
+    if rng.random() < 0.1:  # vertical flip: items can fall upside down
+        m = np.array([[1, 0, 0], [0, -1, size]], np.float64) @ np.vstack([m, [0, 0, 1]])
     interp = cv2.INTER_LINEAR if rng.random() < 0.7 else cv2.INTER_AREA
     out = cv2.warpAffine(img, m, (size, size), flags=interp, borderMode=cv2.BORDER_CONSTANT,
                          borderValue=(PAD_VALUE, PAD_VALUE, PAD_VALUE))
@@ -214,21 +222,80 @@ def make_sample(img, labels, size, rng=None):
     return tensor, boxes
 
 
-class TrainSet(torch.utils.data.Dataset):
-    """Augmented samples; the augmentation of item i in epoch e depends only on (seed, e, i)."""
+# A mosaic's canvas is mapped to the sample at this share of its fit: with each photo fit to half the
+# canvas, an item comes out at 0.3-1.0 of its single-photo size (a chute camera sees items large).
+MOSAIC_SCALE = (1.0, 2.0)
+MOSAIC_PHOTO_SCALE = (0.6, 1.0)
 
-    def __init__(self, split, size, seed):
-        self.split, self.size, self.seed, self.epoch = split, size, seed, 0
+
+def make_mosaic(parts, size, rng):
+    """Four (image, labels) pasted around a random centre of a 2S x 2S canvas, each fit to S x S times
+    MOSAIC_PHOTO_SCALE, then augmented like one photo (MOSAIC_SCALE, centred near the mosaic's centre):
+    more items, partial items and other backgrounds per sample."""
+    s2 = 2 * size
+    canvas = np.full((s2, s2, 3), PAD_VALUE, np.uint8)
+    xc, yc = rng.uniform(0.5 * size, 1.5 * size), rng.uniform(0.5 * size, 1.5 * size)
+    all_boxes = []
+    for k, (img, labels) in enumerate(parts):
+        h, w = img.shape[:2]
+        r = size / max(h, w) * rng.uniform(*MOSAIC_PHOTO_SCALE)
+        nw, nh = max(1, round(w * r)), max(1, round(h * r))
+        # Quadrants around the centre: top-left, top-right, bottom-left, bottom-right.
+        x0 = int(round(xc - nw if k in (0, 2) else xc))
+        y0 = int(round(yc - nh if k in (0, 1) else yc))
+        cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x0 + nw, s2), min(y0 + nh, s2)
+        canvas[cy0:cy1, cx0:cx1] = cv2.resize(img, (nw, nh))[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0]
+        all_boxes.append(transform_boxes(labels, np.array([[nw / w, 0, x0], [0, nh / h, y0]]), w, h, s2))
+    boxes = np.concatenate(all_boxes)
+    normalised = np.concatenate([boxes[:, :1], boxes[:, 1:] / s2], 1)
+    m = random_affine_matrix(s2, s2, size, rng, MOSAIC_SCALE, centre=(xc, yc))
+    return augment(canvas, normalised, size, rng, m)
+
+
+class TrainSet(torch.utils.data.Dataset):
+    """Augmented samples, keyed (epoch, i); the sample depends only on (seed, epoch, i).
+
+    In the first `mosaic_epochs` epochs (default all) a sample is, with probability `mosaic`, a mosaic of
+    item i and three others drawn by the same rng."""
+
+    def __init__(self, split, size, seed, mosaic=0.0, mosaic_epochs=None):
+        self.split, self.size, self.seed, self.mosaic = split, size, seed, mosaic
+        self.mosaic_epochs = mosaic_epochs
 
     def __len__(self):
         return len(self.split)
 
-    def __getitem__(self, i):
-        rng = np.random.default_rng([self.seed, self.epoch, i])
+    def __getitem__(self, key):
+        epoch, i = key
+        rng = np.random.default_rng([self.seed, epoch, i])
         img = self.split.read(i)
         if img is None:
             return None
+        mosaic = self.mosaic if self.mosaic_epochs is None or epoch < self.mosaic_epochs else 0.0
+        if mosaic > 0 and rng.random() < mosaic:
+            parts = [(img, self.split.labels[i])]
+            for j in rng.integers(0, len(self.split), 3).tolist():
+                other = self.split.read(j)
+                if other is not None:
+                    parts.append((other, self.split.labels[j]))
+            if len(parts) == 4:
+                return make_mosaic(parts, self.size, rng)
         return make_sample(img, self.split.labels[i], self.size, rng)
+
+
+class EpochOrder(torch.utils.data.Sampler):
+    """The keys of one epoch, (epoch, i) for i in a shuffle seeded by (seed, epoch); set `epoch` before
+    each pass. The epoch travels in the key, so sample workers can stay up from one epoch to the next."""
+
+    def __init__(self, n, seed):
+        self.n, self.seed, self.epoch = n, seed, 0
+
+    def __len__(self):
+        return self.n
+
+    def __iter__(self):
+        order = np.random.default_rng([self.seed, self.epoch]).permutation(self.n).tolist()
+        return iter([(self.epoch, i) for i in order])
 
 
 def collate(batch):

@@ -4,12 +4,14 @@ Run: python3 -m unittest discover -s tools/train   (RVM_SHARED_DIR: the shared d
 agent's binary, for the comparison with ONNX Runtime; tests needing either skip without it).
 """
 
+import io
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import unittest
+from unittest import mock
 
 import cv2
 import numpy as np
@@ -171,6 +173,21 @@ class DatasetChecksTest(unittest.TestCase):
         with self.assertRaisesRegex(DatasetError, "classes.txt is missing"):
             read_classes(self.root)
 
+    def test_out_of_range_training_arguments_are_refused_naming_the_option(self):
+        base = ["--data", "d", "--base-model", "m.onnx", "--out", "o.onnx"]
+        for bad, option in ((["--mosaic", "1.5"], "--mosaic"), (["--mosaic-off-epochs", "-1"], "--mosaic-off-epochs"),
+                            (["--size", "100"], "--size 100"), (["--workers", "-1"], "--workers")):
+            with self.subTest(bad=bad), mock.patch("sys.stderr", new_callable=io.StringIO) as err:
+                with self.assertRaises(SystemExit) as ctx:
+                    train.parse_args(base + bad)
+                self.assertEqual(ctx.exception.code, 2)
+                self.assertIn(option, err.getvalue())
+        with mock.patch("sys.stderr", new_callable=io.StringIO) as err:
+            self.assertEqual(train.main(base + ["--device", "nosuchdevice"]), 1)
+        self.assertIn("--device nosuchdevice", err.getvalue())
+        a = train.parse_args(base)
+        self.assertEqual((a.size, a.epochs, a.mosaic, a.mosaic_off_epochs, a.device), (384, 24, 0.5, 4, "cpu"))
+
     def test_the_training_command_reports_a_bad_dataset_and_exits_non_zero(self):
         img, _ = synthetic_item(self.rng)
         write_dataset(self.root, {"train": [(img, "3 0.5 0.5 0.2 0.2\n")], "val": [(img, None)]})
@@ -206,6 +223,61 @@ class AugmentationTest(unittest.TestCase):
             checked += 1
         self.assertGreater(checked, 30)
         del rng
+
+    def test_mosaic_boxes_follow_the_pixels_of_each_photo(self):
+        checked = 0
+        for k in range(40):
+            rng = np.random.default_rng([11, k])
+            parts = []
+            for _ in range(4):
+                h, w = int(rng.integers(150, 300)), int(rng.integers(150, 300))
+                img = np.full((h, w, 3), 114, np.uint8)
+                x0, y0 = int(rng.integers(0, w // 2)), int(rng.integers(0, h // 2))
+                x1, y1 = x0 + w // 3, y0 + h // 3
+                img[y0:y1, x0:x1] = (0, 0, 255)
+                parts.append((img, np.array([[0, (x0 + x1) / 2 / w, (y0 + y1) / 2 / h, (x1 - x0) / w,
+                                               (y1 - y0) / h]], np.float32)))
+            t, boxes = dataset.make_mosaic(parts, 320, rng)
+            self.assertEqual(tuple(t.shape), (3, 320, 320))
+            out = t.numpy().transpose(1, 2, 0)
+            red = (out[..., 2] - out[..., 1]) > 60
+            if red.sum() < 200:  # turned grey by the photometric changes
+                continue
+            # Each box lies on one photo's item: mostly red inside, and the red outside every box is
+            # only what the shrink of turned boxes and cut-off remnants leave.
+            covered = np.zeros_like(red)
+            for _, cx, cy, w, h in boxes:
+                bx0, by0 = int(max(cx - w / 2, 0)), int(max(cy - h / 2, 0))
+                bx1, by1 = int(min(cx + w / 2, 320)), int(min(cy + h / 2, 320))
+                self.assertGreater(red[by0:by1, bx0:bx1].mean(), 0.6)
+                covered[by0:by1, bx0:bx1] = True
+                checked += 1
+            self.assertLess((red & ~covered).sum(), 0.35 * red.sum())
+        self.assertGreater(checked, 60)
+
+    def test_a_mosaic_sample_is_reproducible_and_after_the_mosaic_epochs_single_photos_return(self):
+        rng = np.random.default_rng(4)
+        with tempfile.TemporaryDirectory() as d:
+            write_dataset(d, {"train": [synthetic_item(rng) for _ in range(6)]})
+            split = SplitData(d, "train", read_classes(d))
+            ts = dataset.TrainSet(split, 128, seed=3, mosaic=1.0, mosaic_epochs=2)
+            a, b = ts[(1, 2)], ts[(1, 2)]
+            torch.testing.assert_close(a[0], b[0])
+            np.testing.assert_array_equal(a[1], b[1])
+            self.assertGreater(len(a[1]), 1)  # items of several photos
+            single = make_sample(split.read(2), split.labels[2], 128, np.random.default_rng([3, 2, 2]))
+            torch.testing.assert_close(ts[(2, 2)][0], single[0])  # epoch 2: mosaics are over
+
+    def test_each_epoch_is_a_seeded_shuffle_whose_keys_carry_the_epoch(self):
+        order = dataset.EpochOrder(50, seed=1)
+        first = list(order)
+        self.assertEqual(first, list(order))
+        self.assertEqual(sorted(i for _, i in first), list(range(50)))
+        self.assertTrue(all(e == 0 for e, _ in first))
+        order.epoch = 1
+        second = list(order)
+        self.assertTrue(all(e == 1 for e, _ in second))
+        self.assertNotEqual([i for _, i in first], [i for _, i in second])
 
     def test_without_augmentation_the_sample_is_the_agents_letterbox(self):
         img = np.zeros((100, 200, 3), np.uint8)

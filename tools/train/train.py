@@ -5,7 +5,8 @@
 
 Starts from the COCO weights of the base ONNX model (read into a PyTorch module by `yolox_onnx`), gives
 the head the dataset's classes (each initialised from a related COCO class: `--init-from`), and trains
-with the YOLOX loss (`loss.py`) on augmented samples (`dataset.py`). Prints progress (epoch, iteration,
+with the YOLOX loss (`loss.py`) on augmented samples (`dataset.py`; half of them mosaics of four photos,
+single photos only in the last epochs). Prints progress (epoch, iteration,
 losses, ETA) and the validation AP@0.5 per class after every epoch; writes a checkpoint per epoch to
 `--work-dir` and resumes from it when started again with the same arguments (`--restart` starts over).
 With the same seed, data and arguments, the result is the same model. The exported model is the last
@@ -25,7 +26,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from dataset import DatasetError, SplitData, TrainSet, collate, read_classes  # noqa: E402
+from dataset import DatasetError, EpochOrder, SplitData, TrainSet, collate, read_classes  # noqa: E402
 from evaluate import validate  # noqa: E402
 from loss import yolox_loss  # noqa: E402
 from yolox_onnx import ModelError, OnnxYolox, export_onnx  # noqa: E402
@@ -44,11 +45,17 @@ def parse_args(argv):
     p.add_argument("--out", required=True, help="the ONNX model to write")
     p.add_argument("--work-dir", default="build/train", help="checkpoints and the run's log (default build/train)")
     p.add_argument("--size", type=int, default=384, help="input size, a multiple of 32 (default 384)")
-    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--epochs", type=int, default=24)
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--lr", type=float, default=2e-4, help="peak AdamW learning rate (default 2e-4)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2, help="PyTorch threads (default 2)")
+    p.add_argument("--workers", type=int, default=1, help="processes preparing samples (default 1)")
+    p.add_argument("--device", default="cpu", help="PyTorch device to train on (default cpu; e.g. cuda)")
+    p.add_argument("--mosaic", type=float, default=0.5,
+                   help="share of samples made as a mosaic of four photos (default 0.5)")
+    p.add_argument("--mosaic-off-epochs", type=int, default=4,
+                   help="the last N epochs train on single photos only (default 4)")
     p.add_argument("--init-from", default=None,
                    help="class=base_class,... (default can=cup,plastic_bottle=bottle)")
     p.add_argument("--limit", type=int, default=0, help="use only the first N training images (smoke runs)")
@@ -58,8 +65,10 @@ def parse_args(argv):
     a = p.parse_args(argv)
     if a.size % 32 or not 64 <= a.size <= 640:
         p.error(f"--size {a.size}: must be a multiple of 32 between 64 and 640")
-    if a.epochs < 1 or a.batch < 1:
-        p.error("--epochs and --batch must be >= 1")
+    if a.epochs < 1 or a.batch < 1 or a.workers < 0:
+        p.error("--epochs and --batch must be >= 1, --workers >= 0")
+    if not 0 <= a.mosaic <= 1 or a.mosaic_off_epochs < 0:
+        p.error("--mosaic must be between 0 and 1, --mosaic-off-epochs >= 0")
     return a
 
 
@@ -144,6 +153,11 @@ def fmt_time(s):
 def main(argv=None):
     a = parse_args(argv)
     torch.set_num_threads(a.threads)
+    try:
+        torch.zeros(1, device=a.device)
+    except (RuntimeError, AssertionError) as e:  # an unknown device, or one this PyTorch cannot use
+        print(f"error: --device {a.device}: {e}", file=sys.stderr)
+        return 1
     torch.manual_seed(a.seed)
     try:
         names = read_classes(a.data)
@@ -174,18 +188,19 @@ def main(argv=None):
               file=sys.stderr)
         return 1
     net.replace_classes(init_indices(names, base_names, a.init_from))
+    net.to(a.device)
 
     os.makedirs(a.work_dir, exist_ok=True)
     ckpt_path = os.path.join(a.work_dir, CHECKPOINT)
     config = {k: getattr(a, k) for k in ("data", "base_model", "size", "epochs", "batch", "lr", "seed", "init_from",
-                                         "limit")}
+                                         "limit", "mosaic", "mosaic_off_epochs")}
     config["data"] = os.path.abspath(config["data"])
     config["base_model"] = os.path.abspath(config["base_model"])
     opt = make_optimizer(net, a.lr)
     ema = Ema(net)
     start_epoch, history = 0, []
     if os.path.exists(ckpt_path) and not a.restart:
-        ck = torch.load(ckpt_path)
+        ck = torch.load(ckpt_path, map_location=a.device)
         if ck["config"] != config:
             print(f"error: checkpoint '{ckpt_path}' was made with other arguments ({ck['config']}); "
                   f"use --restart or another --work-dir", file=sys.stderr)
@@ -196,19 +211,20 @@ def main(argv=None):
         start_epoch, history = ck["epoch"] + 1, ck["history"]
         print(f"resuming after epoch {start_epoch} from '{ckpt_path}'", flush=True)
 
-    dataset = TrainSet(train, a.size, a.seed)
+    dataset = TrainSet(train, a.size, a.seed, a.mosaic, mosaic_epochs=a.epochs - a.mosaic_off_epochs)
+    sampler = EpochOrder(len(train), a.seed)
+    loader = torch.utils.data.DataLoader(dataset, batch_size=a.batch, sampler=sampler, num_workers=a.workers,
+                                         persistent_workers=a.workers > 0, collate_fn=collate)
     steps_per_epoch = math.ceil(len(train) / a.batch)
     total_steps = steps_per_epoch * a.epochs
     warmup = min(steps_per_epoch, total_steps // 4 + 1)
     print(f"training {len(names)} classes {names} at {a.size}x{a.size}: {a.epochs} epochs x {steps_per_epoch} "
-          f"steps, batch {a.batch}, seed {a.seed}, {a.threads} threads", flush=True)
+          f"steps, batch {a.batch}, seed {a.seed}, mosaic {a.mosaic} (off for the last {a.mosaic_off_epochs} epochs), "
+          f"on {a.device} with {a.threads} threads and {a.workers} sample workers", flush=True)
     t_run = time.time()
     for epoch in range(start_epoch, a.epochs):
         net.train()
-        dataset.epoch = epoch
-        order = np.random.default_rng([a.seed, epoch]).permutation(len(train)).tolist()
-        loader = torch.utils.data.DataLoader(dataset, batch_size=a.batch, sampler=order, num_workers=1,
-                                             collate_fn=collate)
+        sampler.epoch = epoch
         t0, sums, n = time.time(), {"iou": 0.0, "obj": 0.0, "cls": 0.0}, 0
         for it, batch in enumerate(loader):
             if batch is None:
@@ -216,7 +232,7 @@ def main(argv=None):
             step = epoch * steps_per_epoch + it
             for g in opt.param_groups:
                 g["lr"] = lr_at(step, total_steps, warmup, a.lr)
-            images, targets = batch
+            images, targets = (t.to(a.device) for t in batch)
             loss, parts = train_step(net, opt, images, targets, len(names))
             ema.update(net)
             for k in sums:
@@ -232,7 +248,7 @@ def main(argv=None):
         train_s = time.time() - t0
         live = {k: v.clone() for k, v in net.state_dict().items()}
         net.load_state_dict(ema.shadow)
-        aps = validate(net, val, a.size)
+        aps = validate(net, val, a.size, device=a.device)
         net.load_state_dict(live)
         m = float(np.nanmean(aps))
         history.append({"epoch": epoch + 1, "train_s": round(train_s, 1),
@@ -248,6 +264,7 @@ def main(argv=None):
             return 0
 
     net.load_state_dict(ema.shadow)
+    net.to("cpu")
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     export_onnx(net, a.out, a.size, names, {"training": json.dumps({k: v for k, v in config.items()
                                                                     if k not in ("data", "base_model")})})
