@@ -77,15 +77,21 @@ if [ -d "$val/labels" ]; then
   # BMP: file header, BITMAPINFOHEADER (24 bits, bottom-up), then grey 114 rows.
   printf "BM$(le32 $((54 + w * h * 3)))$(le32 0)$(le32 54)$(le32 40)$(le32 $w)$(le32 $h)\x01\x00\x18\x00$(le32 0)$(le32 $((w * h * 3)))$(le32 2835)$(le32 2835)$(le32 0)$(le32 0)" >"$empty"
   head -c $((w * h * 3)) /dev/zero | tr '\0' '\162' >>"$empty"
-  # Single-item photos, alternately a can (class 0) and a plastic bottle (class 1).
+  # Single-item photos, alternately a can (class 0) and a plastic bottle (class 1): the first in name
+  # order, at most two of each class per source (the file name's prefix before "_"), so the sequence
+  # shows several sources' photographers and backgrounds.
   cans=() bottles=()
+  declare -A per_source=()
   for label in "$val_abs"/labels/*.txt; do
     [ "$(grep -c '[^[:space:]]' "$label")" = 1 ] || continue
     image="$val_abs/images/$(basename "$label" .txt).jpg"
     [ -f "$image" ] || continue
-    case "$(awk 'NF {print $1}' "$label")" in
-      0) ((${#cans[@]} < 4)) && cans+=("$image") ;;
-      1) ((${#bottles[@]} < 4)) && bottles+=("$image") ;;
+    class="$(awk 'NF {print $1}' "$label")"
+    key="$(basename "$label" | cut -d_ -f1):$class"
+    ((${per_source[$key]:-0} < 2)) || continue
+    case "$class" in
+      0) ((${#cans[@]} < 4)) && cans+=("$image") && per_source[$key]=$((${per_source[$key]:-0} + 1)) ;;
+      1) ((${#bottles[@]} < 4)) && bottles+=("$image") && per_source[$key]=$((${per_source[$key]:-0} + 1)) ;;
     esac
     ((${#cans[@]} == 4 && ${#bottles[@]} == 4)) && break
   done
