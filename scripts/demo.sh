@@ -90,9 +90,11 @@ if [ -d "$val/labels" ]; then
     key="$(basename "$label" | cut -d_ -f1):$class"
     ((${per_source[$key]:-0} < 2)) || continue
     case "$class" in
-      0) ((${#cans[@]} < 4)) && cans+=("$image") && per_source[$key]=$((${per_source[$key]:-0} + 1)) ;;
-      1) ((${#bottles[@]} < 4)) && bottles+=("$image") && per_source[$key]=$((${per_source[$key]:-0} + 1)) ;;
+      0) ((${#cans[@]} < 4)) || continue; cans+=("$image") ;;
+      1) ((${#bottles[@]} < 4)) || continue; bottles+=("$image") ;;
+      *) continue ;;
     esac
+    per_source[$key]=$((${per_source[$key]:-0} + 1))
     ((${#cans[@]} == 4 && ${#bottles[@]} == 4)) && break
   done
   n=0
