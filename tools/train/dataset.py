@@ -253,7 +253,8 @@ def make_mosaic(parts, size, rng):
 
 
 class TrainSet(torch.utils.data.Dataset):
-    """Augmented samples, keyed (epoch, i); the sample depends only on (seed, epoch, i).
+    """Augmented samples, keyed (epoch, i) or (epoch, i, input size); the sample depends only on the key
+    and the seed (without a size in the key, the sample is `size` square).
 
     In the first `mosaic_epochs` epochs (default all) a sample is, with probability `mosaic`, a mosaic of
     item i and three others drawn by the same rng."""
@@ -266,7 +267,8 @@ class TrainSet(torch.utils.data.Dataset):
         return len(self.split)
 
     def __getitem__(self, key):
-        epoch, i = key
+        epoch, i, *rest = key
+        size = rest[0] if rest else self.size
         rng = np.random.default_rng([self.seed, epoch, i])
         img = self.split.read(i)
         if img is None:
@@ -279,23 +281,35 @@ class TrainSet(torch.utils.data.Dataset):
                 if other is not None:
                     parts.append((other, self.split.labels[j]))
             if len(parts) == 4:
-                return make_mosaic(parts, self.size, rng)
-        return make_sample(img, self.split.labels[i], self.size, rng)
+                return make_mosaic(parts, size, rng)
+        return make_sample(img, self.split.labels[i], size, rng)
+
+
+SIZE_RUN_BATCHES = 10
 
 
 class EpochOrder(torch.utils.data.Sampler):
     """The keys of one epoch, (epoch, i) for i in a shuffle seeded by (seed, epoch); set `epoch` before
-    each pass. The epoch travels in the key, so sample workers can stay up from one epoch to the next."""
+    each pass. The epoch travels in the key, so sample workers can stay up from one epoch to the next.
 
-    def __init__(self, n, seed):
+    With `sizes`, the keys also carry an input size, (epoch, i, size): the multi-scale training of the
+    usual one-stage detectors. One size, drawn from `sizes`, holds for SIZE_RUN_BATCHES batches of
+    `batch` keys (each change of size costs a CPU step about a third more while memory is re-laid)."""
+
+    def __init__(self, n, seed, batch=1, sizes=None):
         self.n, self.seed, self.epoch = n, seed, 0
+        self.batch, self.sizes = batch, list(sizes or [])
 
     def __len__(self):
         return self.n
 
     def __iter__(self):
         order = np.random.default_rng([self.seed, self.epoch]).permutation(self.n).tolist()
-        return iter([(self.epoch, i) for i in order])
+        if not self.sizes:
+            return iter([(self.epoch, i) for i in order])
+        run = self.batch * SIZE_RUN_BATCHES
+        pick = np.random.default_rng([self.seed, self.epoch, 1]).integers(0, len(self.sizes), math.ceil(self.n / run))
+        return iter([(self.epoch, i, self.sizes[pick[k // run]]) for k, i in enumerate(order)])
 
 
 def collate(batch):

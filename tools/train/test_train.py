@@ -176,7 +176,10 @@ class DatasetChecksTest(unittest.TestCase):
     def test_out_of_range_training_arguments_are_refused_naming_the_option(self):
         base = ["--data", "d", "--base-model", "m.onnx", "--out", "o.onnx"]
         for bad, option in ((["--mosaic", "1.5"], "--mosaic"), (["--mosaic-off-epochs", "-1"], "--mosaic-off-epochs"),
-                            (["--size", "100"], "--size 100"), (["--workers", "-1"], "--workers")):
+                            (["--size", "100"], "--size 100"), (["--workers", "-1"], "--workers"),
+                            (["--multiscale", "-1"], "--multiscale -1"),
+                            (["--size", "96", "--multiscale", "2"], "--multiscale 2"),
+                            (["--size", "576", "--multiscale", "3"], "--multiscale 3")):
             with self.subTest(bad=bad), mock.patch("sys.stderr", new_callable=io.StringIO) as err:
                 with self.assertRaises(SystemExit) as ctx:
                     train.parse_args(base + bad)
@@ -186,7 +189,10 @@ class DatasetChecksTest(unittest.TestCase):
             self.assertEqual(train.main(base + ["--device", "nosuchdevice"]), 1)
         self.assertIn("--device nosuchdevice", err.getvalue())
         a = train.parse_args(base)
-        self.assertEqual((a.size, a.epochs, a.mosaic, a.mosaic_off_epochs, a.device), (384, 24, 0.5, 4, "cpu"))
+        self.assertEqual((a.size, a.epochs, a.mosaic, a.mosaic_off_epochs, a.multiscale, a.device),
+                         (384, 24, 0.5, 4, 2, "cpu"))
+        self.assertEqual(train.train_sizes(384, 2), [320, 352, 384, 416, 448])
+        self.assertIsNone(train.train_sizes(384, 0))
 
     def test_the_training_command_reports_a_bad_dataset_and_exits_non_zero(self):
         img, _ = synthetic_item(self.rng)
@@ -279,6 +285,24 @@ class AugmentationTest(unittest.TestCase):
         self.assertTrue(all(e == 1 for e, _ in second))
         self.assertNotEqual([i for _, i in first], [i for _, i in second])
 
+    def test_with_sizes_each_run_of_batches_is_at_one_drawn_input_size(self):
+        order = dataset.EpochOrder(500, seed=1, batch=4, sizes=[64, 96, 128])
+        keys = list(order)
+        self.assertEqual(keys, list(order))
+        self.assertEqual([(e, i) for e, i, _ in keys], list(dataset.EpochOrder(500, seed=1)))  # same shuffle
+        run = 4 * dataset.SIZE_RUN_BATCHES
+        per_run = [{s for _, _, s in keys[b:b + run]} for b in range(0, 500, run)]
+        self.assertTrue(all(len(s) == 1 for s in per_run))  # so every batch is at one size
+        self.assertEqual(set.union(*per_run), {64, 96, 128})
+        rng = np.random.default_rng(5)
+        with tempfile.TemporaryDirectory() as d:
+            write_dataset(d, {"train": [synthetic_item(rng) for _ in range(2)]})
+            ts = dataset.TrainSet(SplitData(d, "train", read_classes(d)), 128, seed=3)
+            t, boxes = ts[(0, 1, 96)]
+            self.assertEqual(tuple(t.shape), (3, 96, 96))
+            self.assertTrue(len(boxes) and (boxes[:, 1:3] <= 96).all())
+            self.assertEqual(tuple(ts[(0, 1)][0].shape), (3, 128, 128))
+
     def test_without_augmentation_the_sample_is_the_agents_letterbox(self):
         img = np.zeros((100, 200, 3), np.uint8)
         t, boxes = make_sample(img, np.array([[1, 0.5, 0.5, 0.5, 0.5]], np.float32), 320)
@@ -353,7 +377,8 @@ class ExportAndResumeTest(unittest.TestCase):
             os.makedirs(data)
             write_dataset(data, {"train": [synthetic_item(rng) for _ in range(8)],
                                  "val": [synthetic_item(rng) for _ in range(4)]})
-            common = ["--data", data, "--base-model", BASE_MODEL, "--size", "96", "--batch", "4", "--threads", "2"]
+            common = ["--data", data, "--base-model", BASE_MODEL, "--size", "96", "--multiscale", "1", "--batch", "4",
+                      "--threads", "2"]
             one = common + ["--out", os.path.join(d, "a.onnx"), "--work-dir", os.path.join(d, "a")]
             # Two epochs in one go, and one epoch then a second run that resumes: the same weights.
             self.assertEqual(train.main(one + ["--epochs", "2"]), 0)
