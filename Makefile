@@ -41,7 +41,7 @@ test-fast: build
 bench: build
 	$(BUILD)/rvm-edge bench --model $(SHARED)/models/yolox_nano.onnx $(SHARED)/images/dev/images
 
-# Trains the shipped container model from ../shared/datasets/containers (docs/model-card.md): about 80
+# Trains the shipped container model from ../shared/datasets/containers (docs/model-card.md): about 75
 # minutes on 2 cores; resumes from $(BUILD)/train/last.pt when interrupted.
 model: deps
 	$(PYTHON) tools/train/train.py --data $(SHARED)/datasets/containers \
