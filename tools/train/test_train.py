@@ -71,6 +71,12 @@ def synthetic_item(rng, size=160):
     return img, f"{cls} {cx:.6f} {cy:.6f} {w:.6f} {h:.6f}\n"
 
 
+def red_pixels(sample):
+    """Where a sample tensor (CHW, BGR) shows the synthetic red item: red well above green."""
+    out = sample.numpy().transpose(1, 2, 0)
+    return (out[..., 2] - out[..., 1]) > 60
+
+
 @unittest.skipUnless(os.path.isfile(BASE_MODEL), "shared models not found")
 class ModuleFromOnnxTest(unittest.TestCase):
     @classmethod
@@ -215,8 +221,7 @@ class AugmentationTest(unittest.TestCase):
                 continue
             # Where the red item landed, measured on the output before photometric changes would blur it:
             # the box must cover the item's pixels (a redness map) and not be much larger.
-            out = t.numpy().transpose(1, 2, 0)
-            red = (out[..., 2] - out[..., 1]) > 60
+            red = red_pixels(t)
             ys, xs = np.nonzero(red)
             if len(xs) < 50:
                 continue
@@ -245,8 +250,7 @@ class AugmentationTest(unittest.TestCase):
                                                (y1 - y0) / h]], np.float32)))
             t, boxes = dataset.make_mosaic(parts, 320, rng)
             self.assertEqual(tuple(t.shape), (3, 320, 320))
-            out = t.numpy().transpose(1, 2, 0)
-            red = (out[..., 2] - out[..., 1]) > 60
+            red = red_pixels(t)
             if red.sum() < 200:  # turned grey by the photometric changes
                 continue
             # Each box lies on one photo's item: mostly red inside, and the red outside every box is

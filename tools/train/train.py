@@ -38,6 +38,7 @@ DEFAULT_INIT_FROM = {"can": "cup", "plastic_bottle": "bottle", "bottle": "bottle
 CHECKPOINT = "last.pt"
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # mallopt parameters (malloc.h)
 GRAD_CLIP = 10.0
+MIN_SIZE, MAX_SIZE = 64, 640  # input sizes trained at, --size and every --multiscale size
 
 
 def parse_args(argv):
@@ -69,14 +70,15 @@ def parse_args(argv):
     p.add_argument("--stop-after", type=int, default=0,
                    help="stop after N epochs of this run, keeping the checkpoint (to split a run in parts)")
     a = p.parse_args(argv)
-    if a.size % 32 or not 64 <= a.size <= 640:
-        p.error(f"--size {a.size}: must be a multiple of 32 between 64 and 640")
+    if a.size % 32 or not MIN_SIZE <= a.size <= MAX_SIZE:
+        p.error(f"--size {a.size}: must be a multiple of 32 between {MIN_SIZE} and {MAX_SIZE}")
     if a.epochs < 1 or a.batch < 1 or a.workers < 0:
         p.error("--epochs and --batch must be >= 1, --workers >= 0")
     if not 0 <= a.mosaic <= 1 or a.mosaic_off_epochs < 0:
         p.error("--mosaic must be between 0 and 1, --mosaic-off-epochs >= 0")
-    if a.multiscale < 0 or a.size - 32 * a.multiscale < 64 or a.size + 32 * a.multiscale > 640:
-        p.error(f"--multiscale {a.multiscale}: --size {a.size} +- {a.multiscale} x 32 must stay within 64-640")
+    if a.multiscale < 0 or not MIN_SIZE <= a.size - 32 * a.multiscale <= a.size + 32 * a.multiscale <= MAX_SIZE:
+        p.error(f"--multiscale {a.multiscale}: --size {a.size} +- {a.multiscale} x 32 must stay within "
+                f"{MIN_SIZE}-{MAX_SIZE}")
     return a
 
 
