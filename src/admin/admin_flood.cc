@@ -7,6 +7,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
 #include <atomic>
 #include <thread>
 #include <vector>
@@ -98,10 +101,29 @@ class Flood {
   FloodReport& r_;  // this thread only while it runs
 };
 
+// Whether `answer` holds a whole response: its head and as much body as its
+// Content-Length says (none without one). A server may keep the connection
+// open after answering, so the end of the answer is not the end of the stream.
+bool AnswerComplete(const std::string& answer) {
+  const size_t head_end = answer.find("\r\n\r\n");
+  if (head_end == std::string::npos) return false;
+  std::string head = answer.substr(0, head_end);
+  std::transform(head.begin(), head.end(), head.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  size_t body = 0;
+  if (const size_t at = head.find("\r\ncontent-length:"); at != std::string::npos) {
+    body = std::strtoul(head.c_str() + at + 17, nullptr, 10);
+  }
+  return answer.size() >= head_end + 4 + body;
+}
+
+// The probe's address: one past the flood's.
+int ProbeSource(const FloodOptions& o) { return std::max(1, o.sources) + 1; }
+
 // One probe: true and its time in ms, or false and why.
 bool Probe(const FloodOptions& o, double* ms, std::string* why) {
   const auto start = Steady::now();
-  const int fd = Connect(o.port, 1, /*nonblocking=*/false);
+  const int fd = Connect(o.port, ProbeSource(o), /*nonblocking=*/false);
   if (fd < 0) {
     *why = "connect failed";
     return false;
@@ -113,7 +135,9 @@ bool Probe(const FloodOptions& o, double* ms, std::string* why) {
       static_cast<ssize_t>(request.size())) {
     char buf[4096];
     ssize_t n;
-    while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) answer.append(buf, static_cast<size_t>(n));
+    while (!AnswerComplete(answer) && (n = recv(fd, buf, sizeof(buf), 0)) > 0) {
+      answer.append(buf, static_cast<size_t>(n));
+    }
   }
   close(fd);
   *ms = std::chrono::duration<double, std::milli>(Steady::now() - start).count();

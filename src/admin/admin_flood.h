@@ -4,8 +4,9 @@
 // `slow_line_every`, spread over `sources` loopback addresses (127.0.0.1,
 // 127.0.0.2, ...: one per "client"), reopening each one the server closes so
 // the pressure lasts; meanwhile probes GET /healthz on a fresh connection
-// every `probe_every`, as a supervisor would, and times each probe from
-// connect to the last byte of the answer. Sockets only; no threads beyond the
+// every `probe_every`, as a supervisor on the machine would, from an address
+// no flood connection uses (127.0.0.`sources + 1`), and times each probe
+// from connect to the last byte of the answer. Sockets only; no threads beyond the
 // one it runs on plus one holding the flood.
 #pragma once
 
@@ -20,7 +21,7 @@ struct FloodOptions {
   int port = 0;  // the admin port on 127.0.0.1
   int idle = 200;
   int slow = 200;
-  int sources = 8;
+  int sources = 8;  // 1 to 250
   std::chrono::milliseconds duration{3000};
   std::chrono::milliseconds probe_every{50};
   std::chrono::milliseconds slow_line_every{200};

@@ -15,7 +15,9 @@ int main(int argc, char** argv) {
   app.add_option("--port", o.port, "admin port on 127.0.0.1")->required();
   app.add_option("--idle", o.idle, "connections that send nothing");
   app.add_option("--slow", o.slow, "connections that send a header line every 200 ms");
-  app.add_option("--sources", o.sources, "loopback source addresses to spread them over");
+  app.add_option("--sources", o.sources,
+                 "loopback source addresses to spread them over (the probe uses the next one)")
+      ->check(CLI::Range(1, 250));
   app.add_option("--seconds", seconds, "how long to hold the flood");
   CLI11_PARSE(app, argc, argv);
   o.duration = std::chrono::seconds(seconds);

@@ -6,15 +6,20 @@ template <typename Eligible>
 uint64_t ConnectionGate::Victim(Eligible eligible) const {
   uint64_t victim = 0;
   const Entry* best = nullptr;
+  int best_load = 0;
   for (const auto& [id, e] : connections_) {
     if (e.state == State::kBusy || !eligible(e)) continue;
-    // Idle before reading; within a state, the least recently active.
-    const bool better =
-        best == nullptr ||
-        (e.state == State::kIdle && best->state == State::kReading) ||
-        (e.state == best->state && e.last_activity_ms < best->last_activity_ms);
+    // The client holding the most connections first; within it, idle before
+    // reading, then the least recently active.
+    const int load = open_from(e.client);
+    bool better = best == nullptr || load > best_load;
+    if (!better && load == best_load) {
+      better = (e.state == State::kIdle && best->state == State::kReading) ||
+               (e.state == best->state && e.last_activity_ms < best->last_activity_ms);
+    }
     if (better) {
       best = &e;
+      best_load = load;
       victim = id;
     }
   }

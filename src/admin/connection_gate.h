@@ -1,11 +1,16 @@
 // ConnectionGate: admission of admin connections. It bounds the connections
 // open at once, in total and per client address, and when a new connection
-// finds no room it makes some by shedding others: connections idle between
-// requests first, then those still sending a request, oldest activity first.
-// Connections whose request is being answered are never shed. So a client
-// that opens connections and sends nothing, or sends its headers a line at a
-// time, can hold at most its share of slots, and a new connection (a
-// supervisor's GET /healthz) always gets in while any slot can be freed.
+// finds no room it makes some by shedding another. Over the per-client
+// limit the victim is one of the client's own; over the total it is one of
+// the client with the most open connections among those that have one to
+// shed. Within that client, connections idle between requests go first, then
+// those still sending a request, oldest activity first; connections whose
+// request is being answered are never shed. So a client that opens
+// connections and sends nothing, or sends its headers a line at a time, can
+// hold at most its share of slots and sheds its own as it opens more; a new
+// connection (a supervisor's GET /healthz) always gets in while any slot can
+// be freed, and is not shed to make room for a flood from addresses that
+// hold more connections than its own.
 // Pure bookkeeping, no sockets or clocks; not synchronised (the listener's
 // loop thread owns it).
 #pragma once

@@ -56,6 +56,30 @@ TEST(ConnectionGateTest, TheTotalLimitShedsAcrossClients) {
   EXPECT_EQ(gate.open(), 2);
 }
 
+TEST(ConnectionGateTest, OverTheTotalTheClientHoldingTheMostLosesOne) {
+  ConnectionGate gate({4, 4});
+  gate.Admit(1, "quiet", 0);  // the oldest and idle, but its client holds one
+  gate.Admit(2, "flood", 1);
+  gate.Admit(3, "flood", 2);
+  gate.Admit(4, "flood", 3);
+  gate.Update(2, State::kReading, 4);
+  const auto a = gate.Admit(5, "other", 5);
+  EXPECT_TRUE(a.admitted);
+  EXPECT_THAT(a.shed, ElementsAre(3));  // the flood's idle one before its reading one
+  EXPECT_EQ(gate.open_from("quiet"), 1);
+  EXPECT_EQ(gate.open_from("flood"), 2);
+}
+
+TEST(ConnectionGateTest, TheHeaviestClientWithNothingToShedIsPassedOver) {
+  ConnectionGate gate({4, 4});
+  gate.Admit(1, "a", 0);
+  gate.Admit(2, "a", 0);
+  gate.Admit(3, "a", 0);
+  gate.Admit(4, "b", 1);
+  for (uint64_t id : {1, 2, 3}) gate.Update(id, State::kBusy, 2);
+  EXPECT_THAT(gate.Admit(5, "c", 3).shed, ElementsAre(4));
+}
+
 TEST(ConnectionGateTest, WhenEveryConnectionIsBusyANewOneIsRefused) {
   ConnectionGate gate({2, 2});
   gate.Admit(1, "a", 0);

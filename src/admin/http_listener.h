@@ -6,8 +6,9 @@
 // send their headers a byte at a time:
 //
 //   * admission: ConnectionGate bounds connections in total and per client
-//     address, shedding the oldest idle ones (then the oldest unfinished
-//     requests) to admit a new one;
+//     address, shedding the oldest idle one (then the oldest unfinished
+//     request) of the client's own, or over the total of the client holding
+//     the most, to admit a new one;
 //   * deadlines: a request must arrive whole (head and body) within
 //     `request_timeout` of its first byte, else 408 and close; a connection
 //     idle for `idle_timeout` is closed; an answer not taken by the client
