@@ -3,12 +3,21 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <initializer_list>
+#include <string>
+
 namespace rvm::admin {
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using State = ConnectionGate::State;
+
+// Admits connections `ids` from `client`, all at `at_ms`.
+void AdmitEach(ConnectionGate& gate, const std::string& client, std::initializer_list<uint64_t> ids,
+               int64_t at_ms) {
+  for (uint64_t id : ids) ASSERT_TRUE(gate.Admit(id, client, at_ms).admitted) << id;
+}
 
 TEST(ConnectionGateTest, AdmitsUnderTheLimitsWithoutShedding) {
   ConnectionGate gate({4, 2});
@@ -34,9 +43,7 @@ TEST(ConnectionGateTest, AClientAtItsLimitLosesItsOldestIdleConnection) {
 
 TEST(ConnectionGateTest, IdleConnectionsGoBeforeUnfinishedRequestsAndBusyOnesNever) {
   ConnectionGate gate({3, 3});
-  gate.Admit(1, "a", 0);
-  gate.Admit(2, "a", 0);
-  gate.Admit(3, "a", 0);
+  AdmitEach(gate, "a", {1, 2, 3}, 0);
   gate.Update(1, State::kBusy, 1);     // oldest, but being answered
   gate.Update(2, State::kReading, 2);  // sending a request
   gate.Update(3, State::kIdle, 5);     // newest, idle
@@ -59,10 +66,9 @@ TEST(ConnectionGateTest, TheTotalLimitShedsAcrossClients) {
 TEST(ConnectionGateTest, OverTheTotalTheClientHoldingTheMostLosesOne) {
   ConnectionGate gate({4, 4});
   gate.Admit(1, "quiet", 0);  // the oldest and idle, but its client holds one
-  gate.Admit(2, "flood", 1);
-  gate.Admit(3, "flood", 2);
-  gate.Admit(4, "flood", 3);
-  gate.Update(2, State::kReading, 4);
+  AdmitEach(gate, "flood", {2, 3, 4}, 1);
+  gate.Update(2, State::kReading, 2);
+  gate.Update(4, State::kIdle, 3);
   const auto a = gate.Admit(5, "other", 5);
   EXPECT_TRUE(a.admitted);
   EXPECT_THAT(a.shed, ElementsAre(3));  // the flood's idle one before its reading one
@@ -72,9 +78,7 @@ TEST(ConnectionGateTest, OverTheTotalTheClientHoldingTheMostLosesOne) {
 
 TEST(ConnectionGateTest, TheHeaviestClientWithNothingToShedIsPassedOver) {
   ConnectionGate gate({4, 4});
-  gate.Admit(1, "a", 0);
-  gate.Admit(2, "a", 0);
-  gate.Admit(3, "a", 0);
+  AdmitEach(gate, "a", {1, 2, 3}, 0);
   gate.Admit(4, "b", 1);
   for (uint64_t id : {1, 2, 3}) gate.Update(id, State::kBusy, 2);
   EXPECT_THAT(gate.Admit(5, "c", 3).shed, ElementsAre(4));
@@ -82,8 +86,7 @@ TEST(ConnectionGateTest, TheHeaviestClientWithNothingToShedIsPassedOver) {
 
 TEST(ConnectionGateTest, WhenEveryConnectionIsBusyANewOneIsRefused) {
   ConnectionGate gate({2, 2});
-  gate.Admit(1, "a", 0);
-  gate.Admit(2, "a", 0);
+  AdmitEach(gate, "a", {1, 2}, 0);
   gate.Update(1, State::kBusy, 0);
   gate.Update(2, State::kBusy, 0);
   const auto a = gate.Admit(3, "a", 1);
