@@ -8,11 +8,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
-#include <cstdlib>
 #include <atomic>
 #include <thread>
 #include <vector>
+
+#include "admin/request_framing.h"
 
 namespace rvm::admin {
 namespace {
@@ -101,20 +101,13 @@ class Flood {
   FloodReport& r_;  // this thread only while it runs
 };
 
-// Whether `answer` holds a whole response: its head and as much body as its
-// Content-Length says (none without one). A server may keep the connection
-// open after answering, so the end of the answer is not the end of the stream.
+// Whether `answer` holds a whole response. A response is framed as a request
+// is, a head and then Content-Length bytes of body, so the listener's framing
+// says; what it cannot frame is read until the server closes. A server may
+// keep the connection open after answering, so the end of the answer is not
+// the end of the stream.
 bool AnswerComplete(const std::string& answer) {
-  const size_t head_end = answer.find("\r\n\r\n");
-  if (head_end == std::string::npos) return false;
-  std::string head = answer.substr(0, head_end);
-  std::transform(head.begin(), head.end(), head.begin(),
-                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-  size_t body = 0;
-  if (const size_t at = head.find("\r\ncontent-length:"); at != std::string::npos) {
-    body = std::strtoul(head.c_str() + at + 17, nullptr, 10);
-  }
-  return answer.size() >= head_end + 4 + body;
+  return FrameRequest(answer, FramingLimits{}).kind == RequestFrame::Kind::kComplete;
 }
 
 // The probe's address: one past the flood's.
