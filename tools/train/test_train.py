@@ -132,6 +132,30 @@ class ModuleFromOnnxTest(unittest.TestCase):
         with torch.no_grad():
             self.assertEqual(raw_outputs(net, torch.zeros(1, 3, 320, 320)).shape, (1, 2100, 7))
 
+    def test_freezing_keeps_the_full_resolution_layers_and_trains_the_rest(self):
+        net = OnnxYolox(BASE_MODEL)
+        net.replace_classes([41, 39])
+        strides = net.conv_strides()
+        self.assertEqual(sorted(set(strides.values())), [2, 4, 8, 16, 32])
+        first = [n for n in net.nodes if n[0] == "Conv"][0][1][1]
+        self.assertEqual(strides[first], 2)  # the stem
+        self.assertEqual(strides["head.cls_preds.0.weight"], 8)
+        self.assertEqual(net.freeze_convs(4), sum(1 for s in strides.values() if s <= 4))
+        frozen = {k: p.detach().clone() for k, p in net.params.items() if not p.requires_grad}
+        # The first layer after them, and every level's objectness (its loss covers all points), must move.
+        moving = [next(w for w, s in strides.items() if s == 8)] + [f"head.obj_preds.{i}.weight" for i in range(3)]
+        before = {name: net.param(name).detach().clone() for name in moving}
+        self.assertEqual(len(frozen), 2 * sum(1 for s in strides.values() if s <= 4))  # weights and biases
+        rng = np.random.default_rng(3)
+        img, label = synthetic_item(rng)
+        x, t = make_sample(img, np.array([[float(v) for v in label.split()]], np.float32), 128)
+        train.train_step(net, train.make_optimizer(net, 1e-3), x[None], torch.from_numpy(t)[None], 2)
+        for k, kept in frozen.items():
+            self.assertTrue(torch.equal(net.params[k], kept), k)
+        for name in moving:
+            self.assertTrue(net.param(name).requires_grad, name)
+            self.assertFalse(torch.equal(net.param(name), before[name]), name)
+
     def test_a_file_that_is_not_onnx_is_named_in_the_error(self):
         with tempfile.NamedTemporaryFile(suffix=".onnx") as f:
             f.write(b"not a model")
@@ -185,7 +209,8 @@ class DatasetChecksTest(unittest.TestCase):
                             (["--size", "100"], "--size 100"), (["--workers", "-1"], "--workers"),
                             (["--multiscale", "-1"], "--multiscale -1"),
                             (["--size", "96", "--multiscale", "2"], "--multiscale 2"),
-                            (["--size", "576", "--multiscale", "3"], "--multiscale 3")):
+                            (["--size", "576", "--multiscale", "3"], "--multiscale 3"),
+                            (["--freeze-stride", "3"], "--freeze-stride 3")):
             with self.subTest(bad=bad), mock.patch("sys.stderr", new_callable=io.StringIO) as err:
                 with self.assertRaises(SystemExit) as ctx:
                     train.parse_args(base + bad)
@@ -195,8 +220,8 @@ class DatasetChecksTest(unittest.TestCase):
             self.assertEqual(train.main(base + ["--device", "nosuchdevice"]), 1)
         self.assertIn("--device nosuchdevice", err.getvalue())
         a = train.parse_args(base)
-        self.assertEqual((a.size, a.epochs, a.mosaic, a.mosaic_off_epochs, a.multiscale, a.device),
-                         (384, 24, 0.5, 4, 2, "cpu"))
+        self.assertEqual((a.size, a.epochs, a.mosaic, a.mosaic_off_epochs, a.multiscale, a.freeze_stride, a.device),
+                         (384, 24, 0.5, 4, 2, 4, "cpu"))
         self.assertEqual(train.train_sizes(384, 2), [320, 352, 384, 416, 448])
         self.assertIsNone(train.train_sizes(384, 0))
 

@@ -4,9 +4,10 @@
     tools/train/train.py --data DATASET --base-model yolox_nano.onnx --out models/rvm-containers.onnx
 
 Starts from the COCO weights of the base ONNX model (read into a PyTorch module by `yolox_onnx`), gives
-the head the dataset's classes (each initialised from a related COCO class: `--init-from`), and trains
-with the YOLOX loss (`loss.py`) on augmented samples (`dataset.py`; half of them mosaics of four photos,
-single photos only in the last epochs; each batch at an input size around `--size`: `--multiscale`).
+the head the dataset's classes (each initialised from a related COCO class: `--init-from`), keeps the
+highest-resolution layers at their COCO weights (`--freeze-stride`), and trains the rest with the YOLOX
+loss (`loss.py`) on augmented samples (`dataset.py`; half of them mosaics of four photos, single photos
+only in the last epochs; each batch at an input size around `--size`: `--multiscale`).
 Prints progress (epoch, iteration, losses, ETA) and the validation AP@0.5 per class after every epoch;
 writes a checkpoint per epoch to `--work-dir` and resumes from it when started again with the same
 arguments (`--restart` starts over). With the same seed, data and arguments, the result is the same
@@ -39,6 +40,7 @@ CHECKPOINT = "last.pt"
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # mallopt parameters (malloc.h)
 GRAD_CLIP = 10.0
 MIN_SIZE, MAX_SIZE = 64, 640  # input sizes trained at, --size and every --multiscale size
+FREEZE_STRIDES = (0, 2, 4, 8, 16, 32)  # --freeze-stride: none, or an output stride of the network
 
 
 def parse_args(argv):
@@ -63,6 +65,10 @@ def parse_args(argv):
     p.add_argument("--multiscale", type=int, default=2,
                    help="each batch at an input size up to N x 32 pixels either side of --size, validation and "
                         "export at --size (default 2: 320-448 for 384; 0 = one size)")
+    p.add_argument("--freeze-stride", type=int, default=4,
+                   help="keep the base model's weights in the layers whose output is at stride <= N: the stem (2) "
+                        "and the first stage (4) hold 0.6%% of the weights; keeping them trained better and 15%% "
+                        "faster (default 4; 0 = train every layer)")
     p.add_argument("--init-from", default=None,
                    help="class=base_class,... (default can=cup,plastic_bottle=bottle)")
     p.add_argument("--limit", type=int, default=0, help="use only the first N training images (smoke runs)")
@@ -76,6 +82,8 @@ def parse_args(argv):
         p.error("--epochs and --batch must be >= 1, --workers >= 0")
     if not 0 <= a.mosaic <= 1 or a.mosaic_off_epochs < 0:
         p.error("--mosaic must be between 0 and 1, --mosaic-off-epochs >= 0")
+    if a.freeze_stride not in FREEZE_STRIDES:
+        p.error(f"--freeze-stride {a.freeze_stride}: must be one of {', '.join(map(str, FREEZE_STRIDES))}")
     if a.multiscale < 0 or not MIN_SIZE <= a.size - 32 * a.multiscale <= a.size + 32 * a.multiscale <= MAX_SIZE:
         p.error(f"--multiscale {a.multiscale}: --size {a.size} +- {a.multiscale} x 32 must stay within "
                 f"{MIN_SIZE}-{MAX_SIZE}")
@@ -216,12 +224,13 @@ def main(argv=None):
               file=sys.stderr)
         return 1
     net.replace_classes(init_indices(names, base_names, a.init_from))
+    frozen = net.freeze_convs(a.freeze_stride) if a.freeze_stride else 0
     net.to(a.device)
 
     os.makedirs(a.work_dir, exist_ok=True)
     ckpt_path = os.path.join(a.work_dir, CHECKPOINT)
     config = {k: getattr(a, k) for k in ("data", "base_model", "size", "epochs", "batch", "lr", "seed", "init_from",
-                                         "limit", "mosaic", "mosaic_off_epochs", "multiscale")}
+                                         "limit", "mosaic", "mosaic_off_epochs", "multiscale", "freeze_stride")}
     config["data"] = os.path.abspath(config["data"])
     config["base_model"] = os.path.abspath(config["base_model"])
     opt = make_optimizer(net, a.lr)
@@ -250,6 +259,7 @@ def main(argv=None):
     print(f"training {len(names)} classes {names} at {a.size}x{a.size}"
           f"{f' (batches at {sizes[0]}-{sizes[-1]})' if sizes else ''}: {a.epochs} epochs x {steps_per_epoch} "
           f"steps, batch {a.batch}, seed {a.seed}, mosaic {a.mosaic} (off for the last {a.mosaic_off_epochs} epochs), "
+          f"{f'{frozen} convolutions (stride <= {a.freeze_stride}) kept as they are, ' if frozen else ''}"
           f"on {a.device} with {a.threads} threads and {a.workers} sample workers", flush=True)
     t_run = time.time()
     for epoch in range(start_epoch, a.epochs):

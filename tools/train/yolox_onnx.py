@@ -105,6 +105,27 @@ class OnnxYolox(torch.nn.Module):
         return self.params[_param_name(name)]
 
     def forward(self, x):
+        env = self._run(x)
+        return [tuple(env[t] for t in lvl) for lvl in self.head_outputs]
+
+    def conv_strides(self, size=64):
+        """Each convolution's weight name -> the stride of its output relative to the input (2 = half size)."""
+        with torch.no_grad():
+            env = self._run(torch.zeros(1, 3, size, size, device=next(self.parameters()).device))
+        return {ins[1]: size // env[out].shape[-1] for op, ins, out, _ in self.nodes if op == "Conv"}
+
+    def freeze_convs(self, max_stride):
+        """Keeps the weights of the convolutions whose output is at stride <= max_stride as they are (no
+        gradient); returns how many convolutions that is. These are the first, highest-resolution layers."""
+        strides, frozen = self.conv_strides(), 0
+        for op, ins, _, _ in self.nodes:
+            if op == "Conv" and strides[ins[1]] <= max_stride:
+                for t in ins[1:]:
+                    self.param(t).requires_grad_(False)
+                frozen += 1
+        return frozen
+
+    def _run(self, x):
         env = {self.input_name: x}
         for op, ins, out, a in self.nodes:
             if op == "Conv":
@@ -132,7 +153,7 @@ class OnnxYolox(torch.nn.Module):
             elif op == "Resize":
                 scales = self.consts[ins[2]]
                 env[out] = F.interpolate(env[ins[0]], scale_factor=float(scales[2]), mode="nearest")
-        return [tuple(env[t] for t in lvl) for lvl in self.head_outputs]
+        return env
 
     def replace_classes(self, init_from):
         """Gives the head len(init_from) classes; class k starts as the source class init_from[k]."""
