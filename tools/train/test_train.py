@@ -132,7 +132,7 @@ class ModuleFromOnnxTest(unittest.TestCase):
         with torch.no_grad():
             self.assertEqual(raw_outputs(net, torch.zeros(1, 3, 320, 320)).shape, (1, 2100, 7))
 
-    def test_freezing_keeps_the_full_resolution_layers_and_trains_the_rest(self):
+    def test_freezing_keeps_the_highest_resolution_layers_and_trains_the_rest(self):
         net = OnnxYolox(BASE_MODEL)
         net.replace_classes([41, 39])
         strides = net.conv_strides()
@@ -140,12 +140,13 @@ class ModuleFromOnnxTest(unittest.TestCase):
         first = [n for n in net.nodes if n[0] == "Conv"][0][1][1]
         self.assertEqual(strides[first], 2)  # the stem
         self.assertEqual(strides["head.cls_preds.0.weight"], 8)
-        self.assertEqual(net.freeze_convs(4), sum(1 for s in strides.values() if s <= 4))
+        early = sum(1 for s in strides.values() if s <= 4)
+        self.assertEqual(net.freeze_convs(4), early)
         frozen = {k: p.detach().clone() for k, p in net.params.items() if not p.requires_grad}
         # The first layer after them, and every level's objectness (its loss covers all points), must move.
         moving = [next(w for w, s in strides.items() if s == 8)] + [f"head.obj_preds.{i}.weight" for i in range(3)]
         before = {name: net.param(name).detach().clone() for name in moving}
-        self.assertEqual(len(frozen), 2 * sum(1 for s in strides.values() if s <= 4))  # weights and biases
+        self.assertEqual(len(frozen), 2 * early)  # weights and biases
         rng = np.random.default_rng(3)
         img, label = synthetic_item(rng)
         x, t = make_sample(img, np.array([[float(v) for v in label.split()]], np.float32), 128)

@@ -224,7 +224,7 @@ def main(argv=None):
               file=sys.stderr)
         return 1
     net.replace_classes(init_indices(names, base_names, a.init_from))
-    frozen = net.freeze_convs(a.freeze_stride) if a.freeze_stride else 0
+    frozen = net.freeze_convs(a.freeze_stride)  # 0: none (every output is at stride 2 or more)
     net.to(a.device)
 
     os.makedirs(a.work_dir, exist_ok=True)
