@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
 
 #include "e2e_util.h"
 
@@ -211,6 +213,51 @@ TEST_F(EvalCliTest, ARegionOfInterestIsReportedAndABadOneIsAUsageError) {
   r = RunCli("detect --roi 0.1,0.1 " + Common() + dir.string(), tmp_);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("expected four fractions"), std::string::npos) << r.err;
+}
+
+TEST_F(EvalCliTest, TurnMeasuresWhatPhotosTurnedOnDiskWouldAndOnlyQuarterTurnsAreAccepted) {
+  // The small set written twice as lossless PNG: upright, and turned a
+  // quarter clockwise with its labels turned by hand (the left edge becomes
+  // the top). `--turn 90` on the first must measure exactly the second.
+  const fs::path small = SmallSet();
+  const fs::path upright = tmp_ / "upright", turned = tmp_ / "turned";
+  for (const fs::path& d : {upright, turned}) {
+    fs::create_directories(d / "images");
+    fs::create_directories(d / "labels");
+    fs::copy_file(small / "classes.txt", d / "classes.txt");
+  }
+  for (const auto& e : fs::directory_iterator(small / "images")) {
+    const std::string stem = e.path().stem().string();
+    const cv::Mat img = cv::imread(e.path().string(), cv::IMREAD_COLOR);
+    ASSERT_FALSE(img.empty()) << e.path();
+    cv::Mat cw;
+    cv::rotate(img, cw, cv::ROTATE_90_CLOCKWISE);
+    ASSERT_TRUE(cv::imwrite((upright / "images" / (stem + ".png")).string(), img));
+    ASSERT_TRUE(cv::imwrite((turned / "images" / (stem + ".png")).string(), cw));
+    fs::copy_file(small / "labels" / (stem + ".txt"), upright / "labels" / (stem + ".txt"));
+    std::ifstream in(small / "labels" / (stem + ".txt"));
+    std::ofstream out(turned / "labels" / (stem + ".txt"));
+    for (double c, cx, cy, w, h; in >> c >> cx >> cy >> w >> h;) {
+      out << c << " " << 1.0 - cy << " " << cx << " " << h << " " << w << "\n";
+    }
+  }
+  RunResult by_flag = RunCli("eval --json --turn 90 " + Common() + upright.string(), tmp_);
+  RunResult on_disk = RunCli("eval --json " + Common() + turned.string(), tmp_);
+  ASSERT_EQ(by_flag.exit_code, 0) << by_flag.err;
+  ASSERT_EQ(on_disk.exit_code, 0) << on_disk.err;
+  nlohmann::json a = nlohmann::json::parse(by_flag.out), b = nlohmann::json::parse(on_disk.out);
+  EXPECT_EQ(a["turn"], 90);
+  EXPECT_EQ(b["turn"], 0);
+  EXPECT_GT(a["boxes"].get<int>(), 0);
+  for (const char* key : {"boxes", "classes", "map50", "map50_95", "confusion"}) {
+    EXPECT_EQ(a[key], b[key]) << key;
+  }
+  EXPECT_EQ(a["decisions"]["right"], b["decisions"]["right"]);
+  EXPECT_EQ(a["decisions"]["judged"], b["decisions"]["judged"]);
+
+  RunResult r = RunCli("eval --turn 45 " + Common() + upright.string(), tmp_);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--turn"), std::string::npos) << r.err;
 }
 
 }  // namespace

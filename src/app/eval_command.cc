@@ -9,6 +9,10 @@
 //    (eval/still_decision.h). Accepted with the item's material is right;
 //    everything else is wrong and listed.
 //
+// `--turn` turns every photo and its labels by quarter turns before the
+// model sees it: the same items lying sideways or upside down, as they may
+// lie in a chute.
+//
 // The folder's class names need not be the model's: classes are matched
 // through the label map's materials (eval/class_matching.h). The detector
 // runs with a near-zero confidence threshold so AP sees the whole ranking;
@@ -21,6 +25,7 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
 
 #include "app/commands.h"
 #include "app/detector_flags.h"
@@ -48,6 +53,7 @@ struct EvalFlags {
   std::string labels;
   std::string cache_dir;
   std::string roi;
+  int turn = 0;  // degrees clockwise: 0, 90, 180 or 270
   bool json = false;
   double min_accuracy = -1;
   std::string dir;
@@ -202,9 +208,22 @@ int RunEval(const EvalFlags& f) {
       },
       static_cast<int64_t>(set.size()), det.decode_target(), options->max_image_pixels);
   DetectionResult result;
+  const int quarters = f.turn / 90;
+  DecodedImage turned;
   for (const LabelledImage& image : set) {
     const DecodedImage* decoded = nullptr;
     Status s = ahead.Next(&decoded);
+    if (s.ok() && quarters != 0) {
+      cv::rotate(decoded->bgr, turned.bgr,
+                 quarters == 1   ? cv::ROTATE_90_CLOCKWISE
+                 : quarters == 2 ? cv::ROTATE_180
+                                 : cv::ROTATE_90_COUNTERCLOCKWISE);
+      const bool sideways = quarters % 2 == 1;
+      turned.original_width = sideways ? decoded->original_height : decoded->original_width;
+      turned.original_height = sideways ? decoded->original_width : decoded->original_height;
+      turned.scale = decoded->scale;
+      decoded = &turned;
+    }
     if (s.ok()) s = det.DetectDecoded(*decoded, result);
     ahead.Release();
     if (!s.ok()) {
@@ -214,7 +233,7 @@ int RunEval(const EvalFlags& f) {
     }
     std::vector<eval::GroundTruth> truth;
     for (const eval::YoloBox& b : image.boxes) {
-      truth.push_back({b.class_id, b.ToPixels(result.width, result.height)});
+      truth.push_back({b.class_id, b.Turned(quarters).ToPixels(result.width, result.height)});
     }
     boxes_total += static_cast<int>(truth.size());
     Detections mapped = result.detections;
@@ -287,6 +306,7 @@ int RunEval(const EvalFlags& f) {
       failed_json.push_back({{"file", file}, {"error", error}});
     nlohmann::json out = {{"dir", f.dir},
                           {"model", config->detector.model_path},
+                          {"turn", f.turn},
                           {"roi",
                            {config->detector.roi.x0, config->detector.roi.y0,
                             config->detector.roi.x1, config->detector.roi.y1}},
@@ -313,8 +333,10 @@ int RunEval(const EvalFlags& f) {
     std::cout << out.dump() << "\n";
   } else {
     std::cout << fmt::format(
-        "{}: {} images evaluated ({} unreadable, {} without a label file), {} labelled boxes{}\n\n",
+        "{}: {} images evaluated ({} unreadable, {} without a label file), {} labelled "
+        "boxes{}{}\n\n",
         f.dir, evaluated, failed.size(), without_labels, boxes_total,
+        f.turn == 0 ? "" : fmt::format(", each turned {} degrees clockwise", f.turn),
         config->detector.roi.whole_frame()
             ? ""
             : ", region of interest " + RoiText(config->detector.roi));
@@ -390,6 +412,10 @@ void RegisterEvalCommand(CLI::App& root, CommandAction& action) {
   cmd->add_option("--roi", f->roi,
                   "Region of interest x0,y0,x1,y1 (fractions of the image; default the "
                   "configuration's detector.roi)");
+  cmd->add_option("--turn", f->turn,
+                  "Turn every photo and its labels clockwise by 0, 90, 180 or 270 degrees before "
+                  "detection (items lying sideways or upside down)")
+      ->check(CLI::IsMember({0, 90, 180, 270}));
   cmd->add_flag("--json", f->json, "One JSON object instead of the report");
   cmd->add_option("--min-accuracy", f->min_accuracy,
                   "Exit 1 when the single-item decision accuracy is below this, [0, 1]")

@@ -64,6 +64,15 @@ Box YoloBox::ToPixels(int width, int height) const {
              static_cast<float>((cx + w / 2) * W), static_cast<float>((cy + h / 2) * H)};
 }
 
+YoloBox YoloBox::Turned(int quarters) const {
+  YoloBox b = *this;
+  for (int q = ((quarters % 4) + 4) % 4; q > 0; --q) {
+    // Clockwise: the left edge becomes the top, the top edge the right.
+    b = YoloBox{b.class_id, 1.0 - b.cy, b.cx, b.h, b.w};
+  }
+  return b;
+}
+
 Result<std::vector<YoloBox>> ParseYoloLabels(std::string_view text, const std::string& file,
                                              int num_classes) {
   std::vector<YoloBox> boxes;

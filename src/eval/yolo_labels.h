@@ -42,6 +42,9 @@ struct YoloBox {
 
   // The box in pixels of a width x height image.
   Box ToPixels(int width, int height) const;
+  // The same box on the image turned clockwise by `quarters` quarter turns
+  // (any integer; negative turns anticlockwise).
+  YoloBox Turned(int quarters) const;
 };
 
 // Parses a label file's text. `file` names it in errors; every malformed line

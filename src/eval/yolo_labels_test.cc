@@ -24,6 +24,31 @@ TEST(YoloLabelsTest, ParsesBoxesAndSkipsEmptyLines) {
   EXPECT_FLOAT_EQ(b.y2, 70);
 }
 
+TEST(YoloLabelsTest, ATurnedBoxCoversTheSamePixelsOfTheTurnedImage) {
+  // A 200 x 100 image; the box spans x 20-60, y 10-40. Turned clockwise, the
+  // image is 100 x 200 and the point (x, y) lands at (100 - y, x): x 60-90, y 20-60.
+  const YoloBox box{1, 0.2, 0.25, 0.2, 0.3};
+  const Box cw = box.Turned(1).ToPixels(100, 200);
+  EXPECT_EQ(box.Turned(1).class_id, 1);
+  EXPECT_NEAR(cw.x1, 60, 1e-4);
+  EXPECT_NEAR(cw.x2, 90, 1e-4);
+  EXPECT_NEAR(cw.y1, 20, 1e-4);
+  EXPECT_NEAR(cw.y2, 60, 1e-4);
+  const Box half = box.Turned(2).ToPixels(200, 100);  // (x, y) -> (200 - x, 100 - y)
+  EXPECT_NEAR(half.x1, 140, 1e-4);
+  EXPECT_NEAR(half.x2, 180, 1e-4);
+  EXPECT_NEAR(half.y1, 60, 1e-4);
+  EXPECT_NEAR(half.y2, 90, 1e-4);
+  const Box ccw = box.Turned(-1).ToPixels(100, 200);  // (x, y) -> (y, 200 - x)
+  EXPECT_NEAR(ccw.x1, 10, 1e-4);
+  EXPECT_NEAR(ccw.x2, 40, 1e-4);
+  EXPECT_NEAR(ccw.y1, 140, 1e-4);
+  EXPECT_NEAR(ccw.y2, 180, 1e-4);
+  const YoloBox back = box.Turned(4);
+  EXPECT_DOUBLE_EQ(back.cx, box.cx);
+  EXPECT_DOUBLE_EQ(back.h, box.h);
+}
+
 TEST(YoloLabelsTest, EveryMalformedLineIsNamedWithFileAndLine) {
   auto boxes = ParseYoloLabels(
       "0 0.5 0.5 0.2\n"       // 4 fields
