@@ -8,8 +8,9 @@ skipped, named once and counted (`SplitData.skipped`). An empty split is fatal.
 
 Samples come out as the detector sees them: raw BGR 0-255 in an S x S letterbox at the top-left, pad 114
 (the agent's YOLOX preprocessing), with boxes as (class, cx, cy, w, h) in input pixels. A training
-sample is one photo under a random affine (scale, placement, rotation, flips) and photometric changes,
-or, with the `mosaic` probability, four photos pasted around a random centre and augmented as one.
+sample is one photo under a random affine (scale, placement, rotation, flips, quarter turns) and
+photometric changes, or, with the `mosaic` probability, four photos pasted around a random centre and
+augmented as one.
 """
 
 import math
@@ -148,8 +149,8 @@ def transform_boxes(labels, m, width, height, size):
     corners = np.stack([np.stack([x0, y0], 1), np.stack([x1, y0], 1), np.stack([x0, y1], 1),
                         np.stack([x1, y1], 1)], 1)  # [K,4,2]
     pts = corners @ m[:, :2].T + m[:, 2]
-    # A rotated box's corners overstate an upright container's extent; shrink toward the centre by the
-    # rotation's share, as the usual detection augmentations do.
+    # The new box is the extent of the mapped corners: exact for flips and quarter turns, a few pixels
+    # loose for the small rotations. A box cut to under a quarter of its area by the frame is dropped.
     bx0, by0 = pts[..., 0].min(1), pts[..., 1].min(1)
     bx1, by1 = pts[..., 0].max(1), pts[..., 1].max(1)
     area_before = (bx1 - bx0) * (by1 - by0)
@@ -193,8 +194,9 @@ def photometric(img, rng):
     return img
 
 
-def make_sample(img, labels, size, rng=None):
-    """(CHW float32 tensor, boxes [K,5] in input pixels); augmented when rng is given, else plain letterbox."""
+def make_sample(img, labels, size, rng=None, quarter_turn=0.0):
+    """(CHW float32 tensor, boxes [K,5] in input pixels); augmented when rng is given (see `augment`),
+    else plain letterbox."""
     h, w = img.shape[:2]
     if rng is None:  # exactly the agent's letterbox: resize, then paste at the top-left
         r = min(size / w, size / h)
@@ -203,16 +205,26 @@ def make_sample(img, labels, size, rng=None):
         out[:nh, :nw] = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_LINEAR)
         boxes = transform_boxes(labels, np.array([[nw / w, 0, 0], [0, nh / h, 0]]), w, h, size)
         return torch.from_numpy(np.ascontiguousarray(out.transpose(2, 0, 1))).float(), boxes
-    return augment(img, labels, size, rng, random_affine_matrix(w, h, size, rng))
+    return augment(img, labels, size, rng, random_affine_matrix(w, h, size, rng), quarter_turn)
 
 
-def augment(img, labels, size, rng, m):
-    """Warps img through affine m (after random flips) into an S x S sample, then photometric changes."""
+# A quarter turn of the S x S sample about its centre, clockwise and anticlockwise (pixel coordinates,
+# the last column in units of S).
+QUARTER_TURNS = ([[0, -1, 1], [1, 0, 0]], [[0, 1, 0], [-1, 0, 1]])
+
+
+def augment(img, labels, size, rng, m, quarter_turn=0.0):
+    """Warps img through affine m (after random flips and, with probability quarter_turn, a quarter turn
+    either way: an item lying in a chute) into an S x S sample, then photometric changes."""
     h, w = img.shape[:2]
     if rng.random() < 0.5:  # horizontal flip
         m = np.array([[-1, 0, size], [0, 1, 0]], np.float64) @ np.vstack([m, [0, 0, 1]])
     if rng.random() < 0.1:  # vertical flip: items can fall upside down
         m = np.array([[1, 0, 0], [0, -1, size]], np.float64) @ np.vstack([m, [0, 0, 1]])
+    if quarter_turn > 0 and rng.random() < quarter_turn:
+        turn = np.array(QUARTER_TURNS[int(rng.integers(0, 2))], np.float64)
+        turn[:, 2] *= size
+        m = turn @ np.vstack([m, [0, 0, 1]])
     interp = cv2.INTER_LINEAR if rng.random() < 0.7 else cv2.INTER_AREA
     out = cv2.warpAffine(img, m, (size, size), flags=interp, borderMode=cv2.BORDER_CONSTANT,
                          borderValue=(PAD_VALUE, PAD_VALUE, PAD_VALUE))
@@ -228,7 +240,7 @@ MOSAIC_SCALE = (1.0, 2.0)
 MOSAIC_PHOTO_SCALE = (0.6, 1.0)
 
 
-def make_mosaic(parts, size, rng):
+def make_mosaic(parts, size, rng, quarter_turn=0.0):
     """Four (image, labels) pasted around a random centre of a 2S x 2S canvas, each fit to S x S times
     MOSAIC_PHOTO_SCALE, then augmented like one photo (MOSAIC_SCALE, centred near the mosaic's centre):
     more items, partial items and other backgrounds per sample."""
@@ -249,7 +261,7 @@ def make_mosaic(parts, size, rng):
     boxes = np.concatenate(all_boxes)
     normalised = np.concatenate([boxes[:, :1], boxes[:, 1:] / s2], 1)
     m = random_affine_matrix(s2, s2, size, rng, MOSAIC_SCALE, centre=(xc, yc))
-    return augment(canvas, normalised, size, rng, m)
+    return augment(canvas, normalised, size, rng, m, quarter_turn)
 
 
 class TrainSet(torch.utils.data.Dataset):
@@ -257,11 +269,12 @@ class TrainSet(torch.utils.data.Dataset):
     and the seed (without a size in the key, the sample is `size` square).
 
     In the first `mosaic_epochs` epochs (default all) a sample is, with probability `mosaic`, a mosaic of
-    item i and three others drawn by the same rng."""
+    item i and three others drawn by the same rng. A share `quarter_turn` of the samples is turned a
+    quarter either way."""
 
-    def __init__(self, split, size, seed, mosaic=0.0, mosaic_epochs=None):
+    def __init__(self, split, size, seed, mosaic=0.0, mosaic_epochs=None, quarter_turn=0.0):
         self.split, self.size, self.seed, self.mosaic = split, size, seed, mosaic
-        self.mosaic_epochs = mosaic_epochs
+        self.mosaic_epochs, self.quarter_turn = mosaic_epochs, quarter_turn
 
     def __len__(self):
         return len(self.split)
@@ -281,8 +294,8 @@ class TrainSet(torch.utils.data.Dataset):
                 if other is not None:
                     parts.append((other, self.split.labels[j]))
             if len(parts) == 4:
-                return make_mosaic(parts, size, rng)
-        return make_sample(img, self.split.labels[i], size, rng)
+                return make_mosaic(parts, size, rng, self.quarter_turn)
+        return make_sample(img, self.split.labels[i], size, rng, self.quarter_turn)
 
 
 SIZE_RUN_BATCHES = 10

@@ -261,6 +261,27 @@ class AugmentationTest(unittest.TestCase):
         self.assertGreater(checked, 30)
         del rng
 
+    def test_a_quarter_turn_lays_the_item_on_its_side_and_its_box_with_it(self):
+        checked = 0
+        for k in range(40):
+            img = np.full((200, 300, 3), 114, np.uint8)
+            img[40:170, 120:180] = (0, 0, 255)  # standing: 60 wide, 130 high
+            label = np.array([[0, 0.5, 0.525, 0.2, 0.65]], np.float32)
+            t, boxes = make_sample(img, label, 320, np.random.default_rng([8, k]), quarter_turn=1.0)
+            red = red_pixels(t)
+            ys, xs = np.nonzero(red)
+            if len(boxes) != 1 or len(xs) < 50 or xs.min() == 0 or ys.min() == 0 or \
+                    xs.max() == 319 or ys.max() == 319:
+                continue  # cut by the frame or turned grey
+            _, cx, cy, w, h = boxes[0]
+            self.assertGreater(w, 1.5 * h)
+            self.assertGreater(xs.ptp(), 1.5 * ys.ptp())
+            for edge, pixel in ((cx - w / 2, xs.min()), (cx + w / 2, xs.max()), (cy - h / 2, ys.min()),
+                                (cy + h / 2, ys.max())):
+                self.assertLess(abs(edge - pixel), 4)
+            checked += 1
+        self.assertGreater(checked, 20)
+
     def test_mosaic_boxes_follow_the_pixels_of_each_photo(self):
         checked = 0
         for k in range(40):
@@ -280,7 +301,7 @@ class AugmentationTest(unittest.TestCase):
             if red.sum() < 200:  # turned grey by the photometric changes
                 continue
             # Each box lies on one photo's item: mostly red inside, and the red outside every box is
-            # only what the shrink of turned boxes and cut-off remnants leave.
+            # only what cut-off remnants leave (a box cut to under a quarter of its area is dropped).
             covered = np.zeros_like(red)
             for _, cx, cy, w, h in boxes:
                 bx0, by0 = int(max(cx - w / 2, 0)), int(max(cy - h / 2, 0))

@@ -7,7 +7,8 @@ Starts from the COCO weights of the base ONNX model (read into a PyTorch module 
 the head the dataset's classes (each initialised from a related COCO class: `--init-from`), keeps the
 highest-resolution layers at their COCO weights (`--freeze-stride`), and trains the rest with the YOLOX
 loss (`loss.py`) on augmented samples (`dataset.py`; half of them mosaics of four photos, single photos
-only in the last epochs; each batch at an input size around `--size`: `--multiscale`).
+only in the last epochs; a share turned a quarter, as items lying in a chute: `--quarter-turn`; each
+batch at an input size around `--size`: `--multiscale`).
 Prints progress (epoch, iteration, losses, ETA) and the validation AP@0.5 per class after every epoch;
 writes a checkpoint per epoch to `--work-dir` and resumes from it when started again with the same
 arguments (`--restart` starts over). With the same seed, data and arguments, the result is the same
@@ -62,6 +63,8 @@ def parse_args(argv):
                    help="share of samples made as a mosaic of four photos (default 0.5)")
     p.add_argument("--mosaic-off-epochs", type=int, default=4,
                    help="the last N epochs train on single photos only (default 4)")
+    p.add_argument("--quarter-turn", type=float, default=0.0,
+                   help="share of samples turned a quarter either way, as an item lying in a chute (default 0)")
     p.add_argument("--multiscale", type=int, default=2,
                    help="each batch at an input size up to N x 32 pixels either side of --size, validation and "
                         "export at --size (default 2: 320-448 for 384; 0 = one size)")
@@ -82,6 +85,8 @@ def parse_args(argv):
         p.error("--epochs and --batch must be >= 1, --workers >= 0")
     if not 0 <= a.mosaic <= 1 or a.mosaic_off_epochs < 0:
         p.error("--mosaic must be between 0 and 1, --mosaic-off-epochs >= 0")
+    if not 0 <= a.quarter_turn <= 1:
+        p.error(f"--quarter-turn {a.quarter_turn}: must be between 0 and 1")
     if a.freeze_stride not in FREEZE_STRIDES:
         p.error(f"--freeze-stride {a.freeze_stride}: must be one of {', '.join(map(str, FREEZE_STRIDES))}")
     if a.multiscale < 0 or not MIN_SIZE <= a.size - 32 * a.multiscale <= a.size + 32 * a.multiscale <= MAX_SIZE:
@@ -230,7 +235,8 @@ def main(argv=None):
     os.makedirs(a.work_dir, exist_ok=True)
     ckpt_path = os.path.join(a.work_dir, CHECKPOINT)
     config = {k: getattr(a, k) for k in ("data", "base_model", "size", "epochs", "batch", "lr", "seed", "init_from",
-                                         "limit", "mosaic", "mosaic_off_epochs", "multiscale", "freeze_stride")}
+                                         "limit", "mosaic", "mosaic_off_epochs", "quarter_turn", "multiscale",
+                                         "freeze_stride")}
     config["data"] = os.path.abspath(config["data"])
     config["base_model"] = os.path.abspath(config["base_model"])
     opt = make_optimizer(net, a.lr)
@@ -248,7 +254,8 @@ def main(argv=None):
         start_epoch, history = ck["epoch"] + 1, ck["history"]
         print(f"resuming after epoch {start_epoch} from '{ckpt_path}'", flush=True)
 
-    dataset = TrainSet(train, a.size, a.seed, a.mosaic, mosaic_epochs=a.epochs - a.mosaic_off_epochs)
+    dataset = TrainSet(train, a.size, a.seed, a.mosaic, mosaic_epochs=a.epochs - a.mosaic_off_epochs,
+                       quarter_turn=a.quarter_turn)
     sizes = train_sizes(a.size, a.multiscale)
     sampler = EpochOrder(len(train), a.seed, a.batch, sizes)
     loader = torch.utils.data.DataLoader(dataset, batch_size=a.batch, sampler=sampler, num_workers=a.workers,
@@ -259,6 +266,7 @@ def main(argv=None):
     print(f"training {len(names)} classes {names} at {a.size}x{a.size}"
           f"{f' (batches at {sizes[0]}-{sizes[-1]})' if sizes else ''}: {a.epochs} epochs x {steps_per_epoch} "
           f"steps, batch {a.batch}, seed {a.seed}, mosaic {a.mosaic} (off for the last {a.mosaic_off_epochs} epochs), "
+          f"quarter turns {a.quarter_turn}, "
           f"{f'{frozen} convolutions (stride <= {a.freeze_stride}) kept as they are, ' if frozen else ''}"
           f"on {a.device} with {a.threads} threads and {a.workers} sample workers", flush=True)
     t_run = time.time()
