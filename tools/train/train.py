@@ -63,8 +63,8 @@ def parse_args(argv):
                    help="share of samples made as a mosaic of four photos (default 0.5)")
     p.add_argument("--mosaic-off-epochs", type=int, default=4,
                    help="the last N epochs train on single photos only (default 4)")
-    p.add_argument("--quarter-turn", type=float, default=0.0,
-                   help="share of samples turned a quarter either way, as an item lying in a chute (default 0)")
+    p.add_argument("--quarter-turn", type=float, default=0.3,
+                   help="share of samples turned a quarter either way, as an item lying in a chute (default 0.3)")
     p.add_argument("--multiscale", type=int, default=2,
                    help="each batch at an input size up to N x 32 pixels either side of --size, validation and "
                         "export at --size (default 2: 320-448 for 384; 0 = one size)")
