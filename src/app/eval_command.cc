@@ -25,7 +25,6 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <opencv2/core.hpp>
 
 #include "app/commands.h"
 #include "app/detector_flags.h"
@@ -39,6 +38,7 @@
 #include "eval/yolo_labels.h"
 #include "pipeline/pipeline_config.h"
 #include "vision/decode_ahead.h"
+#include "vision/exif.h"
 
 namespace rvm::app {
 namespace {
@@ -209,18 +209,18 @@ int RunEval(const EvalFlags& f) {
       static_cast<int64_t>(set.size()), det.decode_target(), options->max_image_pixels);
   DetectionResult result;
   const int quarters = f.turn / 90;
+  // The turn as the EXIF orientation that asks for it: 6 clockwise, 3 upside down, 8 anticlockwise.
+  constexpr int kOrientationOfQuarters[] = {1, 6, 3, 8};
+  const int orientation = kOrientationOfQuarters[quarters];
   DecodedImage turned;
   for (const LabelledImage& image : set) {
     const DecodedImage* decoded = nullptr;
     Status s = ahead.Next(&decoded);
     if (s.ok() && quarters != 0) {
-      cv::rotate(decoded->bgr, turned.bgr,
-                 quarters == 1   ? cv::ROTATE_90_CLOCKWISE
-                 : quarters == 2 ? cv::ROTATE_180
-                                 : cv::ROTATE_90_COUNTERCLOCKWISE);
-      const bool sideways = quarters % 2 == 1;
-      turned.original_width = sideways ? decoded->original_height : decoded->original_width;
-      turned.original_height = sideways ? decoded->original_width : decoded->original_height;
+      ApplyOrientation(decoded->bgr, orientation, turned.bgr);
+      const bool swaps = OrientationSwapsAxes(orientation);
+      turned.original_width = swaps ? decoded->original_height : decoded->original_width;
+      turned.original_height = swaps ? decoded->original_width : decoded->original_height;
       turned.scale = decoded->scale;
       decoded = &turned;
     }
