@@ -208,11 +208,6 @@ def make_sample(img, labels, size, rng=None, quarter_turn=0.0):
     return augment(img, labels, size, rng, random_affine_matrix(w, h, size, rng), quarter_turn)
 
 
-# A quarter turn of the S x S sample about its centre, clockwise and anticlockwise (pixel coordinates,
-# the last column in units of S).
-QUARTER_TURNS = ([[0, -1, 1], [1, 0, 0]], [[0, 1, 0], [-1, 0, 1]])
-
-
 def augment(img, labels, size, rng, m, quarter_turn=0.0):
     """Warps img through affine m (after random flips and, with probability quarter_turn, a quarter turn
     either way: an item lying in a chute) into an S x S sample, then photometric changes."""
@@ -221,10 +216,9 @@ def augment(img, labels, size, rng, m, quarter_turn=0.0):
         m = np.array([[-1, 0, size], [0, 1, 0]], np.float64) @ np.vstack([m, [0, 0, 1]])
     if rng.random() < 0.1:  # vertical flip: items can fall upside down
         m = np.array([[1, 0, 0], [0, -1, size]], np.float64) @ np.vstack([m, [0, 0, 1]])
-    if quarter_turn > 0 and rng.random() < quarter_turn:
-        turn = np.array(QUARTER_TURNS[int(rng.integers(0, 2))], np.float64)
-        turn[:, 2] *= size
-        m = turn @ np.vstack([m, [0, 0, 1]])
+    if quarter_turn > 0 and rng.random() < quarter_turn:  # about the centre, clockwise or anticlockwise
+        turn = ([[0, -1, size], [1, 0, 0]], [[0, 1, 0], [-1, 0, size]])[int(rng.integers(0, 2))]
+        m = np.array(turn, np.float64) @ np.vstack([m, [0, 0, 1]])
     interp = cv2.INTER_LINEAR if rng.random() < 0.7 else cv2.INTER_AREA
     out = cv2.warpAffine(img, m, (size, size), flags=interp, borderMode=cv2.BORDER_CONSTANT,
                          borderValue=(PAD_VALUE, PAD_VALUE, PAD_VALUE))
