@@ -162,9 +162,26 @@ def transform_boxes(labels, m, width, height, size):
     return out.astype(np.float32)
 
 
-def photometric(img, rng):
-    """Brightness/contrast, colour shift, backlight (a bright gradient behind the item), blur, noise."""
-    img = img.astype(np.float32)
+# Hue turned by up to this many of OpenCV's hue steps (0-179 for the circle: 5 steps are 10 degrees);
+# saturation scaled by a factor in this range.
+HUE_STEPS = 5
+SATURATION_SCALE = (0.5, 1.5)
+
+
+def hue_saturation(img, rng):
+    """A BGR uint8 image with its hue turned by up to HUE_STEPS either way and its saturation scaled by
+    SATURATION_SCALE: cameras render the same can's colours differently."""
+    hsv = cv2.cvtColor(img, cv2.COLOR_BGR2HSV)
+    turn = int(rng.integers(-HUE_STEPS, HUE_STEPS + 1)) % 180
+    hsv[..., 0] = (hsv[..., 0].astype(np.uint16) + turn) % 180
+    hsv[..., 1] = np.clip(hsv[..., 1] * rng.uniform(*SATURATION_SCALE), 0, 255).astype(np.uint8)
+    return cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR)
+
+
+def photometric(img, rng, hue_sat=False):
+    """Brightness/contrast, colour shift, backlight (a bright gradient behind the item), blur, noise, and
+    with hue_sat first `hue_saturation`: the spread of light and focus between cameras and chutes."""
+    img = (hue_saturation(img, rng) if hue_sat else img).astype(np.float32)
     alpha = rng.uniform(0.6, 1.4)  # contrast
     beta = rng.uniform(-40, 40)  # brightness
     img = img * alpha + beta
@@ -194,7 +211,7 @@ def photometric(img, rng):
     return img
 
 
-def make_sample(img, labels, size, rng=None, quarter_turn=0.0):
+def make_sample(img, labels, size, rng=None, quarter_turn=0.0, hue_sat=False):
     """(CHW float32 tensor, boxes [K,5] in input pixels); augmented when rng is given (see `augment`),
     else plain letterbox."""
     h, w = img.shape[:2]
@@ -205,10 +222,10 @@ def make_sample(img, labels, size, rng=None, quarter_turn=0.0):
         out[:nh, :nw] = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_LINEAR)
         boxes = transform_boxes(labels, np.array([[nw / w, 0, 0], [0, nh / h, 0]]), w, h, size)
         return torch.from_numpy(np.ascontiguousarray(out.transpose(2, 0, 1))).float(), boxes
-    return augment(img, labels, size, rng, random_affine_matrix(w, h, size, rng), quarter_turn)
+    return augment(img, labels, size, rng, random_affine_matrix(w, h, size, rng), quarter_turn, hue_sat)
 
 
-def augment(img, labels, size, rng, m, quarter_turn=0.0):
+def augment(img, labels, size, rng, m, quarter_turn=0.0, hue_sat=False):
     """Warps img through affine m (after random flips and, with probability quarter_turn, a quarter turn
     either way: an item lying in a chute) into an S x S sample, then photometric changes."""
     h, w = img.shape[:2]
@@ -223,7 +240,7 @@ def augment(img, labels, size, rng, m, quarter_turn=0.0):
     out = cv2.warpAffine(img, m, (size, size), flags=interp, borderMode=cv2.BORDER_CONSTANT,
                          borderValue=(PAD_VALUE, PAD_VALUE, PAD_VALUE))
     boxes = transform_boxes(labels, m, w, h, size)
-    out = photometric(out, rng)
+    out = photometric(out, rng, hue_sat)
     tensor = torch.from_numpy(np.ascontiguousarray(out.transpose(2, 0, 1))).float()
     return tensor, boxes
 
@@ -234,7 +251,7 @@ MOSAIC_SCALE = (1.0, 2.0)
 MOSAIC_PHOTO_SCALE = (0.6, 1.0)
 
 
-def make_mosaic(parts, size, rng, quarter_turn=0.0):
+def make_mosaic(parts, size, rng, quarter_turn=0.0, hue_sat=False):
     """Four (image, labels) pasted around a random centre of a 2S x 2S canvas, each fit to S x S times
     MOSAIC_PHOTO_SCALE, then augmented like one photo (MOSAIC_SCALE, centred near the mosaic's centre):
     more items, partial items and other backgrounds per sample."""
@@ -255,7 +272,7 @@ def make_mosaic(parts, size, rng, quarter_turn=0.0):
     boxes = np.concatenate(all_boxes)
     normalised = np.concatenate([boxes[:, :1], boxes[:, 1:] / s2], 1)
     m = random_affine_matrix(s2, s2, size, rng, MOSAIC_SCALE, centre=(xc, yc))
-    return augment(canvas, normalised, size, rng, m, quarter_turn)
+    return augment(canvas, normalised, size, rng, m, quarter_turn, hue_sat)
 
 
 class TrainSet(torch.utils.data.Dataset):
@@ -264,11 +281,11 @@ class TrainSet(torch.utils.data.Dataset):
 
     In the first `mosaic_epochs` epochs (default all) a sample is, with probability `mosaic`, a mosaic of
     item i and three others drawn by the same rng. A share `quarter_turn` of the samples is turned a
-    quarter either way."""
+    quarter either way. With `hue_sat`, every sample's hue and saturation change (`hue_saturation`)."""
 
-    def __init__(self, split, size, seed, mosaic=0.0, mosaic_epochs=None, quarter_turn=0.0):
+    def __init__(self, split, size, seed, mosaic=0.0, mosaic_epochs=None, quarter_turn=0.0, hue_sat=False):
         self.split, self.size, self.seed, self.mosaic = split, size, seed, mosaic
-        self.mosaic_epochs, self.quarter_turn = mosaic_epochs, quarter_turn
+        self.mosaic_epochs, self.quarter_turn, self.hue_sat = mosaic_epochs, quarter_turn, hue_sat
 
     def __len__(self):
         return len(self.split)
@@ -288,8 +305,8 @@ class TrainSet(torch.utils.data.Dataset):
                 if other is not None:
                     parts.append((other, self.split.labels[j]))
             if len(parts) == 4:
-                return make_mosaic(parts, size, rng, self.quarter_turn)
-        return make_sample(img, self.split.labels[i], size, rng, self.quarter_turn)
+                return make_mosaic(parts, size, rng, self.quarter_turn, self.hue_sat)
+        return make_sample(img, self.split.labels[i], size, rng, self.quarter_turn, self.hue_sat)
 
 
 SIZE_RUN_BATCHES = 10

@@ -282,6 +282,26 @@ class AugmentationTest(unittest.TestCase):
             checked += 1
         self.assertGreater(checked, 20)
 
+    def test_hue_turns_by_at_most_ten_degrees_and_saturation_scales_by_half_to_one_and_a_half(self):
+        img = np.zeros((8, 8, 3), np.uint8)
+        img[:4] = (40, 80, 200)  # a red can: hue 7 of OpenCV's 0-179, saturation 204
+        img[4:] = (128, 128, 128)  # grey: no hue, no saturation
+        before = cv2.cvtColor(img, cv2.COLOR_BGR2HSV).astype(int)
+        turns, scales = set(), []
+        for k in range(200):
+            after = cv2.cvtColor(dataset.hue_saturation(img, np.random.default_rng([9, k])), cv2.COLOR_BGR2HSV)
+            after = after.astype(int)
+            turn = (after[0, 0, 0] - before[0, 0, 0] + 90) % 180 - 90
+            self.assertLessEqual(abs(turn), dataset.HUE_STEPS + 1)  # +1: rounding through BGR
+            turns.add(turn)
+            scales.append(after[0, 0, 1] / before[0, 0, 1])
+            self.assertEqual(after[0, 0, 2], before[0, 0, 2])  # brightness is left to the other changes
+            self.assertLessEqual(after[4:, :, 1].max(), 1)  # grey stays grey
+        self.assertTrue(min(turns) < -2 and max(turns) > 2)  # both ways
+        self.assertGreater(min(scales), dataset.SATURATION_SCALE[0] - 0.02)
+        self.assertLess(max(scales), 255 / 204 + 0.02)  # above 1.25 the saturation is clipped at 255
+        self.assertTrue(min(scales) < 0.6 and max(scales) > 1.2)
+
     def test_mosaic_boxes_follow_the_pixels_of_each_photo(self):
         checked = 0
         for k in range(40):

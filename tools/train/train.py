@@ -65,6 +65,9 @@ def parse_args(argv):
                    help="the last N epochs train on single photos only (default 4)")
     p.add_argument("--quarter-turn", type=float, default=0.3,
                    help="share of samples turned a quarter either way, as an item lying in a chute (default 0.3)")
+    p.add_argument("--hue-saturation", action="store_true",
+                   help="also turn each sample's hue by up to 10 degrees and scale its saturation by 0.5-1.5 "
+                        "(off by default: in a trial it took more bottles for cans)")
     p.add_argument("--multiscale", type=int, default=2,
                    help="each batch at an input size up to N x 32 pixels either side of --size, validation and "
                         "export at --size (default 2: 320-448 for 384; 0 = one size)")
@@ -236,7 +239,7 @@ def main(argv=None):
     ckpt_path = os.path.join(a.work_dir, CHECKPOINT)
     config = {k: getattr(a, k) for k in ("data", "base_model", "size", "epochs", "batch", "lr", "seed", "init_from",
                                          "limit", "mosaic", "mosaic_off_epochs", "quarter_turn", "multiscale",
-                                         "freeze_stride")}
+                                         "freeze_stride", "hue_saturation")}
     config["data"] = os.path.abspath(config["data"])
     config["base_model"] = os.path.abspath(config["base_model"])
     opt = make_optimizer(net, a.lr)
@@ -255,7 +258,7 @@ def main(argv=None):
         print(f"resuming after epoch {start_epoch} from '{ckpt_path}'", flush=True)
 
     dataset = TrainSet(train, a.size, a.seed, a.mosaic, mosaic_epochs=a.epochs - a.mosaic_off_epochs,
-                       quarter_turn=a.quarter_turn)
+                       quarter_turn=a.quarter_turn, hue_sat=a.hue_saturation)
     sizes = train_sizes(a.size, a.multiscale)
     sampler = EpochOrder(len(train), a.seed, a.batch, sizes)
     loader = torch.utils.data.DataLoader(dataset, batch_size=a.batch, sampler=sampler, num_workers=a.workers,
@@ -266,7 +269,7 @@ def main(argv=None):
     print(f"training {len(names)} classes {names} at {a.size}x{a.size}"
           f"{f' (batches at {sizes[0]}-{sizes[-1]})' if sizes else ''}: {a.epochs} epochs x {steps_per_epoch} "
           f"steps, batch {a.batch}, seed {a.seed}, mosaic {a.mosaic} (off for the last {a.mosaic_off_epochs} epochs), "
-          f"quarter turns {a.quarter_turn}, "
+          f"quarter turns {a.quarter_turn}, {'hue and saturation changed, ' if a.hue_saturation else ''}"
           f"{f'{frozen} convolutions (stride <= {a.freeze_stride}) kept as they are, ' if frozen else ''}"
           f"on {a.device} with {a.threads} threads and {a.workers} sample workers", flush=True)
     t_run = time.time()
