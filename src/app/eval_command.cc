@@ -38,7 +38,7 @@
 #include "eval/yolo_labels.h"
 #include "pipeline/pipeline_config.h"
 #include "vision/decode_ahead.h"
-#include "vision/exif.h"
+#include "vision/image_decoder.h"
 
 namespace rvm::app {
 namespace {
@@ -212,16 +212,13 @@ int RunEval(const EvalFlags& f) {
   // The turn as the EXIF orientation that asks for it: 6 clockwise, 3 upside down, 8 anticlockwise.
   constexpr int kOrientationOfQuarters[] = {1, 6, 3, 8};
   const int orientation = kOrientationOfQuarters[quarters];
+  cv::Mat turned_pixels;
   DecodedImage turned;
   for (const LabelledImage& image : set) {
     const DecodedImage* decoded = nullptr;
     Status s = ahead.Next(&decoded);
     if (s.ok() && quarters != 0) {
-      ApplyOrientation(decoded->bgr, orientation, turned.bgr);
-      const bool swaps = OrientationSwapsAxes(orientation);
-      turned.original_width = swaps ? decoded->original_height : decoded->original_width;
-      turned.original_height = swaps ? decoded->original_width : decoded->original_height;
-      turned.scale = decoded->scale;
+      turned = Oriented(*decoded, orientation, turned_pixels);
       decoded = &turned;
     }
     if (s.ok()) s = det.DetectDecoded(*decoded, result);

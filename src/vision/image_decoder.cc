@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <csetjmp>
 #include <cstring>
-#include <utility>
 
 #include "vision/exif.h"
 #include "vision/image_header.h"
@@ -178,9 +177,7 @@ Status ImageDecoder::DecodeJpeg(const uint8_t* data, size_t size, const std::str
     const size_t bytes = static_cast<size_t>(w) * h * 3;
     if (oriented_.size() < bytes) oriented_.resize(bytes);
     cv::Mat upright(h, w, CV_8UC3, oriented_.data());
-    ApplyOrientation(out.bgr, job.orientation, upright);
-    out.bgr = upright;
-    if (swap) std::swap(out.original_width, out.original_height);
+    out = Oriented(out, job.orientation, upright);
   }
   return Status::Ok();
 }
@@ -212,6 +209,13 @@ Status ImageDecoder::DecodeOther(const uint8_t* data, size_t size, const std::st
   out.original_height = decoded.rows;
   out.scale = 1.0f;
   return Status::Ok();
+}
+
+DecodedImage Oriented(const DecodedImage& image, int orientation, cv::Mat& dst) {
+  ApplyOrientation(image.bgr, orientation, dst);
+  const bool swap = OrientationSwapsAxes(orientation);
+  return {dst, swap ? image.original_height : image.original_width,
+          swap ? image.original_width : image.original_height, image.scale};
 }
 
 }  // namespace rvm

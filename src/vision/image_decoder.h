@@ -32,6 +32,11 @@ struct DecodedImage {
   float scale = 1.0f;  // decoded size / original size (1, or M/8 for scaled JPEGs)
 };
 
+// `image` turned by EXIF orientation `orientation` (vision/exif.h): its pixels
+// into `dst` (as ApplyOrientation: reused when it already has the turned size),
+// its full size swapped on a quarter turn, its scale kept.
+DecodedImage Oriented(const DecodedImage& image, int orientation, cv::Mat& dst);
+
 // What the decoded image will be fitted into; lets JPEGs decode at reduced scale.
 struct DecodeTarget {
   int width = 0, height = 0;  // 0 = decode at full size
