@@ -222,7 +222,7 @@ class DatasetChecksTest(unittest.TestCase):
         self.assertIn("--device nosuchdevice", err.getvalue())
         a = train.parse_args(base)
         self.assertEqual((a.size, a.epochs, a.mosaic, a.mosaic_off_epochs, a.multiscale, a.freeze_stride, a.device),
-                         (384, 24, 0.5, 4, 2, 4, "cpu"))
+                         (384, 30, 0.5, 4, 2, 4, "cpu"))
         self.assertEqual(train.train_sizes(384, 2), [320, 352, 384, 416, 448])
         self.assertIsNone(train.train_sizes(384, 0))
 

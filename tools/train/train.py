@@ -52,7 +52,7 @@ def parse_args(argv):
     p.add_argument("--out", required=True, help="the ONNX model to write")
     p.add_argument("--work-dir", default="build/train", help="checkpoints and the run's log (default build/train)")
     p.add_argument("--size", type=int, default=384, help="input size, a multiple of 32 (default 384)")
-    p.add_argument("--epochs", type=int, default=24)
+    p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--lr", type=float, default=2e-4, help="peak AdamW learning rate (default 2e-4)")
     p.add_argument("--seed", type=int, default=0)
