@@ -30,7 +30,8 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from dataset import DatasetError, EpochOrder, SplitData, TrainSet, collate, read_classes  # noqa: E402
+from dataset import (HUE_STEPS, SATURATION_SCALE, DatasetError, EpochOrder, SplitData, TrainSet,  # noqa: E402
+                     collate, read_classes)
 from evaluate import validate  # noqa: E402
 from loss import yolox_loss  # noqa: E402
 from yolox_onnx import ModelError, OnnxYolox, export_onnx  # noqa: E402
@@ -66,8 +67,9 @@ def parse_args(argv):
     p.add_argument("--quarter-turn", type=float, default=0.3,
                    help="share of samples turned a quarter either way, as an item lying in a chute (default 0.3)")
     p.add_argument("--hue-saturation", action="store_true",
-                   help="also turn each sample's hue by up to 10 degrees and scale its saturation by 0.5-1.5 "
-                        "(off by default: in a trial it took more bottles for cans)")
+                   help=f"also turn each sample's hue by up to {2 * HUE_STEPS} degrees and scale its saturation by "
+                        f"{SATURATION_SCALE[0]}-{SATURATION_SCALE[1]} (off by default: in a trial it took more "
+                        "bottles for cans)")
     p.add_argument("--multiscale", type=int, default=2,
                    help="each batch at an input size up to N x 32 pixels either side of --size, validation and "
                         "export at --size (default 2: 320-448 for 384; 0 = one size)")
