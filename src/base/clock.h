@@ -17,6 +17,12 @@ class Clock {
   virtual std::chrono::steady_clock::time_point Now() const = 0;
   // Wall-clock time in milliseconds since the Unix epoch, for records.
   virtual int64_t WallMillis() const = 0;
+  // The wall-clock milliseconds of an earlier (or later) monotonic time point,
+  // for records of when a frame was taken. Reads the two clocks once each.
+  virtual int64_t WallMillisAt(std::chrono::steady_clock::time_point t) const {
+    const auto age = std::chrono::duration_cast<std::chrono::milliseconds>(Now() - t);
+    return WallMillis() - age.count();
+  }
 };
 
 class SteadyClock final : public Clock {
@@ -42,6 +48,12 @@ class FakeClock final : public Clock {
     return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(ns_.load()));
   }
   int64_t WallMillis() const override { return wall_start_ms_ + ns_.load() / 1'000'000; }
+  // Exact, and the same whatever the clock reads now: a worker thread that
+  // advances the clock between two reads cannot move a frame's wall time.
+  int64_t WallMillisAt(std::chrono::steady_clock::time_point t) const override {
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch());
+    return wall_start_ms_ + ns.count() / 1'000'000;
+  }
   void Advance(std::chrono::nanoseconds d) { ns_ += d.count(); }
 
  private:

@@ -1,7 +1,5 @@
 #include "deposit/decision_recorder.h"
 
-#include <chrono>
-
 namespace rvm {
 
 DecisionRecorder::DecisionRecorder(const MachineConfig& machine, const PolicyConfig& policy,
@@ -14,11 +12,6 @@ DecisionRecorder::DecisionRecorder(const MachineConfig& machine, const PolicyCon
       clock_(clock),
       ids_(ids),
       sessions_(sessions, machine.id, clock, ids) {}
-
-int64_t DecisionRecorder::WallMillisOf(FrameTime t) const {
-  const auto age = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Now() - t);
-  return clock_.WallMillis() - age.count();
-}
 
 namespace {
 
@@ -73,12 +66,12 @@ Result<Decision> DecisionRecorder::Record(const TrackedItem& item, ItemEvidence 
   d.frames = item.frames_seen;
   d.distinct_classes = item.fused.distinct_classes;
   d.finish = FinishReasonName(item.reason);
-  d.first_seen_ms = WallMillisOf(item.first_seen);
-  d.last_seen_ms = WallMillisOf(item.last_seen);
+  d.first_seen_ms = clock_.WallMillisAt(item.first_seen);
+  d.last_seen_ms = clock_.WallMillisAt(item.last_seen);
   d.decided_ms = clock_.WallMillis();
   d.best_box = item.best.box;
   d.best_score = item.best.score;
-  d.best_frame_ms = WallMillisOf(item.best_frame_time);
+  d.best_frame_ms = clock_.WallMillisAt(item.best_frame_time);
   d.best_frame_jpeg = std::move(evidence.best_frame_jpeg);
   d.stage_ms = std::move(evidence.stage_ms);
 

@@ -104,7 +104,6 @@ class DecisionRecorder {
  private:
   void QueueLocked(std::optional<SessionSummary> summary);
   Status DrainLocked();
-  int64_t WallMillisOf(FrameTime t) const;
 
   const std::string machine_id_;
   PolicyConfig policy_;  // guarded by mu_ (its accept thresholds change at run time)
