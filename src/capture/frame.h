@@ -23,10 +23,9 @@ struct Frame {
   // so a gap never reuses a number.
   int64_t seq = 0;
   // Monotonic time the frame was captured (taken from the source's Clock),
-  // for latency and pacing.
+  // for latency and pacing; records turn it into wall time with
+  // Clock::WallMillisAt.
   std::chrono::steady_clock::time_point captured_at{};
-  // Wall-clock capture time in milliseconds since the Unix epoch, for records.
-  int64_t wall_ms = 0;
   // Which source produced it, as FrameSource::Describe() names it. Assignment
   // reuses the string's capacity, so a steady name costs no allocation.
   std::string source_name;

@@ -56,7 +56,6 @@ Status EnsureBgr8(cv::Mat& image, cv::Mat& scratch, const std::string& source_na
 void StampFrame(Frame& frame, int64_t seq, const Clock& clock, const std::string& source_name) {
   frame.seq = seq;
   frame.captured_at = clock.Now();
-  frame.wall_ms = clock.WallMillis();
   if (frame.source_name != source_name) frame.source_name = source_name;
 }
 
