@@ -41,8 +41,8 @@ test-fast: build
 bench: build
 	$(BUILD)/rvm-edge bench --model $(SHARED)/models/yolox_nano.onnx $(SHARED)/images/dev/images
 
-# Trains the shipped container model from ../shared/datasets/containers (docs/model-card.md): about 75
-# minutes on 2 cores; resumes from $(BUILD)/train/last.pt when interrupted.
+# Trains the shipped container model from ../shared/datasets/containers (docs/model-card.md): about 70
+# minutes on 2 cores; resumes from $(BUILD)/train/last.pt when interrupted (same arguments and data).
 model: deps
 	$(PYTHON) tools/train/train.py --data $(SHARED)/datasets/containers \
 	  --base-model $(SHARED)/models/yolox_nano.onnx --out models/rvm-containers.onnx --work-dir $(BUILD)/train

@@ -1,10 +1,11 @@
 """The training data: a YOLO-format split read and checked, and the augmentations a chute camera needs.
 
 A split is a folder with `images/` and `labels/` (one `<stem>.txt` per image, lines `class cx cy w h`
-normalised to the image). `load_split` checks every label file before training starts and reports every
-problem with its file and line (a missing label file, a class id out of range, a malformed line or a box
-outside the image); `DatasetError` is fatal. Images are decoded when used: a corrupt or unreadable one is
-skipped, named once and counted (`SplitData.skipped`). An empty split is fatal.
+normalised to the image). `SplitData` checks every label file of its split before training starts and
+reports every problem with its file and line (a missing label file, a class id out of range, a malformed
+line or a box outside the image); `DatasetError` is fatal. Images are decoded when used: a corrupt,
+truncated or unreadable one is skipped, named once and counted (`SplitData.drop_undecodable`). An empty
+split is fatal.
 
 Samples come out as the detector sees them: raw BGR 0-255 in an S x S letterbox at the top-left, pad 114
 (the agent's YOLOX preprocessing), with boxes as (class, cx, cy, w, h) in input pixels. A training
@@ -13,6 +14,7 @@ photometric changes, or, with the `mosaic` probability, four photos pasted aroun
 augmented as one.
 """
 
+import hashlib
 import math
 import os
 
@@ -23,6 +25,17 @@ import torch
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 PAD_VALUE = 114
 MIN_BOX_PIXELS = 2.0
+
+
+def jpeg_is_truncated(path):
+    """True when a JPEG file ends before its end-of-image marker. OpenCV decodes such a file (the missing
+    rows come out grey, and libjpeg's warning names no file), so it would train on made-up pixels. The
+    marker must follow the last start-of-scan: neither can appear inside the entropy-coded data."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if not data.startswith(b"\xff\xd8"):
+        return False
+    return data.rfind(b"\xff\xd9") < data.rfind(b"\xff\xda")
 
 
 class DatasetError(Exception):
@@ -112,14 +125,26 @@ class SplitData:
         return dropped
 
     def read(self, i):
-        """The image as BGR uint8, or None when it cannot be decoded (named once, then counted)."""
+        """The image as BGR uint8, or None when it cannot be decoded or its JPEG data is truncated (named
+        once, then counted)."""
         img = cv2.imread(self.images[i], cv2.IMREAD_COLOR)
-        if img is None or img.size == 0:
+        problem = "cannot be decoded" if img is None or img.size == 0 else \
+            "JPEG data is truncated" if jpeg_is_truncated(self.images[i]) else None
+        if problem:
             if i not in self.skipped:
                 self.skipped.add(i)
-                print(f"warning: image '{self.images[i]}' cannot be decoded: skipped", flush=True)
+                print(f"warning: image '{self.images[i]}' {problem}: skipped", flush=True)
             return None
         return img
+
+    def fingerprint(self):
+        """A digest of what this split trains or validates on: each image's name and size, its boxes and
+        the class names. A checkpoint made on other data must not be resumed."""
+        h = hashlib.sha256(repr(self.names).encode())
+        for path, boxes in zip(self.images, self.labels):
+            h.update(f"{os.path.basename(path)}\0{os.path.getsize(path)}\0".encode())
+            h.update(np.ascontiguousarray(boxes, np.float32).tobytes())
+        return h.hexdigest()
 
 
 def random_affine_matrix(width, height, size, rng, scale_range=(0.5, 1.5), centre=None):
@@ -149,8 +174,10 @@ def transform_boxes(labels, m, width, height, size):
     corners = np.stack([np.stack([x0, y0], 1), np.stack([x1, y0], 1), np.stack([x0, y1], 1),
                         np.stack([x1, y1], 1)], 1)  # [K,4,2]
     pts = corners @ m[:, :2].T + m[:, 2]
-    # The new box is the extent of the mapped corners: exact for flips and quarter turns, a few pixels
-    # loose for the small rotations. A box cut to under a quarter of its area by the frame is dropped.
+    # The new box is the extent of the mapped corners: a few pixels loose for the small rotations. A box
+    # cut to under a quarter of its area by the frame is dropped. m maps box edges here, while
+    # cv2.warpAffine (`augment`) reads the same m as a map of pixel centres: there, each flip and quarter
+    # turn leaves the box one pixel up or left of its item's pixels (see docs/model-card.md, Known limits).
     bx0, by0 = pts[..., 0].min(1), pts[..., 1].min(1)
     bx1, by1 = pts[..., 0].max(1), pts[..., 1].max(1)
     area_before = (bx1 - bx0) * (by1 - by0)

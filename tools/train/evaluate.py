@@ -1,9 +1,9 @@
 """Validation figures during training: detections as the agent makes them, AP@0.5 per class.
 
 Detections: score = objectness x class probability, per-class NMS at IoU 0.45, scores >= 0.001 for AP
-(the usual AP protocol), boxes in input pixels. AP is the area under the interpolated precision/recall
-curve (101 recall points), greedy matching by score at IoU >= 0.5. The agent's own `rvm-edge eval` is
-the reference for shipped figures; this is the per-epoch progress report.
+(the usual AP protocol), boxes in input pixels, greedy matching by score at IoU >= 0.5. AP is the
+precision envelope sampled at 101 recall points, as the agent's `rvm-edge eval` computes it. The agent's
+own `rvm-edge eval` is the reference for shipped figures; this is the per-epoch progress report.
 """
 
 import numpy as np
@@ -14,8 +14,6 @@ from dataset import make_sample
 from loss import decode
 
 NMS_IOU = 0.45
-# numpy 2 renamed trapz to trapezoid (and later removed the old name); Debian's numpy 1.24 has only trapz.
-_trapezoid = getattr(np, "trapezoid", None) or np.trapz
 
 
 @torch.no_grad()
@@ -34,11 +32,14 @@ def detect(net, images, conf=0.001, max_det=100):
 
 
 def average_precision(recall, precision):
-    mrec = np.concatenate([[0.0], recall, [1.0]])
-    mpre = np.concatenate([[1.0], precision, [0.0]])
-    mpre = np.flip(np.maximum.accumulate(np.flip(mpre)))
-    x = np.linspace(0, 1, 101)
-    return float(_trapezoid(np.interp(x, mrec, mpre), x))
+    """The mean over the 101 recall levels 0, 0.01, ..., 1 of the best precision at that recall or beyond,
+    0 at levels never reached: the agent's `AveragePrecision101` (src/eval/detection_metrics.cc)."""
+    recall, precision = np.asarray(recall, np.float64), np.asarray(precision, np.float64)
+    if len(recall) == 0:
+        return 0.0
+    envelope = np.flip(np.maximum.accumulate(np.flip(precision)))
+    rank = np.searchsorted(recall, np.linspace(0, 1, 101) - 1e-12, side="left")
+    return float(np.where(rank < len(recall), envelope[np.minimum(rank, len(recall) - 1)], 0.0).sum() / 101)
 
 
 def ap_per_class(dets, gts, num_classes, iou_thr=0.5):

@@ -1,7 +1,8 @@
 """Tests of the training tool: the module read from ONNX, the data checks, augmentation, loss, export, resume.
 
-Run: python3 -m unittest discover -s tools/train   (RVM_SHARED_DIR: the shared data; RVM_EDGE_BIN: the
-agent's binary, for the comparison with ONNX Runtime; tests needing either skip without it).
+Run: `ctest -L train` in the build folder, or /usr/bin/python3 -m unittest discover -s tools/train (Debian's
+interpreter, where python3-torch lives; RVM_SHARED_DIR: the shared data; RVM_EDGE_BIN: the agent's binary,
+for the comparison with ONNX Runtime; tests needing either skip without it).
 """
 
 import io
@@ -191,10 +192,17 @@ class DatasetChecksTest(unittest.TestCase):
 
     def test_corrupt_images_are_skipped_and_counted(self):
         img, good = synthetic_item(self.rng)
-        write_dataset(self.root, {"train": [(img, good), (b"\xff\xd8garbage", good), (img, good)]})
+        jpeg = cv2.imencode(".jpg", img)[1].tobytes()
+        # OpenCV decodes a JPEG cut off before its end (the missing rows come out grey): it is skipped too.
+        self.assertIsNotNone(cv2.imdecode(np.frombuffer(jpeg[:len(jpeg) // 2], np.uint8), cv2.IMREAD_COLOR))
+        write_dataset(self.root, {"train": [(img, good), (b"\xff\xd8garbage", good), (jpeg[:len(jpeg) // 2], good),
+                                            (jpeg + b"\0\0", good), (img, good)]})
         split = SplitData(self.root, "train", read_classes(self.root))
-        self.assertEqual(split.drop_undecodable(), 1)
-        self.assertEqual(len(split), 2)
+        with mock.patch("sys.stdout", new_callable=io.StringIO) as out:
+            self.assertEqual(split.drop_undecodable(), 2)
+        self.assertEqual(len(split), 3)  # bytes after the end-of-image marker are harmless
+        self.assertIn("im1.jpg' cannot be decoded: skipped", out.getvalue())
+        self.assertIn("im2.jpg' JPEG data is truncated: skipped", out.getvalue())
 
     def test_an_empty_split_or_missing_classes_is_fatal(self):
         write_dataset(self.root, {"train": [], "val": []})
@@ -211,7 +219,8 @@ class DatasetChecksTest(unittest.TestCase):
                             (["--multiscale", "-1"], "--multiscale -1"),
                             (["--size", "96", "--multiscale", "2"], "--multiscale 2"),
                             (["--size", "576", "--multiscale", "3"], "--multiscale 3"),
-                            (["--freeze-stride", "3"], "--freeze-stride 3")):
+                            (["--freeze-stride", "3"], "--freeze-stride 3"),
+                            (["--freeze-stride", "8"], "--freeze-stride 8"), (["--limit", "-5"], "--limit")):
             with self.subTest(bad=bad), mock.patch("sys.stderr", new_callable=io.StringIO) as err:
                 with self.assertRaises(SystemExit) as ctx:
                     train.parse_args(base + bad)
@@ -229,8 +238,21 @@ class DatasetChecksTest(unittest.TestCase):
     def test_the_training_command_reports_a_bad_dataset_and_exits_non_zero(self):
         img, _ = synthetic_item(self.rng)
         write_dataset(self.root, {"train": [(img, "3 0.5 0.5 0.2 0.2\n")], "val": [(img, None)]})
-        self.assertEqual(train.main(["--data", self.root, "--base-model", BASE_MODEL, "--out",
-                                     os.path.join(self.root, "m.onnx"), "--work-dir", self.root]), 1)
+        with mock.patch("sys.stderr", new_callable=io.StringIO) as err:
+            self.assertEqual(train.main(["--data", self.root, "--base-model", BASE_MODEL, "--out",
+                                         os.path.join(self.root, "m.onnx"), "--work-dir", self.root]), 1)
+        # The problems of both splits, not only the first split's.
+        self.assertIn("im0.txt:1: class id 3 out of range 0..1", err.getvalue())
+        self.assertIn("im0.txt: label file missing for image 'im0.jpg'", err.getvalue())
+
+    def test_missing_base_model_class_names_name_the_file_and_option(self):
+        rng = np.random.default_rng(4)
+        write_dataset(self.root, {"train": [synthetic_item(rng)], "val": [synthetic_item(rng)]})
+        with mock.patch("sys.stderr", new_callable=io.StringIO) as err:
+            self.assertEqual(train.main(["--data", self.root, "--base-model", BASE_MODEL, "--base-labels",
+                                         os.path.join(self.root, "none.names"), "--out",
+                                         os.path.join(self.root, "m.onnx"), "--work-dir", self.root]), 1)
+        self.assertIn("none.names' (--base-labels)", err.getvalue())
 
 
 class AugmentationTest(unittest.TestCase):
@@ -466,8 +488,18 @@ class ExportAndResumeTest(unittest.TestCase):
             with open(os.path.join(d, "b", "history.json")) as f:
                 hist = json.load(f)
             self.assertEqual([h["epoch"] for h in hist], [1, 2])
-            # Other arguments against the same checkpoint are refused rather than mixed.
-            self.assertEqual(train.main(two + ["--epochs", "3"]), 1)
+            # Other arguments against the same checkpoint are refused rather than mixed, naming what differs.
+            with mock.patch("sys.stderr", new_callable=io.StringIO) as err:
+                self.assertEqual(train.main(two + ["--epochs", "3"]), 1)
+            self.assertIn("epochs (2 then, 3 now)", err.getvalue())
+            # So is other data at the same path: a photo added to the training split.
+            img, label = synthetic_item(rng)
+            cv2.imwrite(os.path.join(data, "train", "images", "extra.jpg"), img)
+            with open(os.path.join(data, "train", "labels", "extra.txt"), "w") as f:
+                f.write(label)
+            with mock.patch("sys.stderr", new_callable=io.StringIO) as err:
+                self.assertEqual(train.main(two + ["--epochs", "2"]), 1)
+            self.assertIn("the data or base model (inputs)", err.getvalue())
 
 
 if __name__ == "__main__":

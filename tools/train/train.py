@@ -42,7 +42,9 @@ CHECKPOINT = "last.pt"
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # mallopt parameters (malloc.h)
 GRAD_CLIP = 10.0
 MIN_SIZE, MAX_SIZE = 64, 640  # input sizes trained at, --size and every --multiscale size
-FREEZE_STRIDES = (0, 2, 4, 8, 16, 32)  # --freeze-stride: none, or an output stride of the network
+# --freeze-stride: none, or the stride of the stem (2) or first stage (4). Deeper strides are not offered: at
+# stride 8 and beyond the detection head's own convolutions (the new class outputs among them) would be frozen.
+FREEZE_STRIDES = (0, 2, 4)
 
 
 def parse_args(argv):
@@ -86,8 +88,8 @@ def parse_args(argv):
     a = p.parse_args(argv)
     if a.size % 32 or not MIN_SIZE <= a.size <= MAX_SIZE:
         p.error(f"--size {a.size}: must be a multiple of 32 between {MIN_SIZE} and {MAX_SIZE}")
-    if a.epochs < 1 or a.batch < 1 or a.workers < 0:
-        p.error("--epochs and --batch must be >= 1, --workers >= 0")
+    if a.epochs < 1 or a.batch < 1 or a.workers < 0 or a.limit < 0 or a.stop_after < 0:
+        p.error("--epochs and --batch must be >= 1, --workers, --limit and --stop-after >= 0")
     if not 0 <= a.mosaic <= 1 or a.mosaic_off_epochs < 0:
         p.error("--mosaic must be between 0 and 1, --mosaic-off-epochs >= 0")
     if not 0 <= a.quarter_turn <= 1:
@@ -152,7 +154,7 @@ def train_step(net, opt, images, targets, num_classes):
 
 # The weights' moving average spans about 1 / (1 - EMA_DECAY) = 500 updates (3 epochs here), its decay
 # ramping up over the first few hundred. The usual 0.9998 with a 2,000-update ramp suits runs of 100,000+
-# updates; over this run's 3,020 it would still be at 0.75 at the end, averaging almost nothing.
+# updates; over the default run's 4,530 it would still be at 0.90 at the end, averaging almost nothing.
 EMA_DECAY = 0.998
 EMA_RAMP_UPDATES = 300
 
@@ -207,8 +209,15 @@ def main(argv=None):
     torch.manual_seed(a.seed)
     try:
         names = read_classes(a.data)
-        train = SplitData(a.data, "train", names)
-        val = SplitData(a.data, "val", names)
+        splits, problems = [], []
+        for part in ("train", "val"):  # both splits are checked before either's problems stop the run
+            try:
+                splits.append(SplitData(a.data, part, names))
+            except DatasetError as e:
+                problems.append(str(e))
+        if problems:
+            raise DatasetError("\n".join(problems))
+        train, val = splits
         for split in (train, val):
             bad = split.drop_undecodable()
             print(f"{split.dir}: {len(split)} images, {sum(len(l) for l in split.labels)} boxes"
@@ -226,8 +235,11 @@ def main(argv=None):
         net = OnnxYolox(a.base_model)
         with open(base_labels, encoding="utf-8") as f:
             base_names = [line.strip() for line in f if line.strip()]
-    except (ModelError, OSError) as e:
+    except ModelError as e:
         print(f"error: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:
+        print(f"error: the base model's class names '{base_labels}' (--base-labels): {e.strerror}", file=sys.stderr)
         return 1
     if len(base_names) != net.num_classes:
         print(f"error: '{base_labels}' lists {len(base_names)} classes, the model has {net.num_classes}",
@@ -244,13 +256,19 @@ def main(argv=None):
                                          "freeze_stride", "hue_saturation")}
     config["data"] = os.path.abspath(config["data"])
     config["base_model"] = os.path.abspath(config["base_model"])
+    # What the run reads, not only where: a checkpoint made on other photos, labels or base weights is refused.
+    config["inputs"] = {"train": train.fingerprint(), "val": val.fingerprint(), "base_model": sha256(a.base_model),
+                        "base_labels": base_names}
     opt = make_optimizer(net, a.lr)
     ema = Ema(net)
     start_epoch, history = 0, []
     if os.path.exists(ckpt_path) and not a.restart:
         ck = torch.load(ckpt_path, map_location=a.device)
         if ck["config"] != config:
-            print(f"error: checkpoint '{ckpt_path}' was made with other arguments ({ck['config']}); "
+            differ = sorted(k for k in config.keys() | ck["config"].keys() if ck["config"].get(k) != config.get(k))
+            what = ", ".join("the data or base model (inputs)" if k == "inputs" else
+                             f"{k} ({ck['config'].get(k)!r} then, {config.get(k)!r} now)" for k in differ)
+            print(f"error: checkpoint '{ckpt_path}' was made with other arguments or data: {what}; "
                   f"use --restart or another --work-dir", file=sys.stderr)
             return 1
         net.load_state_dict(ck["model"])
@@ -320,7 +338,7 @@ def main(argv=None):
     net.to("cpu")
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     export_onnx(net, a.out, a.size, names, {"training": json.dumps({k: v for k, v in config.items()
-                                                                    if k not in ("data", "base_model")})})
+                                                                    if k not in ("data", "base_model", "inputs")})})
     with open(os.path.join(a.work_dir, "history.json"), "w") as f:
         json.dump(history, f, indent=1)
     print(f"wrote '{a.out}' (sha256 {sha256(a.out)}), {len(names)} classes; "

@@ -18,6 +18,7 @@ the `names` metadata as a JSON list.
 
 import inspect
 import json
+import os
 
 import onnx
 import torch
@@ -186,22 +187,27 @@ def raw_outputs(net, images):
 
 
 def export_onnx(net, path, input_size, names, extra_metadata=None):
-    """Writes `net` as a YOLOX-layout ONNX file with `names` in its metadata (see the module docstring)."""
+    """Writes `net` as a YOLOX-layout ONNX file with `names` in its metadata (see the module docstring).
+    The file appears whole or not at all: it is written beside `path` and renamed over it."""
     net.eval()
     dummy = torch.zeros(1, 3, input_size, input_size)
+    tmp = f"{path}.tmp"
     # The TorchScript exporter (newer PyTorch defaults to another one, which would need other packages).
     kwargs = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
     with torch.no_grad():
-        torch.onnx.export(_ExportHead(net), dummy, path, input_names=["images"], output_names=["output"],
+        torch.onnx.export(_ExportHead(net), dummy, tmp, input_names=["images"], output_names=["output"],
                           opset_version=11, do_constant_folding=True, **kwargs)
-    model = onnx.load(path)
+    model = onnx.load(tmp)
     metadata = {"names": json.dumps(list(names)), "family": "yolox"}
     metadata.update(extra_metadata or {})
     for k, v in metadata.items():
         p = model.metadata_props.add()
         p.key, p.value = k, v
     onnx.checker.check_model(model)
-    onnx.save(model, path)
+    onnx.save(model, tmp)
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
 
 
 def grid_for(input_size, device=None):
