@@ -18,6 +18,9 @@
 #include <thread>
 #include <vector>
 
+#include "base/clock.h"
+#include "outbox/env.h"
+#include "outbox/outbox.h"
 #include "platform_sim/platform_sim.h"
 
 #include "e2e_util.h"
@@ -178,6 +181,101 @@ TEST_F(RunPlatformTest, RecordsWrittenWhileThePlatformIsDownAreDeliveredWhenItRe
   std::vector<std::string> received;
   for (const auto& d : sim_->Deposits()) received.push_back(d.at("item_id").get<std::string>());
   EXPECT_EQ(received, expected);
+}
+
+// The decisions file is a side log; the outbox is the record. With the file
+// on a full disk (/dev/full; a closed stdout pipe is the same) every item is
+// still taken (recorded), none is reported "not taken", and the platform's
+// books show each deposit once and credit each accepted item once with its
+// points, in this run's own session summary (none is left for the next
+// start to recover). The bottles are accepted; the street scene between
+// them (a dog, a bicycle, a car), which keeps them apart as items, is
+// rejected and credited nothing.
+TEST_F(RunPlatformTest, AFailingDecisionsFileLosesNoItemAndCreditsEachOnce) {
+  const std::string platform = StartPlatform();
+  const fs::path seq = WriteFrameSequence(dir_ / "seq", kShared + "/images",
+                                          {{"misc/smartbin_bottle.jpg", 6},
+                                           {"misc/nanodet_dog.jpg", 6},
+                                           {"misc/smartbin_bottle.jpg", 6},
+                                           {"misc/nanodet_dog.jpg", 6},
+                                           {"misc/smartbin_bottle.jpg", 6}});
+  ASSERT_EQ(RunEdge(RunArgs(seq, platform, "/dev/full"), dir_), 0) << ReadAll(dir_ / "stderr.txt");
+  const std::string err = ReadAll(dir_ / "stderr.txt");
+  EXPECT_EQ(err.find("not taken"), std::string::npos) << err;
+  EXPECT_NE(err.find(" 0 not recorded"), std::string::npos) << err;
+  size_t warnings = 0;
+  for (size_t at = err.find("side log failing"); at != std::string::npos;
+       at = err.find("side log failing", at + 1)) {
+    ++warnings;
+  }
+  EXPECT_EQ(warnings, 1u) << "logged once, not once per record\n" << err;
+  EXPECT_NE(err.find("this run, 0 pending"), std::string::npos) << err;
+
+  // What the outbox committed: every item decided, one summary that closed
+  // normally, everything delivered.
+  rvm::outbox::OutboxOptions o;
+  o.dir = (dir_ / "outbox").string();
+  o.read_only = true;
+  auto box = rvm::outbox::Outbox::Open(o, rvm::outbox::PosixEnv(), rvm::SteadyClock::Instance());
+  ASSERT_TRUE(box.ok()) << box.status().ToString();
+  auto records = (*box)->List({.limit = 1000});
+  ASSERT_TRUE(records.ok()) << records.status().ToString();
+  std::map<std::string, int> accepted;  // item id -> points
+  std::set<std::string> rejected;
+  int summaries = 0;
+  for (const auto& r : *records) {
+    EXPECT_EQ(r.state, rvm::outbox::RecordState::kDelivered) << r.item_id;
+    const auto j = nlohmann::json::parse(r.payload_json);
+    if (r.kind == rvm::outbox::RecordKind::kSession) {
+      ++summaries;
+      EXPECT_EQ(j.value("close_reason", ""), "closed") << j.dump();
+      continue;
+    }
+    if (j.at("accepted").get<bool>()) {
+      accepted[r.item_id] = j.at("points").get<int>();
+    } else {
+      rejected.insert(r.item_id);
+    }
+  }
+  ASSERT_GE(accepted.size(), 2u) << err;
+  EXPECT_EQ(summaries, 1);
+  // Every item the run decided is in the outbox: the closing summary line
+  // counts them ("N decisions (M accepted), 0 not recorded").
+  EXPECT_NE(err.find(std::to_string(accepted.size() + rejected.size()) + " decisions (" +
+                     std::to_string(accepted.size()) + " accepted), 0 not recorded"),
+            std::string::npos)
+      << err;
+
+  // The platform's books.
+  std::map<std::string, int> deposits;
+  for (const auto& d : sim_->Deposits()) ++deposits[d.at("item_id").get<std::string>()];
+  EXPECT_EQ(deposits.size(), accepted.size() + rejected.size());
+  for (const auto& [id, n] : deposits) {
+    EXPECT_EQ(n, 1) << id;
+    EXPECT_TRUE(accepted.count(id) || rejected.count(id)) << id << " was never committed";
+  }
+  std::map<std::string, int> credited;
+  int points = 0;
+  for (const auto& t : sim_->Transactions()) {
+    for (const auto& item : t.at("items")) {
+      const std::string id = item.at("item_id").get<std::string>();
+      ++credited[id];
+      if (rejected.count(id)) {
+        EXPECT_EQ(item.at("points").get<int>(), 0) << id << " was rejected";
+        continue;
+      }
+      EXPECT_EQ(item.at("points").get<int>(), accepted[id]) << id;
+      points += item.at("points").get<int>();
+    }
+  }
+  int expected_points = 0;
+  for (const auto& [id, p] : accepted) {
+    EXPECT_EQ(credited[id], 1) << id << " credited " << credited[id] << " times";
+    expected_points += p;
+  }
+  EXPECT_EQ(points, expected_points);
+  EXPECT_GT(points, 0);
+  EXPECT_EQ(sim_->Stats()["duplicates"]["total"].get<int64_t>(), 0);
 }
 
 }  // namespace

@@ -173,6 +173,14 @@ TEST(AdminMetricsTest, StatusCountersAreReadAtScrapeTime) {
   EXPECT_EQ(Value(e, "rvm_uplink_circuit_state", {{"state", "open"}}), 1);
 }
 
+TEST(AdminMetricsTest, DecisionsFileFailuresAreACounter) {
+  AdminMetrics m;
+  ops::ServiceStatus s = RealisticStatus();
+  EXPECT_EQ(Value(Parse(m.Render(s, BareSystem())), "rvm_decisions_file_failures_total"), 0);
+  s.decisions_file_failures = 17;
+  EXPECT_EQ(Value(Parse(m.Render(s, BareSystem())), "rvm_decisions_file_failures_total"), 17);
+}
+
 TEST(AdminMetricsTest, OfflineServiceHasNoOutboxOrUplinkSeries) {
   AdminMetrics m;
   ops::ServiceStatus s = RealisticStatus();

@@ -29,10 +29,12 @@ std::vector<ops::ReadinessCheck> EvaluateReadiness(const ops::ServiceStatus& sta
   if (!status.outbox) {
     checks.push_back({"outbox", true, "not used"});
   } else if (!status.outbox->accepting) {
-    checks.push_back({"outbox", false,
-                      "stopped accepting records (" + std::to_string(status.outbox->bytes_used) +
-                          " of " + std::to_string(status.outbox->quota_bytes) +
-                          " quota bytes used)"});
+    const std::string why = status.outbox->not_accepting_reason.empty()
+                                ? std::to_string(status.outbox->bytes_used) + " of " +
+                                      std::to_string(status.outbox->quota_bytes) +
+                                      " quota bytes used"
+                                : status.outbox->not_accepting_reason;
+    checks.push_back({"outbox", false, "stopped accepting records (" + why + ")"});
   } else {
     checks.push_back(
         {"outbox", true, std::to_string(status.outbox->pending) + " record(s) pending"});

@@ -51,6 +51,17 @@ TEST(ReadinessTest, AnOutboxThatStoppedAcceptingFailsTheOutboxCheck) {
   EXPECT_THAT(Find(checks, "outbox")->detail, ::testing::HasSubstr("stopped accepting"));
 }
 
+TEST(ReadinessTest, TheOutboxCheckNamesWhyTheOutboxStoppedAccepting) {
+  ops::ServiceStatus s = RealisticStatus();
+  s.outbox->accepting = false;
+  s.outbox->not_accepting_reason = "a commit failed (I/O error: disk I/O error)";
+  s.accepting = false;
+  const auto checks = EvaluateReadiness(s);
+  EXPECT_FALSE(Find(checks, "outbox")->ok);
+  EXPECT_THAT(Find(checks, "outbox")->detail, ::testing::HasSubstr("a commit failed"));
+  EXPECT_FALSE(Find(checks, "accepting")->ok);
+}
+
 TEST(ReadinessTest, MaintenanceFailsAcceptingWithItsReason) {
   ops::ServiceStatus s = RealisticStatus();
   s.maintenance = true;

@@ -61,6 +61,7 @@ json StatusToJson(const ops::ServiceStatus& s, const std::vector<StageLatency>& 
         {"items_accepted", p.items_accepted},
         {"record_failures", p.record_failures}}},
   };
+  out["decisions_file_failures"] = s.decisions_file_failures;
   json stage_list = json::array();
   for (const StageLatency& st : stages) {
     stage_list.push_back({{"stage", st.stage},
@@ -80,6 +81,7 @@ json StatusToJson(const ops::ServiceStatus& s, const std::vector<StageLatency>& 
                      {"delivered", o.delivered},
                      {"parked", o.parked},
                      {"accepting", o.accepting},
+                     {"not_accepting_reason", o.not_accepting_reason},
                      {"bytes_used", o.bytes_used},
                      {"quota_bytes", o.quota_bytes}};
   } else {

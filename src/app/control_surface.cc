@@ -5,6 +5,14 @@
 #include "logging/logging.h"
 
 namespace rvm::app {
+namespace {
+
+std::string NotAcceptingReason(const outbox::OutboxStats& o) {
+  return o.not_accepting_reason.empty() ? std::string("quota or disk full")
+                                        : o.not_accepting_reason;
+}
+
+}  // namespace
 
 ControlSurface::ControlSurface(ControlSurfaceOptions options, ServiceParts& parts,
                                LiveSettings& settings, const RecentActivity& activity,
@@ -36,6 +44,7 @@ ops::ServiceStatus ControlSurface::Status() {
   s.last_frame_age_ms = s.pipeline.last_frame_age_ms(now);
   s.outbox = parts_.OutboxStats();
   s.delivery = parts_.DeliveryStats();
+  s.decisions_file_failures = parts_.decisions_file_failures();
   s.accepting = !s.maintenance && (!s.outbox || s.outbox->accepting);
   return s;
 }
@@ -62,6 +71,8 @@ std::vector<ops::ReadinessCheck> ControlSurface::Readiness() {
   ops::ReadinessCheck box{"outbox", false, ""};
   if (!s.outbox) {
     box.detail = "outbox statistics unreadable";
+  } else if (!s.outbox->accepting) {
+    box.detail = "not accepting records: " + NotAcceptingReason(*s.outbox);
   } else {
     box.ok = true;
     box.detail = fmt::format("{} pending, {} of {} bytes used", s.outbox->pending,
@@ -75,7 +86,8 @@ std::vector<ops::ReadinessCheck> ControlSurface::Readiness() {
         "in maintenance" +
         (s.maintenance_reason.empty() ? std::string() : " (" + s.maintenance_reason + ")");
   } else if (s.outbox && !s.outbox->accepting) {
-    accepting.detail = "the outbox is full (quota or disk): items are refused";
+    accepting.detail = "the outbox is not accepting records (" + NotAcceptingReason(*s.outbox) +
+                       "): items are refused";
   } else {
     accepting.detail = "accepting items";
   }

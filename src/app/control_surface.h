@@ -42,6 +42,8 @@ class ServiceParts {
   virtual std::optional<outbox::OutboxStats> OutboxStats() = 0;
   // nullopt when no platform is configured.
   virtual std::optional<uplink::DeliveryStats> DeliveryStats() = 0;
+  // Writes and flushes of the decisions file (a side log) that failed.
+  virtual int64_t decisions_file_failures() = 0;
   // Stops (on) or resumes accepting items; `reason` goes on rejected items.
   virtual void SetOutOfService(bool on, const std::string& reason) = 0;
 };

@@ -23,6 +23,7 @@ class FakeParts final : public ServiceParts {
   }
   std::optional<outbox::OutboxStats> OutboxStats() override { return outbox; }
   std::optional<uplink::DeliveryStats> DeliveryStats() override { return delivery; }
+  int64_t decisions_file_failures() override { return decisions_file_failures_count; }
   void SetOutOfService(bool on, const std::string& reason) override {
     out_of_service = on;
     out_of_service_reason = reason;
@@ -35,6 +36,7 @@ class FakeParts final : public ServiceParts {
   Status restart_result;
   std::optional<outbox::OutboxStats> outbox = outbox::OutboxStats{};
   std::optional<uplink::DeliveryStats> delivery;
+  int64_t decisions_file_failures_count = 0;
   bool out_of_service = false;
   std::string out_of_service_reason;
 };
@@ -113,7 +115,20 @@ TEST_F(ControlSurfaceTest, AFullOutboxMakesTheServiceNotAccepting) {
   parts_.outbox->accepting = false;
   EXPECT_FALSE(control_->Status().accepting);
   EXPECT_FALSE(Check("accepting").ok);
-  EXPECT_EQ(Check("accepting").detail, "the outbox is full (quota or disk): items are refused");
+  EXPECT_EQ(Check("accepting").detail,
+            "the outbox is not accepting records (quota or disk full): items are refused");
+  EXPECT_FALSE(Check("outbox").ok);
+}
+
+TEST_F(ControlSurfaceTest, AnOutboxWhoseCommitFailedFailsReadinessWithItsReason) {
+  parts_.outbox->accepting = false;
+  parts_.outbox->not_accepting_reason = "a commit failed (I/O error: disk I/O error)";
+  EXPECT_FALSE(control_->Status().accepting);
+  EXPECT_FALSE(Check("outbox").ok);
+  EXPECT_EQ(Check("outbox").detail,
+            "not accepting records: a commit failed (I/O error: disk I/O error)");
+  EXPECT_FALSE(Check("accepting").ok);
+  EXPECT_NE(Check("accepting").detail.find("a commit failed"), std::string::npos);
 }
 
 TEST_F(ControlSurfaceTest, TheFrameSourceIsReadyOnlyWhileFramesKeepComing) {

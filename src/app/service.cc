@@ -7,6 +7,7 @@
 
 #include "app/command.h"
 #include "app/detector_flags.h"
+#include "app/tee_sink.h"
 #include "deposit/decision_policy.h"
 #include "logging/logging.h"
 #include "outbox/env.h"
@@ -45,37 +46,6 @@ class LoggingSink final : public DecisionSink {
 
  private:
   std::unique_ptr<DecisionSink> inner_;
-};
-
-// Passes every record to each sink in turn. The first failure stops the
-// record: a decision the outbox refused is reported as written nowhere.
-class TeeSink final : public DecisionSink {
- public:
-  explicit TeeSink(std::vector<std::unique_ptr<DecisionSink>> sinks) : sinks_(std::move(sinks)) {}
-  Status Write(const Decision& d) override {
-    for (auto& s : sinks_) RVM_RETURN_IF_ERROR(s->Write(d));
-    return Status::Ok();
-  }
-  Status WriteSessionSummary(const SessionSummary& summary) override {
-    for (auto& s : sinks_) RVM_RETURN_IF_ERROR(s->WriteSessionSummary(summary));
-    return Status::Ok();
-  }
-  Status Flush() override {
-    Status first = Status::Ok();
-    for (auto& s : sinks_) {
-      if (Status st = s->Flush(); !st.ok() && first.ok()) first = st;
-    }
-    return first;
-  }
-  bool Accepting() override {
-    for (auto& s : sinks_) {
-      if (!s->Accepting()) return false;
-    }
-    return true;
-  }
-
- private:
-  std::vector<std::unique_ptr<DecisionSink>> sinks_;
 };
 
 }  // namespace
@@ -195,18 +165,22 @@ Result<std::unique_ptr<Service>> Service::Open(Config config, ServiceOptions opt
         remote::HeartbeatOptionsFromConfig(c.uplink, kSoftwareVersion), s->uploader_.get());
   }
 
-  // The decision sink: the outbox first (durable; the item is acknowledged
-  // only once its record is committed), then the JSON lines file, then one
-  // readable line per decision on standard error.
-  std::vector<std::unique_ptr<DecisionSink>> sinks;
+  // The decision sink: the outbox first, the commit point (the item is
+  // acknowledged only once its record is committed, and only the outbox's
+  // answer decides that); then the JSON lines file, a side log whose
+  // failures are counted and logged (TeeSink); then one readable line per
+  // decision on standard error.
   uplink::DeliveryService* delivery = s->delivery_.get();
-  sinks.push_back(std::make_unique<uplink::OutboxSink>(*s->outbox_, [delivery] {
+  auto outbox_sink = std::make_unique<uplink::OutboxSink>(*s->outbox_, [delivery] {
     if (delivery != nullptr) delivery->Notify();
-  }));
+  });
   auto lines = JsonLinesSink::Open(c.sink.decisions_path);
   if (!lines.ok()) return lines.status();
-  sinks.push_back(std::unique_ptr<DecisionSink>(std::move(lines).value()));
-  s->sink_ = std::make_unique<LoggingSink>(std::make_unique<TeeSink>(std::move(sinks)));
+  std::vector<std::unique_ptr<DecisionSink>> side_logs;
+  side_logs.push_back(std::unique_ptr<DecisionSink>(std::move(lines).value()));
+  auto tee = std::make_unique<TeeSink>(std::move(outbox_sink), std::move(side_logs), s->clock_);
+  s->tee_ = tee.get();
+  s->sink_ = std::make_unique<LoggingSink>(std::move(tee));
   s->ids_ = std::make_unique<UuidV7Generator>(s->clock_);
   s->recorder_ = std::make_unique<DecisionRecorder>(c.machine, c.policy, c.sessions, *s->labels_,
                                                     *s->sink_, s->clock_, *s->ids_);
@@ -385,7 +359,7 @@ std::string Service::DeliverySummary() {
       "outbox: {} appended this run, {} pending ({} bytes, oldest {:.1f} s), {} delivered, {} "
       "parked{}",
       o->appended, o->pending, o->pending_bytes, o->oldest_pending_age_ms / 1000.0, o->delivered,
-      o->parked, o->accepting ? "" : ", NOT ACCEPTING (quota or disk full)");
+      o->parked, o->accepting ? "" : ", NOT ACCEPTING: " + o->not_accepting_reason);
   if (delivery_) {
     const uplink::DeliveryStats d = delivery_->Stats();
     line += fmt::format(

@@ -31,6 +31,7 @@
 #include "app/observer_fanout.h"
 #include "app/recent_activity.h"
 #include "app/restart_handoff.h"
+#include "app/tee_sink.h"
 #include "base/clock.h"
 #include "base/status.h"
 #include "capture/sleep.h"
@@ -130,6 +131,7 @@ class Service final : public ServiceParts {
   // The outbox's statistics, at most options.outbox_stats_max_age old.
   std::optional<outbox::OutboxStats> OutboxStats() override;
   std::optional<uplink::DeliveryStats> DeliveryStats() override;
+  int64_t decisions_file_failures() override { return tee_->side_failures(); }
   void SetOutOfService(bool on, const std::string& reason) override;
 
  private:
@@ -154,6 +156,7 @@ class Service final : public ServiceParts {
   std::unique_ptr<remote::DatasetUploader> uploader_;
   std::unique_ptr<remote::HeartbeatService> heartbeat_;
   std::unique_ptr<DecisionSink> sink_;
+  TeeSink* tee_ = nullptr;  // inside sink_: the outbox and the decisions file
   std::unique_ptr<UuidV7Generator> ids_;
   std::unique_ptr<DecisionRecorder> recorder_;
   ObserverFanout observers_;

@@ -12,13 +12,24 @@
 //    taken (return it to the person) and may retry with the same TrackedItem.
 //  * The sink refuses a session summary: the summary is kept and written
 //    again, before anything else, on every later call; it is never dropped.
+//    Until it is written every Record fails with its error (the item is not
+//    taken): the credit of items already taken goes first. With the outbox
+//    as the sink that happens only when the outbox could not take a deposit
+//    either: a failed commit (sticky until restart), a full disk or a
+//    summary larger than the ledger's reserve, or a busy database (the next
+//    call writes it). A failing side log (the decisions file) never refuses
+//    anything (app/tee_sink.h).
 //
 // Out of service: while the machine is not accepting items (SetOutOfService,
-// e.g. maintenance; or the sink's Accepting() says false, the outbox being
-// full) every item is still decided and recorded, so the platform sees it,
-// but rejected: accepted = false, reason out_of_service, reason_detail says
-// why, 0 points. The label, material and confidence stay what the policy
-// found. The caller returns such items to the person like any rejection.
+// e.g. maintenance; or the sink's Accepting() says false: the outbox full,
+// or a commit of it failed) every item is decided as rejected: accepted =
+// false, reason out_of_service, reason_detail says why, 0 points; the label,
+// material and confidence stay what the policy found. It is then written to
+// the sink like any decision. In maintenance the outbox takes it, so the
+// platform sees the rejection. The outbox refuses deposit records while it
+// is not accepting (Outbox::Append), so then Record fails as above: the item
+// is in no session, the platform never hears of it, and the caller hands it
+// back as not taken. Either way the person gets the item back.
 //
 // Frame times in TrackedItem must come from the same Clock's Now(); they are
 // turned into wall-clock times for the record.

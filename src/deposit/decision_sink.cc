@@ -1,5 +1,6 @@
 #include "deposit/decision_sink.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -51,8 +52,11 @@ Status JsonLinesSink::Flush() {
   if (std::fflush(file_) != 0) {
     return IoError("decisions file '" + path_ + "': flush failed: " + std::strerror(errno));
   }
-  // Pipes and terminals cannot be synced; only a file owned here is.
-  if (owned_ && ::fsync(fileno(file_)) != 0) {
+  // Pipes, terminals and devices (/dev/null) cannot be synced; only a
+  // regular file opened here is.
+  struct stat st {};
+  const bool regular = ::fstat(fileno(file_), &st) == 0 && S_ISREG(st.st_mode);
+  if (owned_ && regular && ::fsync(fileno(file_)) != 0) {
     return IoError("decisions file '" + path_ + "': fsync failed: " + std::strerror(errno));
   }
   return Status::Ok();

@@ -7,6 +7,14 @@
 // A sink that returns OK from Write has taken responsibility for the record;
 // what survives a crash depends on the sink (JsonLinesSink: lines written
 // before the last successful Flush()).
+// An error from Write (or WriteSessionSummary) must mean that nothing was made
+// durable: the caller treats the item as not taken and hands it back, so a
+// record kept anyway would be delivered and credited for an item the person
+// still holds. A sink made of several (app/tee_sink.h) therefore answers with
+// its commit point's status alone and never turns a side log's failure into
+// an error. The one outcome no sink can know is an I/O error while the
+// outbox's COMMIT is being synced: the transaction may or may not be on disk
+// (docs/outbox.md, "A failed commit").
 //
 // Implementations must be thread-safe: the pipeline writes decisions while the
 // admin API may close a session.

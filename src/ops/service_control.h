@@ -52,6 +52,9 @@ struct ServiceStatus {
   PipelineStats pipeline;
   std::optional<outbox::OutboxStats> outbox;       // absent when the outbox is not used
   std::optional<uplink::DeliveryStats> delivery;  // absent when offline (no platform)
+  // Writes and flushes of the decisions file (JSON lines, a side log) that
+  // failed. The outbox is the record; such a failure loses nothing.
+  int64_t decisions_file_failures = 0;
 };
 
 class ServiceControl {

@@ -85,7 +85,7 @@ struct VfsCallbacks {
     VfsFile* file = Ours(f);
     FaultInjectionVfs* vfs = file->owner;
     std::lock_guard l(vfs->mu_);
-    if (!vfs->power_on_) return SQLITE_IOERR_FSYNC;
+    if (!vfs->power_on_ || vfs->fail_syncs_) return SQLITE_IOERR_FSYNC;
     int rc = Real(f)->pMethods->xSync(Real(f), flags);
     if (rc != SQLITE_OK) return rc;
     ++vfs->sync_count_;
@@ -246,6 +246,11 @@ FaultInjectionVfs::~FaultInjectionVfs() { sqlite3_vfs_unregister(&vfs_); }
 void FaultInjectionVfs::CutPower() {
   std::lock_guard l(mu_);
   power_on_ = false;
+}
+
+void FaultInjectionVfs::FailSyncs(bool on) {
+  std::lock_guard l(mu_);
+  fail_syncs_ = on;
 }
 
 void FaultInjectionVfs::SetSpaceLimit(int64_t bytes) {

@@ -9,7 +9,10 @@
 // index, which SQLite rebuilds. What survives is exactly what was fsynced, so
 // a record that survives proves its commit reached stable storage. Deleted
 // files stay deleted (a simplification). A space limit makes writes that grow
-// the files past it fail with SQLITE_FULL.
+// the files past it fail with SQLITE_FULL. FailSyncs(true) makes every xSync
+// fail with an I/O error while the writes before it still reach the files: a
+// storage device that reports a failed flush (what SQLite makes of it is an
+// I/O error on the commit), with the process going on.
 //
 // Register one instance per name; thread-safe.
 #pragma once
@@ -41,6 +44,8 @@ class FaultInjectionVfs {
   // Total bytes the files written through this VFS may grow by; negative
   // means unlimited (the default).
   void SetSpaceLimit(int64_t bytes);
+  // While `on`, every sync fails with SQLITE_IOERR_FSYNC (writes go on).
+  void FailSyncs(bool on);
   int64_t sync_count() const;
 
  private:
@@ -58,6 +63,7 @@ class FaultInjectionVfs {
   mutable std::mutex mu_;
   std::map<std::string, Tracked> files_;  // guarded by mu_
   bool power_on_ = true;                  // guarded by mu_
+  bool fail_syncs_ = false;               // guarded by mu_
   int64_t space_limit_ = -1;              // guarded by mu_
   int64_t space_used_ = 0;                // guarded by mu_: growth since tracking began
   int64_t sync_count_ = 0;                // guarded by mu_

@@ -301,7 +301,22 @@ void Outbox::UpdateAcceptingLocked(const SpaceUsage& usage, const SpaceLimits& l
   // SQLITE_FULL came from the file system; believe it gone once the file
   // system reports room for the reserve again (the next commit re-checks).
   if (disk_full_ && limits.disk_free_bytes >= options_.reserve_bytes) disk_full_ = false;
-  accepting_ = !disk_full_ && HasRoomToAccept(usage, limits, options_.reserve_bytes);
+  // A failed commit refuses every append until the outbox is reopened.
+  accepting_ =
+      sticky_error_.ok() && !disk_full_ && HasRoomToAccept(usage, limits, options_.reserve_bytes);
+}
+
+std::string Outbox::NotAcceptingReasonLocked() const {
+  if (accepting_.load()) return {};
+  if (!sticky_error_.ok()) {
+    return "a commit failed (" + sticky_error_.message() +
+           "); nothing is appended until the outbox is reopened (restart the service)";
+  }
+  if (disk_full_) return "the file system is full";
+  return "out of room for records (" +
+         std::to_string(std::max<int64_t>(0, RoomForRecords(last_usage_, last_limits_))) +
+         " bytes left, reserve " + std::to_string(options_.reserve_bytes) + ", quota " +
+         std::to_string(options_.quota_bytes) + ")";
 }
 
 bool Outbox::accepting() const { return accepting_.load(); }
@@ -396,7 +411,10 @@ Status Outbox::CheckAccepting() {
   // Fail fast, before writing an image into a full disk.
   RVM_RETURN_IF_ERROR(RefreshSpace());
   if (accepting_.load()) return Status::Ok();
-  return ResourceExhausted("outbox '" + options_.dir + "': not accepting: out of room for records");
+  std::lock_guard l(db_mu_);
+  if (!sticky_error_.ok()) return sticky_error_;
+  return ResourceExhausted("outbox '" + options_.dir +
+                           "': not accepting: " + NotAcceptingReasonLocked());
 }
 
 Result<Appended> Outbox::Append(const NewRecord& record) {
@@ -647,14 +665,24 @@ void Outbox::CommitBatchLocked(const std::vector<Writer*>& batch) {
     return Status::Ok();
   });
   if (!s.ok()) {
-    for (const std::string& file : written) (void)DeleteSpoolFileLocked(file);
-    if (s.code() == StatusCode::kResourceExhausted) {
-      disk_full_ = true;
-      accepting_ = false;
-    } else if (s.code() != StatusCode::kUnavailable) {
-      // The connection's state is unknown (an I/O error during commit); stop
-      // appending until the outbox is reopened and recovered.
+    if (s.code() == StatusCode::kResourceExhausted || s.code() == StatusCode::kUnavailable) {
+      // SQLITE_FULL (a WAL write ran out of room) or SQLITE_BUSY (BEGIN
+      // found the database locked): the transaction did not commit, so no
+      // row refers to the batch's images.
+      for (const std::string& file : written) (void)DeleteSpoolFileLocked(file);
+      if (s.code() == StatusCode::kResourceExhausted) {
+        disk_full_ = true;
+        accepting_ = false;
+      }
+    } else {
+      // An I/O error during the transaction, perhaps while its COMMIT was
+      // being synced: the WAL may hold the commit, and reopening may replay
+      // it. The connection's state is unknown, so nothing more is appended
+      // until the outbox is reopened (sticky, and not accepting). The images
+      // stay: a row that comes back refers to its image, and recovery on
+      // open removes every image whose row did not.
       sticky_error_ = s;
+      accepting_ = false;
     }
     return fail_all(s);
   }
@@ -970,6 +998,7 @@ Result<OutboxStats> Outbox::Stats() {
   UpdateAcceptingLocked(usage, limits);
   stats.bytes_used = usage.UsedBytes();
   stats.accepting = accepting_.load();
+  stats.not_accepting_reason = NotAcceptingReasonLocked();
   stats.quota_bytes = options_.quota_bytes;
   stats.group_commits = group_commits_;
   stats.appended = appended_;

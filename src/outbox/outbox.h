@@ -60,6 +60,10 @@ struct OutboxStats {
   int64_t evidence_stored = 0;        // records whose image is in the spool
   int64_t evidence_dropped = 0;       // records whose image was dropped or lost
   bool accepting = true;
+  // Why it is not accepting; empty while accepting. Out of room for records
+  // (the quota or the reserve), the file system full (SQLITE_FULL), or a
+  // failed commit (sticky until the outbox is reopened).
+  std::string not_accepting_reason;
   int64_t bytes_used = 0;  // as charged against the quota (see space.h)
   int64_t quota_bytes = 0;
   int64_t group_commits = 0;  // transactions that committed appends, since open
@@ -85,7 +89,10 @@ class Outbox {
 
   // Blocks until `record` is durable; returns its seq. ResourceExhausted when
   // the outbox is not accepting (quota or disk full): the item must not be
-  // acknowledged. InvalidArgument for a malformed record.
+  // acknowledged. InvalidArgument for a malformed record. An I/O error
+  // (IoError) is sticky: it and every later append fail until the outbox is
+  // reopened. Such an error during the commit leaves the outcome unknown: the
+  // record may be found after the reopen (docs/outbox.md, "A failed commit").
   Result<Appended> Append(const NewRecord& record);
   // Appends several records at once, for a caller that has them ready: their
   // images are written and synced together, then their rows join the group
@@ -97,8 +104,10 @@ class Outbox {
   // the fate of their transaction: all stored, or the error.
   Result<std::vector<Appended>> AppendBatch(std::span<const NewRecord> records);
 
-  // True while a record would fit; re-checked by Append, RefreshSpace and
-  // every call that frees space.
+  // True while a record would fit and no commit has failed; re-checked by
+  // Append, RefreshSpace, Stats and every call that frees space. After a
+  // failed commit (an I/O error) it stays false until the outbox is reopened;
+  // Stats().not_accepting_reason says which.
   bool accepting() const;
   // Re-measures the space used and updates accepting(); call periodically
   // (e.g. from the health check) so the state clears when space returns.
@@ -169,6 +178,8 @@ class Outbox {
   bool ShrinkWalLocked();
   Status FreeEvidenceLocked(int64_t bytes_needed, int64_t* freed);
   void UpdateAcceptingLocked(const SpaceUsage& usage, const SpaceLimits& limits);
+  // OutboxStats::not_accepting_reason.
+  std::string NotAcceptingReasonLocked() const;
   Status RunInTransactionLocked(const std::function<Status()>& body);
   Status DeleteSpoolFileLocked(const std::string& file);
   std::string SpoolPath(const std::string& file) const;

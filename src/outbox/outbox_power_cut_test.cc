@@ -154,6 +154,84 @@ TEST_F(OutboxPowerCutTest, AnAppendAfterAFailedCommitIsRefusedUntilReopen) {
   EXPECT_TRUE(outbox->Append(MakeRecord("b")).ok());
 }
 
+TEST_F(OutboxPowerCutTest, AFailedCommitStopsAcceptingAndSaysWhyUntilReopen) {
+  auto outbox = OpenOrDie(env_);
+  ASSERT_TRUE(outbox->Append(MakeRecord("before")).ok());
+  ASSERT_TRUE(outbox->accepting());
+  vfs_->FailSyncs(true);
+  EXPECT_EQ(outbox->Append(MakeRecord("a")).status().code(), StatusCode::kIoError);
+  vfs_->FailSyncs(false);  // the device answers again; the connection's state is still unknown
+  EXPECT_FALSE(outbox->accepting()) << "a sticky error refuses every item: not accepting";
+  auto stats = outbox->Stats();
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_FALSE(stats->accepting);
+  EXPECT_NE(stats->not_accepting_reason.find("a commit failed"), std::string::npos)
+      << stats->not_accepting_reason;
+  ASSERT_TRUE(outbox->RefreshSpace().ok());
+  EXPECT_FALSE(outbox->accepting()) << "room on disk does not clear it";
+  // A deposit is refused with the commit's error, and so is a summary.
+  EXPECT_EQ(outbox->Append(MakeRecord("b")).status().code(), StatusCode::kIoError);
+  NewRecord summary = MakeRecord("session-s1");
+  summary.kind = RecordKind::kSession;
+  EXPECT_EQ(outbox->Append(summary).status().code(), StatusCode::kIoError);
+
+  outbox.reset();
+  outbox = OpenOrDie(env_);
+  EXPECT_TRUE(outbox->accepting());
+  stats = outbox->Stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_TRUE(stats->accepting);
+  EXPECT_EQ(stats->not_accepting_reason, "");
+  EXPECT_TRUE(outbox->Append(MakeRecord("b")).ok());
+}
+
+// A failed fsync of the COMMIT does not mean the commit is lost: the WAL
+// frames were written, and a crash now (the disk as it is, copied) replays
+// them at the next open. The row then refers to its image, which must still
+// be there: it is kept, not deleted with the failed batch.
+TEST_F(OutboxPowerCutTest, AnImageWhoseCommitFailedToSyncIsKeptForTheRowThatMayComeBack) {
+  auto outbox = OpenOrDie(env_);
+  ASSERT_TRUE(outbox->Append(MakeRecord("before")).ok());
+  NewRecord r = MakeRecord("unsure");
+  const std::vector<uint8_t> jpeg = MakeImage(2000, 3);
+  r.evidence_jpeg = jpeg;
+  vfs_->FailSyncs(true);
+  EXPECT_EQ(outbox->Append(r).status().code(), StatusCode::kIoError);
+  EXPECT_TRUE(std::filesystem::exists(SpoolFile("unsure.jpg"))) << "the image stays";
+
+  // The machine stops here: copy the disk as it is (the -shm index is
+  // rebuilt from the WAL on open), then open the copy.
+  const std::string copy = dir_.path() + "/after-crash";
+  std::filesystem::create_directories(copy + "/spool");
+  for (const char* f : {"outbox.db", "outbox.db-wal"}) {
+    std::filesystem::copy_file(options_.dir + "/" + f, copy + "/" + f);
+  }
+  for (const auto& e : std::filesystem::directory_iterator(options_.dir + "/spool")) {
+    std::filesystem::copy_file(e.path(), copy + "/spool/" + e.path().filename().string());
+  }
+  vfs_->FailSyncs(false);
+  OutboxOptions o;
+  o.dir = copy;
+  auto reopened = Outbox::Open(o, PosixEnv(), clock_);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  auto records = (*reopened)->List({.limit = 10});
+  ASSERT_TRUE(records.ok());
+  ASSERT_EQ(records->size(), 2u) << "the commit reached the WAL and was replayed";
+  const StoredRecord& back = (*records)[1];
+  EXPECT_EQ(back.item_id, "unsure");
+  EXPECT_EQ(back.evidence, EvidenceState::kStored) << "not 'missing'";
+  auto image = (*reopened)->ReadEvidence(back.seq);
+  ASSERT_TRUE(image.ok()) << image.status().ToString();
+  EXPECT_EQ(*image, jpeg);
+
+  // And where the commit did not survive (the original, closed cleanly,
+  // keeps only what its checkpoint had), recovery removes the image.
+  outbox.reset();
+  outbox = OpenOrDie(env_);
+  EXPECT_EQ(ItemIds(*outbox), (std::set<std::string>{"before"}));
+  EXPECT_FALSE(std::filesystem::exists(SpoolFile("unsure.jpg"))) << "no orphan is left";
+}
+
 // The control: the harness does lose what was not synced. A commit made with
 // synchronous=OFF is gone after the cut, while an earlier synced one stays.
 TEST_F(OutboxPowerCutTest, AnUnsyncedCommitIsLostAtAPowerCut) {
