@@ -55,9 +55,12 @@ class FakeClock final : public Clock {
     return wall_start_ms_ + ns.count() / 1'000'000;
   }
   void Advance(std::chrono::nanoseconds d) { ns_ += d.count(); }
+  // Steps the wall clock alone (NTP correcting it, an operator setting it);
+  // negative steps it back. Monotonic time does not move.
+  void StepWall(std::chrono::milliseconds d) { wall_start_ms_ += d.count(); }
 
  private:
-  int64_t wall_start_ms_;
+  std::atomic<int64_t> wall_start_ms_;
   std::atomic<int64_t> ns_{0};
 };
 

@@ -93,10 +93,6 @@ void DeliveryService::Loop() {
         const auto spent = std::chrono::duration_cast<milliseconds>(clock_.Now() - start);
         wait = std::max(wait, budget - spent);
       }
-    } else {
-      std::lock_guard lock(mu_);
-      ++stats_.outbox_errors;
-      stats_.last_error = round.status().ToString();
     }
     std::unique_lock lock(mu_);
     if (stop_) return;
@@ -165,6 +161,8 @@ bool DeliveryService::Apply(std::span<const OutgoingRecord> sent,
         if (Status st = outbox_.MarkRetry(rec.seq, next, o.message); !st.ok()) {
           ++stats_.outbox_errors;
           stats_.last_error = st.ToString();
+        } else {
+          retry_seq_ = rec.seq;
         }
         not_before_ = clock_.Now() + std::chrono::milliseconds(delay);
         ++stats_.retries;
@@ -279,6 +277,40 @@ void DeliveryService::SetBackoff(BackoffOptions backoff) {
 }
 
 Result<RoundResult> DeliveryService::RunOnce() {
+  Result<RoundResult> round = Round();
+  if (!round.ok()) {
+    std::lock_guard lock(mu_);
+    ++stats_.outbox_errors;
+    stats_.last_error = round.status().ToString();
+  }
+  return round;
+}
+
+int64_t DeliveryService::LongestRetryDelayMs() const {
+  return std::max(backoff_.options().max_ms, options_.max_retry_after_ms);
+}
+
+Status DeliveryService::MarkDelivered(std::vector<int64_t> seqs, int64_t& marked_count) {
+  if (seqs.empty()) return Status::Ok();
+  CrashPoint("platform_acknowledged");
+  Status marked = outbox_.MarkDelivered(seqs);
+  if (!marked.ok()) {
+    // The platform has these records, the outbox still says pending. They
+    // are marked again, after a backoff and before anything else is sent:
+    // sending more meanwhile would re-send them every round, and a crash
+    // would then leave more than InFlightBound records sent but unmarked.
+    unmarked_ = std::move(seqs);
+    not_before_ =
+        clock_.Now() + std::chrono::milliseconds(backoff_.NextDelayMs(++mark_failures_in_a_row_));
+    return marked;
+  }
+  mark_failures_in_a_row_ = 0;
+  marked_count += static_cast<int64_t>(seqs.size());
+  CrashPoint("delivery_marked");
+  return Status::Ok();
+}
+
+Result<RoundResult> DeliveryService::Round() {
   using std::chrono::milliseconds;
   {
     std::lock_guard lock(mu_);
@@ -293,6 +325,17 @@ Result<RoundResult> DeliveryService::RunOnce() {
     result.wait = std::chrono::duration_cast<milliseconds>(not_before_ - now) + milliseconds(1);
     return result;
   }
+  // Records acknowledged earlier whose marking failed are marked first;
+  // nothing is sent until they are.
+  int64_t marked_count = 0;
+  if (!unmarked_.empty()) {
+    const size_t n = unmarked_.size();
+    RVM_RETURN_IF_ERROR(MarkDelivered(std::exchange(unmarked_, {}), marked_count));
+    result.handled += static_cast<int>(n);
+    std::lock_guard lock(mu_);
+    stats_.delivered += marked_count;
+    marked_count = 0;
+  }
   // A full outbox frees the room of what was delivered before anything else.
   if (!outbox_.accepting()) ApplyRetention(/*now_too=*/true);
   const int limit =
@@ -302,9 +345,20 @@ Result<RoundResult> DeliveryService::RunOnce() {
   auto pending = outbox_.NextPending(limit, std::numeric_limits<int64_t>::max());
   if (!pending.ok()) return pending.status();
   const int64_t wall = clock_.WallMillis();
+  const int64_t longest = LongestRetryDelayMs();
+  // Retry times are wall-clock times (they outlive the process). A record
+  // scheduled further ahead than any retry delay can be was scheduled before
+  // the wall clock stepped back (NTP, an RTC set late): it is due now, else
+  // delivery would stall for the size of the step. The record this service
+  // scheduled itself is due once its steady-clock time (not_before_, checked
+  // above) has passed, whatever the wall clock did since.
+  auto due = [&](const outbox::StoredRecord& rec) {
+    return rec.next_attempt_ms <= wall || rec.next_attempt_ms - wall > longest ||
+           rec.seq == retry_seq_;
+  };
   const bool more_waiting = static_cast<int>(pending->size()) >= limit;
-  auto first_not_due = std::find_if(pending->begin(), pending->end(),
-                                    [&](const auto& rec) { return rec.next_attempt_ms > wall; });
+  auto first_not_due =
+      std::find_if(pending->begin(), pending->end(), [&](const auto& rec) { return !due(rec); });
   if (first_not_due == pending->begin() && !pending->empty()) {
     result.wait = milliseconds(std::max<int64_t>(1, pending->front().next_attempt_ms - wall));
     return result;
@@ -334,19 +388,15 @@ Result<RoundResult> DeliveryService::RunOnce() {
   }
 
   std::vector<int64_t> delivered;
-  int64_t marked_count = 0;
   Status marked = Status::Ok();
   // Acknowledged records are marked delivered after every chunk of deposits
   // and every session batch, not once per round: what a crash can leave
   // acknowledged by the platform but still pending here (and so sent again)
-  // is one chunk or one batch (InFlightBound, docs/uplink.md).
+  // is one chunk or one batch (InFlightBound, docs/uplink.md). When marking
+  // fails nothing more is sent (see MarkDelivered).
   auto mark = [&] {
-    if (delivered.empty() || !marked.ok()) return;
-    CrashPoint("platform_acknowledged");
-    marked = outbox_.MarkDelivered(delivered);
-    if (marked.ok()) marked_count += static_cast<int64_t>(delivered.size());
-    delivered.clear();
-    CrashPoint("delivery_marked");
+    if (!marked.ok()) return;
+    marked = MarkDelivered(std::exchange(delivered, {}), marked_count);
   };
   bool ok = true;
   if (!deposits.empty()) {
@@ -365,11 +415,18 @@ Result<RoundResult> DeliveryService::RunOnce() {
     }
     full_window_ = ok;
   }
-  if (ok && !sessions.empty()) {
-    const int64_t oldest_wait = clock_.WallMillis() - sessions.front().record->created_ms;
+  if (ok && marked.ok() && !sessions.empty()) {
+    // Created "in the future": the wall clock stepped back since, and the
+    // record's age is unknown. It counts as having waited its full delay;
+    // waiting for the wall clock to catch up would stall the batch for the
+    // size of the step. So the wait below is never above max_delay_ms.
+    const int64_t created = sessions.front().record->created_ms;
+    const int64_t wall_now = clock_.WallMillis();
+    const int64_t oldest_wait =
+        created > wall_now ? options_.session_batch.max_delay_ms : wall_now - created;
     if (!client_.batches_sessions() || more_waiting || batches_now_.load() ||
         ShouldSendBatch(static_cast<int>(sessions.size()), oldest_wait, options_.session_batch)) {
-      for (size_t i = 0; i < sessions.size() && ok;) {
+      for (size_t i = 0; i < sessions.size() && ok && marked.ok();) {
         const size_t n =
             std::min<size_t>(std::max(1, options_.session_batch.max_records), sessions.size() - i);
         std::span<const OutgoingRecord> batch(sessions.data() + i, n);
@@ -389,10 +446,6 @@ Result<RoundResult> DeliveryService::RunOnce() {
   std::lock_guard lock(mu_);
   ++stats_.rounds;
   stats_.delivered += marked_count;
-  if (!marked.ok()) {
-    ++stats_.outbox_errors;
-    stats_.last_error = marked.ToString();
-  }
   const PlatformClientStats cs = client_.stats();
   stats_.api_calls = cs.api_calls;
   stats_.connections_opened = cs.connections_opened;

@@ -52,6 +52,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/status.h"
@@ -159,6 +160,15 @@ class DeliveryService {
 
  private:
   void Loop();
+  // RunOnce's round; RunOnce counts its errors.
+  Result<RoundResult> Round();
+  // Marks `seqs` delivered and adds them to `marked_count`. On failure they
+  // are kept in unmarked_ and not_before_ is set on the backoff, so the next
+  // round marks them again, and sends nothing, once that time has come.
+  Status MarkDelivered(std::vector<int64_t> seqs, int64_t& marked_count);
+  // The longest delay a retry can be scheduled with: the backoff's ceiling
+  // or the largest Retry-After taken, whichever is larger.
+  int64_t LongestRetryDelayMs() const;
   // Applies the outcomes of one send; returns false when a record must be retried.
   bool Apply(std::span<const OutgoingRecord> sent, const std::vector<SendOutcome>& outcomes,
              std::vector<int64_t>& delivered, int& handled);
@@ -181,6 +191,13 @@ class DeliveryService {
   CircuitBreaker breaker_;
   std::chrono::steady_clock::time_point not_before_{};
   int64_t failures_in_a_row_ = 0;  // failed sends since the last answer: the backoff's exponent
+  // The record this service last scheduled for a retry (MarkRetry): due once
+  // not_before_ has passed, whatever the wall clock says.
+  int64_t retry_seq_ = -1;
+  // Records the platform acknowledged whose MarkDelivered failed; marked
+  // before anything else is sent.
+  std::vector<int64_t> unmarked_;
+  int64_t mark_failures_in_a_row_ = 0;  // the backoff's exponent for marking
   // Deposits go with the full max_in_flight window only after a send
   // succeeded since the start or the last failure; until then one at a time.
   bool full_window_ = false;

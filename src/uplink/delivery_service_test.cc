@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <limits>
 #include <thread>
 
 #include "logging/state_log.h"
+#include "outbox/fault_injection_vfs.h"
 #include "platform_sim/platform_sim.h"
 #include "uplink/edge_v1_client.h"
 #include "uplink/outbox_sink.h"
@@ -49,6 +51,7 @@ class DeliveryServiceTest : public ::testing::Test {
     outbox_.reset();  // releases the directory lock before reopening
     outbox::OutboxOptions o;
     o.dir = dir_.path() + "/outbox";
+    if (vfs_) o.sqlite_vfs = vfs_->name();
     auto box = outbox::Outbox::Open(o, outbox::PosixEnv(), clock);
     ASSERT_TRUE(box.ok()) << box.status().ToString();
     outbox_ = std::move(box).value();
@@ -70,8 +73,19 @@ class DeliveryServiceTest : public ::testing::Test {
     return ids;
   }
 
+  // Reopens the outbox on a fault-injecting SQLite VFS.
+  void UseFaultInjectionVfs() {
+    static std::atomic<int> counter{0};
+    auto vfs = outbox::FaultInjectionVfs::Register("rvm-delivery-" + std::to_string(counter++));
+    ASSERT_TRUE(vfs.ok());
+    vfs_ = std::move(vfs).value();
+    Open(clock_);
+  }
+  int64_t Resent() { return sim_->Stats()["duplicates"]["total"].get<int64_t>(); }
+
   ScopedTempDir dir_;
   FakeClock clock_;
+  std::unique_ptr<outbox::FaultInjectionVfs> vfs_;  // declared before the outbox that uses it
   std::unique_ptr<sim::PlatformSim> sim_;
   std::unique_ptr<outbox::Outbox> outbox_;
   std::unique_ptr<EdgeV1Client> client_;
@@ -389,6 +403,102 @@ TEST_F(DeliveryServiceTest, SessionsWaitForTheirBatchUntilTheDelayRunsOut) {
   EXPECT_EQ(r->handled, 2);
   EXPECT_EQ(service_->Stats().api_calls, 1);
   EXPECT_EQ(sim_->Transactions().size(), 2u);
+}
+
+// The platform stored the records, but the outbox cannot mark them (its
+// commits fail): they are not sent again round after round, nothing new is
+// sent (so a crash still leaves at most InFlightBound records re-sent), and
+// once marking works they are marked and the rest flows, each record sent
+// once.
+TEST_F(DeliveryServiceTest, WhileMarkingFailsNothingIsSentAgainOrAnewAndAllIsMarkedOnceItWorks) {
+  UseFaultInjectionVfs();
+  for (int i = 0; i < 10; ++i) AppendItem("m-" + std::to_string(100 + i));
+  ASSERT_TRUE(sink_->WriteSessionSummary(MakeSession("sess-m", 10)).ok());
+  vfs_->FailSyncs(true);
+  EXPECT_FALSE(service_->RunOnce().ok()) << "the round reports the failed marking";
+  const int64_t chunk = DepositChunk(FastOptions());
+  EXPECT_EQ(service_->Stats().api_calls, chunk) << "one chunk, then the round stopped";
+  // A minute of rounds while the outbox still fails to commit.
+  for (int i = 0; i < 120; ++i) {
+    clock_.Advance(milliseconds(500));
+    (void)service_->RunOnce();
+  }
+  DeliveryStats s = service_->Stats();
+  EXPECT_EQ(s.api_calls, chunk) << "nothing re-sent and nothing new sent while marking fails";
+  EXPECT_EQ(Resent(), 0);
+  EXPECT_TRUE(sim_->Transactions().empty()) << "the session batch waits too";
+  EXPECT_EQ(s.delivered, 0);
+  EXPECT_GT(s.outbox_errors, 1);
+  EXPECT_LT(s.outbox_errors, 120) << "marking is retried on the backoff, not every round";
+  EXPECT_NE(s.last_error.find("I/O error"), std::string::npos) << s.last_error;
+
+  vfs_->FailSyncs(false);
+  for (int i = 0; i < 20 && service_->Stats().backlog_records > 0; ++i) {
+    clock_.Advance(milliseconds(2000));
+    auto r = service_->RunOnce();
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+  }
+  s = service_->Stats();
+  EXPECT_EQ(s.backlog_records, 0);
+  EXPECT_EQ(s.delivered, 11);
+  EXPECT_EQ(s.api_calls, 11) << "every record sent exactly once";
+  EXPECT_EQ(ServerItemIds().size(), 10u);
+  EXPECT_EQ(sim_->Transactions().size(), 1u);
+  EXPECT_EQ(Resent(), 0);
+}
+
+// The wall clock steps back 10 minutes (NTP) while a record waits for its
+// retry: the retry this service scheduled comes on the steady clock.
+TEST_F(DeliveryServiceTest, AWallClockSteppedBackDoesNotHoldBackARetryThisServiceScheduled) {
+  AppendItem("item-a");
+  sim::FaultSettings f;
+  f.error.next = 1;
+  sim_->SetFaults(f);
+  auto r = service_->RunOnce();
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(service_->Stats().retries, 1);
+  clock_.StepWall(-std::chrono::minutes(10));
+  clock_.Advance(r->wait);
+  r = service_->RunOnce();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(ServerItemIds(), std::vector<std::string>{"item-a"});
+  EXPECT_EQ(service_->Stats().backlog_records, 0);
+}
+
+// A retry scheduled by an earlier run, before the wall clock stepped back by
+// more than any retry delay can be: due at once, not in two hours.
+TEST_F(DeliveryServiceTest, ARetryScheduledBeforeTheWallClockSteppedBackFarIsDueAtOnce) {
+  AppendItem("item-a");
+  sim::FaultSettings f;
+  f.error.next = 1;
+  sim_->SetFaults(f);
+  ASSERT_TRUE(service_->RunOnce().ok());
+  ASSERT_EQ(service_->Stats().retries, 1);
+  service_ = std::make_unique<DeliveryService>(*outbox_, *client_, clock_, FastOptions());
+  clock_.StepWall(-std::chrono::hours(2));
+  clock_.Advance(milliseconds(1));
+  auto r = service_->RunOnce();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->handled, 1);
+  EXPECT_EQ(ServerItemIds(), std::vector<std::string>{"item-a"});
+}
+
+// A session summary appended before the wall clock stepped back an hour
+// looks an hour younger than it is: its batch still goes within the delay.
+TEST_F(DeliveryServiceTest,
+       ASessionAppendedBeforeTheWallClockSteppedBackWaitsNoLongerThanTheDelay) {
+  ASSERT_TRUE(sink_->WriteSessionSummary(MakeSession("sess-1", 1)).ok());
+  clock_.StepWall(-std::chrono::hours(1));
+  auto r = service_->RunOnce();
+  ASSERT_TRUE(r.ok());
+  EXPECT_LE(r->wait, milliseconds(2000));
+  if (r->handled == 0) {
+    clock_.Advance(r->wait);
+    r = service_->RunOnce();
+    ASSERT_TRUE(r.ok());
+  }
+  EXPECT_EQ(r->handled, 1);
+  EXPECT_EQ(sim_->Transactions().size(), 1u);
 }
 
 TEST_F(DeliveryServiceTest, BacklogSizeAndAgeAreVisible) {
