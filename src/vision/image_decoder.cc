@@ -2,8 +2,11 @@
 
 #include <cstdio>  // jpeglib.h needs FILE
 
-#include <jerror.h>
+// jpeglib.h first: it brings in jconfig.h, on which jerror.h's list of
+// messages depends (the arithmetic-coding ones).
 #include <jpeglib.h>
+
+#include <jerror.h>
 #include <opencv2/imgcodecs.hpp>
 
 #include <algorithm>
@@ -29,11 +32,37 @@ void OnJpegError(j_common_ptr cinfo) {
   std::longjmp(err->jump, 1);
 }
 
+// The warnings libjpeg gives for damaged entropy-coded data. It carries on
+// after each, filling what it could not decode with grey or garbled blocks:
+// a detector would then see an image that was never taken.
+bool IsCorruptDataWarning(int code) {
+  switch (code) {
+    case JWRN_HIT_MARKER:     // a marker where coded data was expected
+    case JWRN_HUFF_BAD_CODE:  // a bit pattern no Huffman table has
+#if JPEG_LIB_VERSION >= 70 || defined(D_ARITH_CODING_SUPPORTED)
+    case JWRN_ARITH_BAD_CODE:  // the same for arithmetic coding (where jerror.h has it)
+#endif
+    case JWRN_MUST_RESYNC:        // a restart marker out of sequence
+    case JWRN_BOGUS_PROGRESSION:  // progressive scans that contradict each other
+    case JWRN_EXTRANEOUS_DATA:    // bytes left over: the decoder lost its place
+      return true;
+    default:
+      return false;
+  }
+}
+
 void OnJpegMessage(j_common_ptr cinfo, int level) {
   auto* err = reinterpret_cast<JpegError*>(cinfo->err);
-  // Level -1 is a warning about corrupt data; premature end of data means the
-  // file was cut short and the bottom of the image would be invented grey.
-  if (level == -1 && cinfo->err->msg_code == JWRN_JPEG_EOF) err->truncated = true;
+  if (level != -1) return;  // -1 is a warning; higher levels are trace output
+  // Premature end of data means the file was cut short and the bottom of the
+  // image would be invented grey: reported with its own message. libjpeg
+  // would go on to warn of the marker it puts at the cut (JWRN_HIT_MARKER).
+  if (cinfo->err->msg_code == JWRN_JPEG_EOF) err->truncated = true;
+  if (err->truncated || IsCorruptDataWarning(cinfo->err->msg_code)) {
+    // Stop at the first: the rest of the image is no more trustworthy.
+    (*cinfo->err->format_message)(cinfo, err->message);
+    std::longjmp(err->jump, 1);
+  }
 }
 
 bool IsJpeg(const uint8_t* d, size_t n) {
@@ -52,8 +81,8 @@ int ScaleNumerator(double needed) {
 
 // The plain-C part of JPEG decoding. No C++ object with a destructor may live
 // in this frame: longjmp skips destructors. Returns 0 on success, 1 on a
-// libjpeg error (message in err), 2 when the pixel limit is exceeded, 3 when
-// the colour space cannot be converted to BGR here.
+// libjpeg error or corrupt-data warning (message in err), 2 when the pixel
+// limit is exceeded, 3 when the colour space cannot be converted to BGR here.
 struct JpegJob {
   const uint8_t* data;
   size_t size;
@@ -159,12 +188,12 @@ Status ImageDecoder::DecodeJpeg(const uint8_t* data, size_t size, const std::str
               1};
   JpegError err;
   const int rc = RunJpeg(&job, &err);
+  if (err.truncated) return InvalidArgument("image '" + name + "': JPEG data is truncated");
   if (rc == 1) {
     return InvalidArgument("image '" + name + "': corrupt JPEG data (" + err.message + ")");
   }
   if (rc == 2) return CheckPixels(job.original_w, job.original_h, name);
   if (rc == 3) return DecodeOther(data, size, name, out);  // CMYK: let OpenCV convert
-  if (err.truncated) return InvalidArgument("image '" + name + "': JPEG data is truncated");
   out.bgr = cv::Mat(job.out_h, job.out_w, CV_8UC3, pixels_.data());
   out.original_width = job.original_w;
   out.original_height = job.original_h;

@@ -8,7 +8,12 @@
 // the largest cost of the whole per-image path for big photos. The pixel
 // limit is checked from the header, before any pixel is decoded. A JPEG's
 // EXIF orientation is applied (as OpenCV's imread does): the image comes out
-// upright, and its sizes are the upright ones.
+// upright, and its sizes are the upright ones. A JPEG that is cut short, or
+// whose coded data libjpeg reports as corrupt (bad Huffman or arithmetic
+// code, a marker in the data, restart markers out of sequence, inconsistent
+// progressive scans, bytes the decoder could not place), is refused with an
+// error naming the image and libjpeg's message, never decoded with the grey
+// or garbled blocks libjpeg would put in its place.
 // Other formats go through OpenCV's imdecode; for PNG, BMP, WebP, TIFF and
 // PNM the pixel limit is checked from the header first, as for JPEG.
 //

@@ -70,6 +70,46 @@ TEST(ImageDecoderTest, TruncatedJpegIsRejected) {
   EXPECT_NE(s.message().find("truncated"), std::string::npos) << s.message();
 }
 
+// A photo-like JPEG (noise, so every block carries coded data) with bits
+// flipped in the middle of its entropy-coded scan, as a bad SD card or a
+// damaged transfer leaves it.
+std::vector<uint8_t> BitFlippedJpeg() {
+  cv::Mat m(240, 320, CV_8UC3);
+  cv::RNG rng(42);
+  rng.fill(m, cv::RNG::UNIFORM, 0, 256);
+  std::vector<uint8_t> jpeg;
+  cv::imencode(".jpg", m, jpeg, {cv::IMWRITE_JPEG_QUALITY, 90});
+  size_t scan = 0;  // first byte after the start-of-scan segment
+  for (size_t i = 2; i + 3 < jpeg.size(); ++i) {
+    if (jpeg[i] == 0xFF && jpeg[i + 1] == 0xDA) {
+      scan = i + 2 + ((jpeg[i + 2] << 8) | jpeg[i + 3]);
+      break;
+    }
+  }
+  const size_t mid = scan + (jpeg.size() - scan) / 2;
+  for (size_t i = mid; i < mid + 8; ++i) {
+    if (jpeg[i] != 0xFF && jpeg[i - 1] != 0xFF && (jpeg[i] ^ 0x5A) != 0xFF) jpeg[i] ^= 0x5A;
+  }
+  return jpeg;
+}
+
+TEST(ImageDecoderTest, AJpegWithFlippedBitsInItsScanIsRejectedAsCorrupt) {
+  const std::vector<uint8_t> jpeg = BitFlippedJpeg();
+  ImageDecoder dec;
+  DecodedImage img;
+  for (DecodeTarget target : {DecodeTarget{}, DecodeTarget{80, 60, true}}) {
+    Status s = dec.Decode(jpeg.data(), jpeg.size(), "flip.jpg", target, img);
+    ASSERT_FALSE(s.ok()) << "decoded at " << target.width << "x" << target.height;
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(s.message().find("image 'flip.jpg': corrupt JPEG data (Corrupt JPEG data"),
+              std::string::npos)
+        << s.message();
+  }
+  // The decoder is still good for the next, intact image.
+  const auto intact = Encode(".jpg", 64, 48);
+  EXPECT_TRUE(dec.Decode(intact.data(), intact.size(), "ok.jpg", {}, img).ok());
+}
+
 TEST(ImageDecoderTest, NonImageBytesAreRejected) {
   const std::string text = "this is not an image at all, just text";
   ImageDecoder dec;
