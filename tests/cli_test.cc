@@ -104,6 +104,38 @@ TEST_F(CliTest, TableOutputAndAnnotatedImages) {
   EXPECT_TRUE(fs::exists(fs::path(dir) / "nanodet_dog.jpg"));
 }
 
+TEST_F(CliTest, AnnotatingIntoTheInputFolderIsRefusedAndNothingIsOverwritten) {
+  const fs::path images = tmp_ / "images";
+  fs::create_directories(images);
+  fs::copy_file(shared_ + "/images/misc/smartbin_bottle.jpg", images / "bottle.jpg");
+  const auto size = fs::file_size(images / "bottle.jpg");
+  RunResult r =
+      RunCli("detect " + common_ + "--annotate " + images.string() + " " + images.string());
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("would overwrite the input '" + (images / "bottle.jpg").string() + "'"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(fs::file_size(images / "bottle.jpg"), size);
+  EXPECT_TRUE(r.out.empty()) << "refused before any image is detected: " << r.out;
+}
+
+TEST_F(CliTest, TwoInputsWithOneFileNameAreRefusedNamingBoth) {
+  fs::create_directories(tmp_ / "a");
+  fs::create_directories(tmp_ / "b");
+  fs::copy_file(shared_ + "/images/misc/smartbin_bottle.jpg", tmp_ / "a" / "x.jpg");
+  fs::copy_file(shared_ + "/images/misc/nanodet_dog.jpg", tmp_ / "b" / "x.jpg");
+  const fs::path out = tmp_ / "annotated";
+  RunResult r = RunCli("detect " + common_ + "--annotate " + out.string() + " " +
+                       (tmp_ / "a").string() + " " + (tmp_ / "b").string());
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("'" + (tmp_ / "a" / "x.jpg").string() + "' and '" +
+                       (tmp_ / "b" / "x.jpg").string() + "' would both be annotated as '" +
+                       (out / "x.jpg").string() + "'"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(out)) << "nothing is written";
+}
+
 TEST_F(CliTest, BenchJsonReportsTheRequiredFigures) {
   RunResult r = RunCli("bench --json --iterations 5 --warmup 1 " + common_ + shared_ +
                        "/images/misc/nanodet_dog.jpg");

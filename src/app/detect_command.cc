@@ -3,8 +3,12 @@
 // next image is read and decoded while the current one is detected.
 #include <opencv2/imgcodecs.hpp>
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <iostream>
+#include <map>
+#include <utility>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -64,15 +68,52 @@ void PrintTable(const std::string& file, const DetectionResult& r, const Detecto
   }
 }
 
+// Where --annotate writes the copy of each image: DIR/<file name>, as .png
+// for a PNG and .jpg for anything else. Refused before any work is done when
+// a copy would land on an input (the folder given is an input's own) or two
+// inputs would share one copy (the same file name in two folders), so that
+// no input and no annotated copy is overwritten.
+Result<std::vector<std::string>> AnnotationPaths(const std::vector<std::string>& files,
+                                                 const std::string& dir) {
+  namespace fs = std::filesystem;
+  // Inputs by device and inode: the same file however it is named (a
+  // relative path, a symbolic or hard link).
+  std::map<std::pair<dev_t, ino_t>, std::string> inputs;
+  for (const std::string& file : files) {
+    struct stat st {};
+    if (::stat(file.c_str(), &st) == 0) inputs.emplace(std::pair{st.st_dev, st.st_ino}, file);
+  }
+  std::map<std::string, std::string> taken;  // lexically normal output path -> input
+  std::vector<std::string> out;
+  for (const std::string& file : files) {
+    fs::path path = fs::path(dir) / fs::path(file).filename();
+    if (path.extension() != ".png") path.replace_extension(".jpg");
+    const std::string name = path.string();
+    struct stat st {};
+    if (::stat(name.c_str(), &st) == 0) {
+      if (auto it = inputs.find({st.st_dev, st.st_ino}); it != inputs.end()) {
+        return InvalidArgument("--annotate " + dir + ": the annotated copy of '" + file +
+                               "' would overwrite the input '" + it->second +
+                               "'; write the copies to another folder");
+      }
+    }
+    auto [it, fresh] = taken.emplace(path.lexically_normal().string(), file);
+    if (!fresh) {
+      return InvalidArgument("--annotate " + dir + ": '" + it->second + "' and '" + file +
+                             "' would both be annotated as '" + name +
+                             "'; annotate them in separate runs or rename one");
+    }
+    out.push_back(name);
+  }
+  return out;
+}
+
 Status Annotate(const std::string& file, const DetectionResult& r, const DetectorModel& m,
-                const std::string& dir) {
+                const std::string& out) {
   cv::Mat img = cv::imread(file, cv::IMREAD_COLOR);
   if (img.empty()) return InvalidArgument("image '" + file + "': cannot re-read for annotation");
   DrawDetections(img, r.detections, m.labels());
-  std::filesystem::path out = std::filesystem::path(dir) / std::filesystem::path(file).filename();
-  if (out.extension() != ".png") out.replace_extension(".jpg");
-  if (!cv::imwrite(out.string(), img))
-    return IoError("annotated image '" + out.string() + "': cannot write");
+  if (!cv::imwrite(out, img)) return IoError("annotated image '" + out + "': cannot write");
   return Status::Ok();
 }
 
@@ -91,7 +132,14 @@ int RunDetect(const DetectFlags& f) {
     std::cerr << "rvm-edge detect: no images found in the given paths\n";
     return kExitUsage;
   }
+  std::vector<std::string> annotated;
   if (!f.annotate_dir.empty()) {
+    auto paths = AnnotationPaths(*images, f.annotate_dir);
+    if (!paths.ok()) {
+      std::cerr << "rvm-edge detect: " << paths.status().message() << "\n";
+      return kExitUsage;
+    }
+    annotated = std::move(paths).value();
     if (Status s = CreateDirectories(f.annotate_dir); !s.ok()) {
       std::cerr << "rvm-edge detect: " << s.message() << "\n";
       return kExitUsage;
@@ -121,7 +169,8 @@ int RunDetect(const DetectFlags& f) {
       static_cast<int64_t>(files.size()), det.decode_target(), options->max_image_pixels);
   int failed = 0;
   DetectionResult result;
-  for (const std::string& file : files) {
+  for (size_t i = 0; i < files.size(); ++i) {
+    const std::string& file = files[i];
     const DecodedImage* image = nullptr;
     DecodeAhead::Timing timing;
     Status s = ahead.Next(&image, &timing);
@@ -144,7 +193,7 @@ int RunDetect(const DetectFlags& f) {
       PrintTable(file, result, **model);
     }
     if (!f.annotate_dir.empty()) {
-      if (Status a = Annotate(file, result, **model, f.annotate_dir); !a.ok()) {
+      if (Status a = Annotate(file, result, **model, annotated[i]); !a.ok()) {
         std::cerr << "rvm-edge detect: " << a.message() << "\n";
         ++failed;
       }
@@ -162,7 +211,10 @@ void RegisterDetectCommand(CLI::App& root, CommandAction& action) {
   auto f = std::make_shared<DetectFlags>();
   CLI::App* cmd = root.add_subcommand("detect", "Detect objects in images");
   AddDetectorFlags(*cmd, f->detector);
-  cmd->add_option("--annotate", f->annotate_dir, "Write annotated copies of the images here");
+  cmd->add_option("--annotate", f->annotate_dir,
+                  "Write annotated copies of the images into this folder, named after each "
+                  "image's file name (.png for PNGs, else .jpg); refused when a copy would "
+                  "overwrite an input or two inputs share a file name");
   cmd->add_flag("--json", f->json, "One JSON object per image instead of a table");
   cmd->add_option("images", f->inputs, "Image files or directories")->required();
   cmd->callback([f, &action] { action = [f] { return RunDetect(*f); }; });
