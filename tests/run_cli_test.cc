@@ -178,6 +178,17 @@ TEST_F(RunCliTest, ConfigCheckAcceptsTheExampleFile) {
   EXPECT_NE(ReadAll(dir_ / "stdout.txt").find("[pipeline]"), std::string::npos);
 }
 
+TEST_F(RunCliTest, ADirectoryGivenAsTheConfigFileIsAnErrorSayingSo) {
+  Child check = Spawn({"config", "check", dir_.string()}, dir_);
+  EXPECT_EQ(WaitExit(check, std::chrono::seconds(30)), 2);
+  EXPECT_NE(ReadAll(check.err).find("config '" + dir_.string() + "': is a directory"),
+            std::string::npos)
+      << ReadAll(check.err);
+  Child run = Spawn({"run", "--config", dir_.string()}, dir_);
+  EXPECT_EQ(WaitExit(run, std::chrono::seconds(30)), 2);
+  EXPECT_NE(ReadAll(run.err).find("is a directory"), std::string::npos) << ReadAll(run.err);
+}
+
 TEST_F(RunCliTest, ConfigCheckNamesEveryProblemAndExitsTwo) {
   const fs::path config =
       Write("bad.toml", "[detector]\nconf_threshold = 1.7\n[pipeline]\nno_such_key = 1\n");

@@ -3,7 +3,6 @@
 #include <toml++/toml.h>
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
 #include <limits>
 #include <map>
 #include <set>
@@ -11,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/file_util.h"
 #include "config/config_validate.h"
 #include "config/toml_text.h"
 
@@ -555,12 +555,9 @@ Result<Config> ParseConfig(std::string_view text, std::string_view source_name,
 }
 
 Result<Config> LoadConfig(const std::string& path, const EnvLookup& env) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFound("config '" + path + "': cannot open file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return IoError("config '" + path + "': read failed");
-  return ParseConfig(text.str(), path, env);
+  auto bytes = ReadFileBytes(path, "config");
+  if (!bytes.ok()) return bytes.status();
+  return ParseConfig(std::string(bytes->begin(), bytes->end()), path, env);
 }
 
 }  // namespace rvm

@@ -257,6 +257,15 @@ TEST(ConfigParserTest, LoadingAMissingFileIsNotFoundAndNamesThePath) {
   EXPECT_THAT(r.status().message(), HasSubstr("no/such/rvm-edge.toml"));
 }
 
+TEST(ConfigParserTest, LoadingADirectoryIsAnErrorSayingSo) {
+  // Refused, not read as an empty configuration (as an ifstream would read it).
+  Result<Config> r = LoadConfig(testing::TempDir(), FakeEnv({}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), HasSubstr("config '" + testing::TempDir()));
+  EXPECT_THAT(r.status().message(), HasSubstr("is a directory"));
+}
+
 TEST(ConfigParserTest, LoadConfigReadsARealFile) {
   const std::filesystem::path path =
       std::filesystem::path(testing::TempDir()) / "config_parser_test_load.toml";
