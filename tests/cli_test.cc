@@ -164,6 +164,24 @@ TEST_F(CliTest, AConfidenceThresholdOutsideZeroToOneIsAUsageErrorNamingTheFlag) 
       << run.err;
 }
 
+TEST_F(CliTest, OutboxCommandsOnAFolderWithoutAnOutboxFailAndCreateNothing) {
+  const fs::path typo = tmp_ / "outbx";
+  for (const char* sub : {"stats", "list", "replay", "purge-delivered"}) {
+    RunResult r = RunCli(std::string("outbox ") + sub + " --dir " + typo.string());
+    EXPECT_EQ(r.exit_code, 3) << sub << ": " << r.err;
+    EXPECT_NE(r.err.find("outbox '" + typo.string() + "': no outbox.db"), std::string::npos)
+        << sub << ": " << r.err;
+    EXPECT_FALSE(fs::exists(typo)) << sub << " created the folder";
+  }
+}
+
+TEST_F(CliTest, AnOutboxQuotaBelowTheOutboxsMinimumIsAUsageError) {
+  RunResult r = RunCli("outbox stats --quota-bytes -1 --dir " + (tmp_ / "outbox").string());
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--quota-bytes -1 is below the minimum 1376256"), std::string::npos)
+      << r.err;
+}
+
 TEST_F(CliTest, UnknownBackendIsAUsageError) {
   RunResult r = RunCli("detect --backend tensorflow x.jpg");
   EXPECT_EQ(r.exit_code, 2);

@@ -25,12 +25,25 @@ int Fail(const Status& s, int code) {
   return code;
 }
 
+// Opens an existing outbox only: a mistyped --dir is NotFound ("no
+// outbox.db"), never a new empty outbox.
 Result<std::unique_ptr<outbox::Outbox>> OpenOutbox(const OutboxFlags& flags, bool read_only) {
   outbox::OutboxOptions options;
   options.dir = flags.dir;
   options.quota_bytes = flags.quota_bytes;
   options.read_only = read_only;
+  options.create_if_missing = false;
   return outbox::Outbox::Open(options, outbox::PosixEnv(), SteadyClock::Instance());
+}
+
+// --quota-bytes follows outbox.quota_bytes's rule (outbox::QuotaBytesProblem)
+// for every subcommand: stats judge "accepting" against it.
+Status CheckQuotaFlag(const OutboxFlags& flags) {
+  outbox::OutboxOptions options;
+  options.quota_bytes = flags.quota_bytes;
+  const std::string problem = outbox::QuotaBytesProblem(options);
+  if (problem.empty()) return Status::Ok();
+  return InvalidArgument("--quota-bytes " + problem);
 }
 
 int RunStats(const OutboxFlags& flags) {
@@ -109,7 +122,12 @@ void RegisterOutboxCommand(CLI::App& root, CommandAction& action) {
     sub->add_option("--quota-bytes", flags->quota_bytes, "Quota the agent runs with")
         ->capture_default_str();
     sub->add_flag("--json", flags->json, "Print JSON instead of text");
-    sub->callback([flags, &action, run] { action = [flags, run] { return run(*flags); }; });
+    sub->callback([flags, &action, run] {
+      action = [flags, run] {
+        if (Status s = CheckQuotaFlag(*flags); !s.ok()) return Fail(s, kExitUsage);
+        return run(*flags);
+      };
+    });
     return sub;
   };
   add("stats", "Counts, backlog age, disk use and whether items are accepted", RunStats);

@@ -58,14 +58,8 @@ outbox::OutboxOptions OutboxOptionsFromConfig(const OutboxConfig& c) {
 }
 
 rvm::Status CheckOutboxConfig(const OutboxConfig& c) {
-  const outbox::OutboxOptions o = OutboxOptionsFromConfig(c);
-  const int64_t minimum = outbox::MinimumQuotaBytes(o);
-  if (o.quota_bytes < minimum) {
-    return InvalidArgument(fmt::format(
-        "outbox.quota_bytes: {} is below the minimum {} (the WAL's {} + the ledger's reserve {} "
-        "+ 64 KiB)",
-        o.quota_bytes, minimum, o.wal_checkpoint_bytes, o.reserve_bytes));
-  }
+  const std::string problem = outbox::QuotaBytesProblem(OutboxOptionsFromConfig(c));
+  if (!problem.empty()) return InvalidArgument("outbox.quota_bytes: " + problem);
   return rvm::Status::Ok();
 }
 

@@ -94,6 +94,14 @@ std::string_view AsChars(std::span<const uint8_t> bytes) {
 
 }  // namespace
 
+std::string QuotaBytesProblem(const OutboxOptions& o) {
+  const int64_t minimum = MinimumQuotaBytes(o);
+  if (o.quota_bytes >= minimum) return "";
+  return std::to_string(o.quota_bytes) + " is below the minimum " + std::to_string(minimum) +
+         " (the WAL's " + std::to_string(o.wal_checkpoint_bytes) + " + the ledger's reserve " +
+         std::to_string(o.reserve_bytes) + " + 64 KiB)";
+}
+
 struct Outbox::Writer {
   const NewRecord* record = nullptr;
   // The evidence image, written and fsynced by the appending thread itself so
@@ -128,11 +136,8 @@ Result<std::unique_ptr<Outbox>> Outbox::Open(const OutboxOptions& options, Env& 
   if (options.reserve_bytes < 0 || options.wal_checkpoint_bytes < 4096) {
     return InvalidArgument(name + "reserve_bytes must be >= 0 and wal_checkpoint_bytes >= 4096");
   }
-  const int64_t minimum = MinimumQuotaBytes(options);
-  if (!options.read_only && options.quota_bytes < minimum) {
-    return InvalidArgument(name + "quota_bytes " + std::to_string(options.quota_bytes) +
-                           " is below the minimum " + std::to_string(minimum) +
-                           " (wal_checkpoint_bytes + reserve_bytes + 64 KiB)");
+  if (std::string problem = QuotaBytesProblem(options); !options.read_only && !problem.empty()) {
+    return InvalidArgument(name + "quota_bytes " + problem);
   }
   std::unique_ptr<Outbox> outbox(new Outbox(options, env, clock));
   RVM_RETURN_IF_ERROR(outbox->Init());
@@ -141,6 +146,9 @@ Result<std::unique_ptr<Outbox>> Outbox::Open(const OutboxOptions& options, Env& 
 
 Status Outbox::Init() {
   const std::string name = "outbox '" + options_.dir + "': ";
+  if (!options_.read_only && !options_.create_if_missing && !env_.FileSize(db_path_).ok()) {
+    return NotFound(name + "no " + kDbName + " (nothing has been recorded here)");
+  }
   if (!options_.read_only) {
     RVM_RETURN_IF_ERROR(env_.CreateDir(spool_dir_));
     auto lock = env_.LockFile(options_.dir + "/LOCK");

@@ -10,8 +10,14 @@ namespace rvm::outbox {
 
 struct OutboxOptions {
   // Directory holding outbox.db (+ -wal, -shm), LOCK and spool/. Created if
-  // missing. Required.
+  // missing (see create_if_missing). Required.
   std::string dir;
+
+  // When false, Open fails with NotFound ("no outbox.db") unless dir already
+  // holds an outbox.db, and creates nothing: for operator commands, where a
+  // mistyped --dir must not become a new, empty outbox. Read-only opens never
+  // create anything.
+  bool create_if_missing = true;
 
   // Upper bound on the bytes the outbox occupies (database, WAL charge and
   // evidence). When an append would exceed it, evidence images are dropped,
@@ -60,5 +66,10 @@ struct OutboxOptions {
 inline int64_t MinimumQuotaBytes(const OutboxOptions& o) {
   return o.wal_checkpoint_bytes + o.reserve_bytes + (64 << 10);
 }
+
+// The quota rule as a sentence about o.quota_bytes ("-1 is below the minimum
+// 1376256 (...)"), empty when it holds; callers prefix the name they know the
+// value by (outbox.quota_bytes, --quota-bytes).
+std::string QuotaBytesProblem(const OutboxOptions& o);
 
 }  // namespace rvm::outbox

@@ -557,6 +557,20 @@ TEST_F(OutboxTest, ReadOnlyOpenOfAnEmptyDirectoryIsNotFound) {
   EXPECT_EQ(outbox.status().code(), StatusCode::kNotFound);
 }
 
+TEST_F(OutboxTest, AnOpenThatMustNotCreateFindsNoOutboxAndCreatesNothing) {
+  OutboxOptions o = Options();
+  o.create_if_missing = false;
+  auto outbox = Outbox::Open(o, PosixEnv(), clock_);
+  ASSERT_FALSE(outbox.ok());
+  EXPECT_EQ(outbox.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(outbox.status().message().find("no outbox.db"), std::string::npos)
+      << outbox.status().message();
+  EXPECT_FALSE(std::filesystem::exists(o.dir)) << "not even the directory";
+  // Once an outbox is there, the same options open it.
+  OpenOrDie(Options()).reset();
+  EXPECT_TRUE(OpenOrDie(o) != nullptr);
+}
+
 TEST_F(OutboxTest, QuotaBelowTheMinimumIsRejectedAtOpen) {
   OutboxOptions o = Options();
   o.quota_bytes = 1000;
