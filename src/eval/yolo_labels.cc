@@ -25,15 +25,22 @@ bool ParseNumber(const std::string& field, double& out) {
 
 Result<YoloFolder> FindYoloFolder(const std::string& dir) {
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return NotFound("folder '" + dir + "' does not exist");
+  if (!fs::exists(dir, ec)) return NotFound("folder '" + dir + "' does not exist");
+  if (!fs::is_directory(dir, ec)) {
+    return InvalidArgument("'" + dir + "' is not a folder (expected a folder holding images/ " +
+                           "and labels/)");
+  }
   YoloFolder f;
   f.images_dir = (fs::path(dir) / "images").string();
   f.labels_dir = (fs::path(dir) / "labels").string();
   std::string classes = (fs::path(dir) / "classes.txt").string();
   if (!fs::is_regular_file(classes, ec)) {
-    // A split (train/, val/) of a data set whose classes.txt sits beside the splits.
-    const std::string shared_list =
-        (fs::absolute(fs::path(dir), ec).lexically_normal().parent_path() / "classes.txt").string();
+    // A split (train/, val/) of a data set whose classes.txt sits beside the
+    // splits. "val/", "." and "val/.." name their folder too: normalised, with
+    // the trailing separator dropped, their parent is the folder above.
+    fs::path folder = fs::absolute(fs::path(dir), ec).lexically_normal();
+    if (!folder.has_filename()) folder = folder.parent_path();
+    const std::string shared_list = (folder.parent_path() / "classes.txt").string();
     if (fs::is_regular_file(shared_list, ec)) classes = shared_list;
   }
   if (!fs::is_directory(f.images_dir, ec)) {

@@ -86,6 +86,18 @@ TEST(YoloLabelsTest, AFolderWithoutLabelsOrClassesIsRefusedByName) {
   f = FindYoloFolder(dir.string());
   ASSERT_TRUE(f.ok()) << f.status().message();
   EXPECT_EQ(f->classes, (std::vector<std::string>{"can", "bottle"}));
+  // ...however the split is spelled: with a trailing separator, or as ".".
+  for (const std::string& spelling : {dir.string() + "/", (dir / ".").string()}) {
+    f = FindYoloFolder(spelling);
+    ASSERT_TRUE(f.ok()) << spelling << ": " << f.status().message();
+    EXPECT_EQ(f->classes, (std::vector<std::string>{"can", "bottle"})) << spelling;
+  }
+  const fs::path cwd = fs::current_path();
+  fs::current_path(dir);
+  f = FindYoloFolder(".");
+  fs::current_path(cwd);
+  ASSERT_TRUE(f.ok()) << "'.': " << f.status().message();
+  EXPECT_EQ(f->classes, (std::vector<std::string>{"can", "bottle"}));
   // ...unless it has its own.
   std::ofstream(dir / "classes.txt") << "can\nplastic_bottle\n";
   f = FindYoloFolder(dir.string());
@@ -93,7 +105,13 @@ TEST(YoloLabelsTest, AFolderWithoutLabelsOrClassesIsRefusedByName) {
   EXPECT_EQ(f->classes, (std::vector<std::string>{"can", "plastic_bottle"}));
   EXPECT_EQ(LabelPathFor(*f, (dir / "images" / "a.b.jpg").string()),
             (dir / "labels" / "a.b.txt").string());
-  EXPECT_FALSE(FindYoloFolder((dir / "nope").string()).ok());
+  f = FindYoloFolder((dir / "nope").string());
+  ASSERT_FALSE(f.ok());
+  EXPECT_NE(f.status().message().find("does not exist"), std::string::npos);
+  f = FindYoloFolder((dir / "classes.txt").string());
+  ASSERT_FALSE(f.ok());
+  EXPECT_NE(f.status().message().find("classes.txt' is not a folder"), std::string::npos)
+      << f.status().message();
   fs::remove_all(root);
 }
 
