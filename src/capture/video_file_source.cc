@@ -36,6 +36,13 @@ Status VideoFileSource::Open() {
   fps_ = (std::isfinite(fps) && fps > 0 && fps < 1000) ? fps : options_.fallback_fps;
   width_ = static_cast<int>(capture_.get(cv::CAP_PROP_FRAME_WIDTH));
   height_ = static_cast<int>(capture_.get(cv::CAP_PROP_FRAME_HEIGHT));
+  if (width_ <= 0 || height_ <= 0) {
+    // FFmpeg opens a container without a video stream it can decode (audio
+    // only, an unknown codec, a cut-off header) and reports a 0x0 picture;
+    // reading it would end at once and the run would look like an empty file.
+    capture_.release();
+    return InvalidArgument("video '" + path + "': no decodable video stream");
+  }
   next_seq_ = 0;
   loops_ = 0;
   consumed_ = 0;

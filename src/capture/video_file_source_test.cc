@@ -4,8 +4,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <string>
 
 #include <opencv2/core.hpp>
+#include <opencv2/videoio.hpp>
 
 #include "capture/mat_allocation_counter.h"
 
@@ -148,6 +151,36 @@ TEST(VideoFileSourceTest, FileThatIsNotAVideoIsRejectedAsFatal) {
   std::filesystem::remove(path);
   EXPECT_TRUE(IsFatal(s)) << s.ToString();
   EXPECT_NE(s.message().find(path.string()), std::string::npos);
+}
+
+TEST(VideoFileSourceTest, AFileWithNoDecodableVideoStreamIsRejectedAtOpen) {
+  // An AVI whose one stream has no frames and a frame size of 0x0 in its
+  // headers: FFmpeg opens it, with nothing to decode.
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("rvm_no_stream_" + std::to_string(::getpid()) + ".avi");
+  {
+    cv::VideoWriter writer(path.string(), cv::CAP_OPENCV_MJPEG,
+                           cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 25, cv::Size(64, 48));
+    ASSERT_TRUE(writer.isOpened());
+  }
+  std::string avi;
+  {
+    std::ifstream in(path, std::ios::binary);
+    avi.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const size_t avih = avi.find("avih");  // dwWidth, dwHeight at 32..39 of its data
+  const size_t strf = avi.find("strf");  // BITMAPINFOHEADER: biWidth, biHeight at 4..11
+  ASSERT_NE(avih, std::string::npos);
+  ASSERT_NE(strf, std::string::npos);
+  avi.replace(avih + 8 + 32, 8, 8, '\0');
+  avi.replace(strf + 8 + 4, 8, 8, '\0');
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << avi;
+  FakeClock clock;
+  VideoFileSource source({.path = path.string()}, clock);
+  Status s = source.Open();
+  std::filesystem::remove(path);
+  EXPECT_TRUE(IsFatal(s)) << s.ToString();
+  EXPECT_EQ(s.message(), "video '" + path.string() + "': no decodable video stream");
 }
 
 }  // namespace
