@@ -108,6 +108,8 @@ TEST_F(RunCliTest, ReplayingAnImageSequenceWritesOneDecisionPerItemAndTheSession
                                           {{"misc/smartbin_bottle.jpg", 6},
                                            {"misc/bottle_panlinchao.jpg", 6},
                                            {"plain/pdoodp_alu_test_multi.jpg", 6}});
+  // A file that cannot be decoded is skipped, and said to be.
+  std::ofstream(seq / "frame_999.jpg").close();
   const fs::path decisions = dir_ / "decisions.jsonl";
   // COCO YOLOX-nano sees the three cans only weakly (as cups, 0.25-0.5): every box at the
   // detector's threshold counts toward multiple_items.
@@ -125,6 +127,12 @@ TEST_F(RunCliTest, ReplayingAnImageSequenceWritesOneDecisionPerItemAndTheSession
   ASSERT_EQ(sessions.size(), 1u) << "the open session is closed at shutdown";
   EXPECT_EQ(sessions[0]["accepted_items"], 1);
   EXPECT_NE(ReadAll(c.err).find("4 decisions (1 accepted)"), std::string::npos) << ReadAll(c.err);
+  EXPECT_NE(ReadAll(c.err).find("skipped image '" + (seq / "frame_999.jpg").string() +
+                                "': file is empty"),
+            std::string::npos)
+      << ReadAll(c.err);
+  EXPECT_NE(ReadAll(c.err).find(", 1 unreadable images skipped;"), std::string::npos)
+      << ReadAll(c.err);
 }
 
 TEST_F(RunCliTest, SigtermStopsAnEndlessRunFlushesAndExitsZero) {

@@ -126,15 +126,20 @@ Result<Config> LoadRunConfig(const RunFlags& f) {
   return config;
 }
 
-std::string StatsLine(const PipelineStats& s, double seconds) {
+// `images_skipped`: the files an image-directory source skipped, named only
+// for that source (nullopt for the others).
+std::string StatsLine(const PipelineStats& s, double seconds,
+                      std::optional<int64_t> images_skipped) {
+  const std::string skipped =
+      images_skipped ? fmt::format(", {} unreadable images skipped", *images_skipped) : "";
   return fmt::format(
       "run ended after {:.1f} s: {} frames sampled ({} idle, {} to the detector, {:.1f}/s), "
-      "{} inferred in {} batches (mean {:.2f}, max {}), {} dropped, {} read failures; "
+      "{} inferred in {} batches (mean {:.2f}, max {}), {} dropped, {} read failures{}; "
       "frame queue max {}/{}, result queue max {}/{}, pool max {}/{} ({} waits); "
       "{} decisions ({} accepted), {} not recorded; tracker: {} items, {} noise",
       seconds, s.frames_sampled, s.frames_idle, s.frames_to_detector,
       seconds > 0 ? s.frames_inferred / seconds : 0.0, s.frames_inferred, s.batches, s.mean_batch(),
-      s.max_batch, s.frame_queue.dropped, s.read_failures, s.frame_queue.max_depth,
+      s.max_batch, s.frame_queue.dropped, s.read_failures, skipped, s.frame_queue.max_depth,
       s.frame_queue.capacity, s.result_queue.max_depth, s.result_queue.capacity,
       s.frame_pool.max_in_use, s.frame_pool.size, s.frame_pool.waits, s.items_decided,
       s.items_accepted, s.record_failures, s.tracker.items_started, s.tracker.noise_dropped);
@@ -301,7 +306,9 @@ int RunService(const RunFlags& f) {
   Status result = service.Finish();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  log.Info(StatsLine(service.pipeline_stats(), seconds));
+  const bool images = c.capture.source == SourceKindName(SourceKind::kImages);
+  log.Info(StatsLine(service.pipeline_stats(), seconds,
+                     images ? std::optional(service.images_skipped()) : std::nullopt));
   // Every run, stopped (SIGTERM, --max-seconds) or ended by itself, gives
   // the records just written, its session's summary among them, up to
   // --drain seconds to reach the platform; a second signal exits at once.

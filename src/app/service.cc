@@ -202,6 +202,10 @@ rvm::Status Service::BuildPipeline() {
     auto capture = CaptureOptionsFromConfig(config.capture);
     if (!capture.ok()) return capture.status();
     capture->max_image_pixels = config.detector.max_image_pixels;
+    capture->on_image_skipped = [this](const rvm::Status& why) {
+      images_skipped_.fetch_add(1);
+      Logger("run").Warn("skipped " + why.message());
+    };
     auto source = MakeFrameSource(*capture, clock_, sleeper_.AsSleepFn());
     if (!source.ok()) return source.status();
     std::lock_guard<std::mutex> lock(pipeline_mu_);

@@ -113,6 +113,10 @@ class Service final : public ServiceParts {
   // One line on what the outbox and the platform saw.
   std::string DeliverySummary();
   outbox::Outbox& outbox() { return *outbox_; }
+  // Files an image-directory source skipped as unreadable or undecodable
+  // (each logged as a warning naming the file); 0 for other sources. Any thread.
+  int64_t images_skipped() const { return images_skipped_.load(); }
+
   // Null when no platform is configured.
   uplink::DeliveryService* delivery() { return delivery_.get(); }
   remote::HeartbeatService* heartbeat() { return heartbeat_.get(); }
@@ -167,6 +171,7 @@ class Service final : public ServiceParts {
   std::unique_ptr<Pipeline> pipeline_;
   std::atomic<bool> stopping_{false};
   std::atomic<int64_t> restarts_{0};
+  std::atomic<int64_t> images_skipped_{0};
   RestartHandoff restart_;
 
   std::mutex outbox_stats_mu_;  // guards the two fields below

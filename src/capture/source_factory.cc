@@ -98,10 +98,13 @@ Result<BuiltSource> MakeFrameSource(const CaptureOptions& o, const Clock& clock,
           std::move(sleep));
       return built;
     case SourceKind::kImages:
-      built.source = std::make_unique<ImageDirSource>(
-          ImageDirOptions{
-              .path = o.path, .loop = o.loop, .watch = o.watch, .max_pixels = o.max_image_pixels},
-          clock, std::move(sleep));
+      built.source =
+          std::make_unique<ImageDirSource>(ImageDirOptions{.path = o.path,
+                                                           .loop = o.loop,
+                                                           .watch = o.watch,
+                                                           .max_pixels = o.max_image_pixels,
+                                                           .on_skip = o.on_image_skipped},
+                                           clock, std::move(sleep));
       return built;
     case SourceKind::kSynthetic: {
       SyntheticSceneOptions scene = o.synthetic;

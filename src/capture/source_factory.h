@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -61,6 +62,10 @@ struct CaptureOptions {
   // Scene for kind synthetic; its size, rate and pacing come from the fields
   // above.
   SyntheticSceneOptions synthetic;
+  // For kind images: called on the capture thread with the reason (naming
+  // the file) whenever a file that cannot be read or decoded is skipped.
+  // Empty = skipped without a word.
+  std::function<void(const Status&)> on_image_skipped;
 };
 
 // Checks the fields the chosen kind uses; messages name the field as

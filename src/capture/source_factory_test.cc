@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
 namespace rvm {
 namespace {
 
@@ -42,6 +47,30 @@ TEST(SourceFactoryTest, ImageSourceReadsTheSharedDirectory) {
   ASSERT_TRUE(built->source->Open().ok());
   Frame frame;
   EXPECT_TRUE(built->source->Read(frame).ok());
+}
+
+TEST(SourceFactoryTest, AnImageSourceReportsEachSkippedFileThroughTheCallback) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("rvm_source_factory_skip_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "a_empty.jpg").close();
+  std::filesystem::copy_file(std::string(RVM_SHARED_DIR) + "/images/misc/nanodet_dog.jpg",
+                             dir / "b_dog.jpg");
+  FakeClock clock;
+  CaptureOptions o;
+  o.kind = SourceKind::kImages;
+  o.path = dir.string();
+  std::vector<std::string> skipped;
+  o.on_image_skipped = [&skipped](const Status& why) { skipped.push_back(why.message()); };
+  auto built = MakeFrameSource(o, clock, FakeSleep(clock));
+  ASSERT_TRUE(built.ok()) << built.status().ToString();
+  ASSERT_TRUE(built->source->Open().ok());
+  Frame frame;
+  Status read = built->source->Read(frame);
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(read.ok()) << read.ToString();
+  ASSERT_EQ(skipped.size(), 1u);
+  EXPECT_EQ(skipped[0], "image '" + (dir / "a_empty.jpg").string() + "': file is empty");
 }
 
 TEST(SourceFactoryTest, SyntheticSourceTakesSizeFromTheOptions) {
