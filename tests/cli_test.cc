@@ -153,15 +153,38 @@ TEST_F(CliTest, BenchJsonReportsTheRequiredFigures) {
               j["full_ms_median"].get<double>() / j["bare_ms_median"].get<double>(), 0.01);
 }
 
-// --conf has the rule and the message of detector.conf_threshold, under its own name.
+// --conf has the range of detector.conf_threshold, checked as the command line is read.
 TEST_F(CliTest, AConfidenceThresholdOutsideZeroToOneIsAUsageErrorNamingTheFlag) {
   RunResult detect = RunCli("detect --conf 1.5 x.jpg");
   EXPECT_EQ(detect.exit_code, 2);
-  EXPECT_NE(detect.err.find("--conf = 1.5: must be in [0, 1]"), std::string::npos) << detect.err;
+  EXPECT_NE(detect.err.find("--conf: must be in [0, 1], not 1.5"), std::string::npos) << detect.err;
   RunResult run = RunCli("run --conf -0.5 --max-seconds 1");
   EXPECT_EQ(run.exit_code, 2);
-  EXPECT_NE(run.err.find("detector.conf_threshold = -0.5: must be in [0, 1]"), std::string::npos)
-      << run.err;
+  EXPECT_NE(run.err.find("--conf: must be in [0, 1], not -0.5"), std::string::npos) << run.err;
+}
+
+TEST_F(CliTest, AnEmptyNumericValueIsAUsageErrorNotZero) {
+  for (const std::string& args :
+       {std::string("detect --conf '' x.jpg"), std::string("detect --gpu-device-id '' x.jpg"),
+        std::string("detect --tensorrt-workspace-bytes '' x.jpg"),
+        std::string("run --conf '' --max-seconds 1"), std::string("outbox list --after ''"),
+        std::string("outbox stats --quota-bytes ''")}) {
+    RunResult r = RunCli(args);
+    EXPECT_EQ(r.exit_code, 2) << args;
+    EXPECT_NE(r.err.find(": needs a number, not an empty value"), std::string::npos)
+        << args << ": " << r.err;
+  }
+}
+
+TEST_F(CliTest, OpenEndedRangesAreStatedReadably) {
+  RunResult drain = RunCli("run --drain -1");
+  EXPECT_EQ(drain.exit_code, 2);
+  EXPECT_NE(drain.err.find("--drain: must be >= 0, not -1"), std::string::npos) << drain.err;
+  RunResult megapixels = RunCli("detect --max-megapixels 0 x.jpg");
+  EXPECT_EQ(megapixels.exit_code, 2);
+  EXPECT_NE(megapixels.err.find("--max-megapixels: must be > 0, not 0"), std::string::npos)
+      << megapixels.err;
+  EXPECT_EQ(megapixels.err.find("17976931348623157"), std::string::npos) << "no DBL_MAX";
 }
 
 TEST_F(CliTest, OutboxCommandsOnAFolderWithoutAnOutboxFailAndCreateNothing) {

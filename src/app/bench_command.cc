@@ -29,6 +29,7 @@
 
 #include "app/commands.h"
 #include "app/detector_flags.h"
+#include "app/option_checks.h"
 #include "base/file_util.h"
 #include "base/process_stats.h"
 #include "base/sample_stats.h"
@@ -453,10 +454,10 @@ void RegisterBenchCommand(CLI::App& root, CommandAction& action) {
       root.add_subcommand("bench", "Benchmark bare inference against the full per-image path");
   AddDetectorFlags(*cmd, f->detector);
   cmd->add_option("--iterations", f->iterations, "Measured iterations")
-      ->check(CLI::Range(1, 1000000))
+      ->check(NumberIn(1, 1000000))
       ->capture_default_str();
   cmd->add_option("--warmup", f->warmup, "Unmeasured iterations first")
-      ->check(CLI::Range(0, 100000))
+      ->check(NumberIn(0, 100000))
       ->capture_default_str();
   cmd->add_flag("--json", f->json, "Print one JSON summary object");
   cmd->add_option("--compare-model", f->compare_model,

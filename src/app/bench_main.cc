@@ -6,6 +6,7 @@
 
 #include "app/command.h"
 #include "app/commands.h"
+#include "app/option_checks.h"
 
 int main(int argc, char** argv) {
   // OpenCV's own warnings would interleave with our output; we report errors ourselves.
@@ -14,6 +15,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   rvm::app::CommandAction action;
   rvm::app::RegisterBenchCommand(app, action);
+  rvm::app::RequireNumbersNotEmpty(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

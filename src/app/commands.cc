@@ -1,5 +1,7 @@
 #include "app/commands.h"
 
+#include "app/option_checks.h"
+
 #ifdef RVM_HAVE_OUTBOX
 #include "app/outbox_command.h"
 #endif
@@ -22,6 +24,7 @@ void RegisterAllCommands(CLI::App& root, CommandAction& action) {
 #ifdef RVM_HAVE_OUTBOX
   RegisterOutboxCommand(root, action);
 #endif
+  RequireNumbersNotEmpty(root);
 }
 
 }  // namespace rvm::app

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "app/option_checks.h"
 #include "config/default_model.h"
 #include "config/runtime_settings.h"
 
@@ -40,15 +41,14 @@ void AddDetectorFlags(CLI::App& cmd, DetectorFlags& f) {
                  "Model family: auto, yolox, yolov5, yolov7, yolov8, yolo11, fastestdet")
       ->capture_default_str();
   cmd.add_option("--conf", f.conf, "Confidence threshold, [0, 1] (detector.conf_threshold)")
+      ->check(NumberIn(0, 1))
       ->capture_default_str();
-  cmd.add_option("--iou", f.iou, "NMS IoU threshold")
-      ->check(CLI::Range(0.0f, 1.0f))
-      ->capture_default_str();
+  cmd.add_option("--iou", f.iou, "NMS IoU threshold")->check(NumberIn(0, 1))->capture_default_str();
   cmd.add_option("--max-detections", f.max_detections, "Cap on detections per image")
-      ->check(CLI::Range(1, 10000))
+      ->check(NumberIn(1, 10000))
       ->capture_default_str();
   cmd.add_option("--threads", f.threads, "Intra-op inference threads")
-      ->check(CLI::Range(1, 64))
+      ->check(NumberIn(1, 64))
       ->capture_default_str();
   cmd.add_flag("--spin", f.spin, "Let idle inference threads spin (ORT)");
   cmd.add_option("--cache-dir", f.cache_dir,
@@ -59,7 +59,7 @@ void AddDetectorFlags(CLI::App& cmd, DetectorFlags& f) {
                  "Region of interest x0,y0,x1,y1 (fractions of the image): images are cropped "
                  "to it before detection, boxes stay in whole-image pixels");
   cmd.add_option("--max-megapixels", f.max_megapixels, "Refuse images larger than this")
-      ->check(CLI::PositiveNumber)
+      ->check(AboveZero())
       ->capture_default_str();
   f.execution_providers.clear();
   for (const std::string& p : f.execution.providers) {

@@ -28,6 +28,7 @@
 
 #include "app/commands.h"
 #include "app/detector_flags.h"
+#include "app/option_checks.h"
 #include "base/file_util.h"
 #include "config/config_parser.h"
 #include "config/config_validate.h"
@@ -416,7 +417,7 @@ void RegisterEvalCommand(CLI::App& root, CommandAction& action) {
   cmd->add_flag("--json", f->json, "One JSON object instead of the report");
   cmd->add_option("--min-accuracy", f->min_accuracy,
                   "Exit 1 when the single-item decision accuracy is below this, [0, 1]")
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(NumberIn(0, 1));
   cmd->add_option("dir", f->dir, "Folder with images/, labels/ and classes.txt")->required();
   cmd->callback([f, &action] { action = [f] { return RunEval(*f); }; });
 }

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <memory>
 
+#include "app/option_checks.h"
 #include "base/clock.h"
 #include "outbox/outbox.h"
 #include "outbox/outbox_report.h"
@@ -135,7 +136,7 @@ void RegisterOutboxCommand(CLI::App& root, CommandAction& action) {
   list->add_option("--state", flags->state, "pending, delivered or parked (default: all)");
   list->add_option("--limit", flags->limit, "At most this many records")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(AboveZero());
   list->add_option("--after", flags->after_seq, "Only records with a larger seq (paging)");
   add("replay", "Move every parked record back to pending", RunReplay);
   CLI::App* purge =

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "app/commands.h"
+#include "app/option_checks.h"
 #include "quantize/quantizer.h"
 
 namespace rvm::app {
@@ -102,7 +103,7 @@ void RegisterQuantizeCommand(CLI::App& root, CommandAction& action) {
   cmd->add_option("--method", f->method, "Calibration: minmax, percentile or entropy")
       ->capture_default_str();
   cmd->add_option("--percentile", o.percentile, "Percentile for --method percentile")
-      ->check(CLI::Range(50.0, 100.0))
+      ->check(NumberIn(50, 100))
       ->capture_default_str();
   cmd->add_flag("--per-channel,!--per-tensor", o.qdq.per_channel,
                 "Conv weights per output channel (default) or per tensor");
@@ -113,7 +114,7 @@ void RegisterQuantizeCommand(CLI::App& root, CommandAction& action) {
   cmd->add_option("--max-noise-gain", o.max_noise_gain,
                   "Keep Conv inputs float when their noise would exceed this many output steps "
                   "(0: off)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(NotNegative())
       ->capture_default_str();
   cmd->add_flag("--float-fallback,!--no-float-fallback", o.float_fallback,
                 "When the model fails the gate on calibration images, keep the fewest leading "
@@ -121,30 +122,30 @@ void RegisterQuantizeCommand(CLI::App& root, CommandAction& action) {
   cmd->add_flag("--float-silu", o.qdq.float_silu,
                 "Leave SiLU inputs and sigmoids in float, quantize only SiLU outputs");
   cmd->add_option("--max-images", o.max_images, "Calibration images at most (0: all)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(NotNegative());
   cmd->add_option("--eval", o.eval_dir,
                   "Evaluation images (default: every --eval-every'th calibration image, held out)");
   cmd->add_option("--eval-every", o.eval_every, "Hold out every k-th image for evaluation")
-      ->check(CLI::Range(2, 1000))
+      ->check(NumberIn(2, 1000))
       ->capture_default_str();
   cmd->add_option("--min-images", o.min_calibration_images, "Fewest readable calibration images")
-      ->check(CLI::Range(1, 100000))
+      ->check(NumberIn(1, 100000))
       ->capture_default_str();
   cmd->add_option("--min-agreement", o.min_agreement, "Gate: least agreement with FP32 (0..1)")
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(NumberIn(0, 1))
       ->capture_default_str();
   cmd->add_option("--max-map-drop", o.max_map_drop_points, "Gate: largest mAP@0.5 drop (points)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(NotNegative())
       ->capture_default_str();
   cmd->add_option("--conf", o.agreement_conf, "Confidence threshold the agreement is taken at")
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(NumberIn(0, 1))
       ->capture_default_str();
   cmd->add_option("--labels", o.labels_path,
                   "Model label list (default: as the detector finds it)");
   cmd->add_option("--family", o.family, "Model family (auto, yolox, yolov5, yolov8, fastestdet)")
       ->capture_default_str();
   cmd->add_option("--threads", o.threads, "ONNX Runtime threads")
-      ->check(CLI::Range(1, 256))
+      ->check(NumberIn(1, 256))
       ->capture_default_str();
   cmd->add_option("--keep-float", f->keep_float, "More tensors to leave in float");
   cmd->add_option("--ops", f->ops,
@@ -152,7 +153,7 @@ void RegisterQuantizeCommand(CLI::App& root, CommandAction& action) {
                   "Conv MatMul Gemm Add Mul Concat pools Sigmoid LeakyRelu Resize)");
   cmd->add_option("--speed-iterations", o.speed_iterations,
                   "Bare inferences of each model timed for the report (0: skip)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(NotNegative())
       ->capture_default_str();
   cmd->add_flag("--json", f->json, "Print the report as one JSON object");
   cmd->callback([f, &action] { action = [f] { return RunQuantize(*f); }; });

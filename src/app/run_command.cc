@@ -24,6 +24,7 @@
 #include "admin/system_probe.h"
 #include "app/commands.h"
 #include "app/detector_flags.h"
+#include "app/option_checks.h"
 #include "app/service.h"
 #include "config/config_parser.h"
 #include "config/config_validate.h"
@@ -77,7 +78,7 @@ struct RunFlags {
   int workers = 0;
   int batch = 0;
   int threads = 0;
-  std::optional<double> conf;  // --conf, validated with the configuration
+  std::optional<double> conf;  // --conf; unset = detector.conf_threshold
   double max_seconds = 0;
   double shutdown_limit_s = 10;
   double drain_s = 5;
@@ -345,30 +346,29 @@ void RegisterRunCommand(CLI::App& root, CommandAction& action) {
                   "Override sink.decisions_path (JSON lines; '-' = standard output)");
   cmd->add_option("--outbox", flags->outbox_dir, "Override outbox.dir");
   cmd->add_option("--admin-port", flags->admin_port, "Override admin.port (0 = any free port)")
-      ->check(CLI::Range(0, 65535));
+      ->check(NumberIn(0, 65535));
   cmd->add_option("--platform", flags->platform_url,
                   "Override uplink.base_url (the platform to deliver to)");
   cmd->add_option("--drain", flags->drain_s,
                   "At the end of a run, seconds to wait for pending records to be delivered")
-      ->check(CLI::NonNegativeNumber)
+      ->check(NotNegative())
       ->capture_default_str();
   cmd->add_option("--workers", flags->workers, "Override pipeline.inference_workers")
-      ->check(CLI::Range(1, 64));
+      ->check(NumberIn(1, 64));
   cmd->add_option("--batch", flags->batch, "Override pipeline.batch_max_size")
-      ->check(CLI::Range(1, 64));
+      ->check(NumberIn(1, 64));
   cmd->add_option("--threads", flags->threads, "Override detector.intra_op_threads")
-      ->check(CLI::Range(1, 256));
-  // Checked with the configuration it overrides (ValidateConfig).
-  cmd->add_option("--conf", flags->conf, "Override detector.conf_threshold");
+      ->check(NumberIn(1, 256));
+  cmd->add_option("--conf", flags->conf, "Override detector.conf_threshold")->check(NumberIn(0, 1));
   cmd->add_flag("--replay", flags->replay,
                 "Replay a recording as fast as possible: no pacing, every frame to the "
                 "detector (the motion gate's idle mode is bypassed)");
   cmd->add_option("--max-seconds", flags->max_seconds,
                   "Stop (as on SIGTERM) after this many seconds; 0 = run until the source ends")
-      ->check(CLI::NonNegativeNumber);
+      ->check(NotNegative());
   cmd->add_option("--shutdown-limit", flags->shutdown_limit_s,
                   "Seconds allowed for finishing the items in flight after a stop")
-      ->check(CLI::PositiveNumber)
+      ->check(AboveZero())
       ->capture_default_str();
   cmd->callback([flags, &action] { action = [flags] { return RunService(*flags); }; });
 }
