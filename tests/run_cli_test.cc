@@ -179,6 +179,19 @@ TEST_F(RunCliTest, AMissingModelIsAFatalStartUpError) {
   EXPECT_NE(ReadAll(c.err).find("none.onnx"), std::string::npos) << ReadAll(c.err);
 }
 
+TEST_F(RunCliTest, AStartUpFailureIsOnStandardErrorWhenTheLogGoesToAFile) {
+  const fs::path log = dir_ / "rvm.log";
+  const fs::path config = Write("logged.toml", "[logging]\nfile = \"" + log.string() + "\"\n");
+  Child c = Spawn(
+      {"run", "--config", config.string(), "--replay", "--model", (dir_ / "none.onnx").string()},
+      dir_);
+  EXPECT_EQ(WaitExit(c, std::chrono::seconds(30)), 3);
+  const std::string err = ReadAll(c.err);
+  EXPECT_NE(err.find("rvm-edge run: model '" + (dir_ / "none.onnx").string()), std::string::npos)
+      << err;
+  EXPECT_NE(ReadAll(log).find("none.onnx"), std::string::npos) << "and in the log";
+}
+
 TEST_F(RunCliTest, ConfigCheckAcceptsTheExampleFile) {
   Child c = Spawn(
       {"config", "check", std::string(RVM_SOURCE_DIR) + "/config/rvm-edge.example.toml"}, dir_);

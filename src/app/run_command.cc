@@ -172,6 +172,19 @@ void ReloadConfiguration(const RunFlags& f, Service& service) {
   (void)NotifyReady();
 }
 
+// A failure to start, after logging is set up: logged, and also printed on
+// standard error ("rvm-edge run: <message>") when the log does not go there
+// (logging.file set, or logging.level = "off"), so whoever started `run`
+// sees why it stopped. Returns `exit_code`.
+int StartupFailure(const LoggingConfig& logging, const std::string& message, int exit_code) {
+  Logger("run").Error(message);
+  FlushLogs();
+  if (!logging.file.empty() || logging.level == "off") {
+    std::cerr << "rvm-edge run: " << message << "\n";
+  }
+  return exit_code;
+}
+
 int RunService(const RunFlags& f) {
   // Block the stop and reload signals in every thread; one thread waits for them.
   sigset_t signal_set;
@@ -200,9 +213,8 @@ int RunService(const RunFlags& f) {
   bool usage_error = false;
   auto opened = Service::Open(*config, options, usage_error);
   if (!opened.ok()) {
-    log.Error(opened.status().message());
-    FlushLogs();
-    return usage_error ? kExitUsage : kExitFatal;
+    return StartupFailure(config->logging, opened.status().message(),
+                          usage_error ? kExitUsage : kExitFatal);
   }
   Service& service = **opened;
   const Config& c = service.config();
@@ -220,9 +232,7 @@ int RunService(const RunFlags& f) {
   admin::AdminServer admin_server(admin::AdminServerOptionsFromConfig(c), admin_parts);
   const auto t0 = std::chrono::steady_clock::now();
   if (Status s = service.Start(); !s.ok()) {
-    log.Error(s.message());
-    FlushLogs();
-    return kExitFatal;
+    return StartupFailure(c.logging, s.message(), kExitFatal);
   }
   log.Info(fmt::format(
       "{}; {} inference worker(s), batch up to {}; decisions to {} and the outbox in {}; {}",
@@ -231,10 +241,8 @@ int RunService(const RunFlags& f) {
       c.uplink.base_url.empty() ? std::string("no platform configured (offline)")
                                 : "delivering to " + c.uplink.base_url));
   if (Status s = admin_server.Start(); !s.ok()) {
-    log.Error(s.message());
     service.Stop();
-    FlushLogs();
-    return kExitFatal;
+    return StartupFailure(c.logging, s.message(), kExitFatal);
   }
   log.Info("admin server on " + admin_server.url());
   if (!IsLoopbackAddress(c.admin.bind_address) && c.admin.token.value.empty()) {
