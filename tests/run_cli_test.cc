@@ -31,8 +31,9 @@ struct Child {
   fs::path err;
 };
 
-// Starts rvm-edge with `args`, stdout and stderr to files in `dir`.
-Child Spawn(const std::vector<std::string>& args, const fs::path& dir) {
+// Starts rvm-edge with `args`, stdout and stderr to files in `dir`, in the
+// working directory `cwd` (empty: the test's own).
+Child Spawn(const std::vector<std::string>& args, const fs::path& dir, const fs::path& cwd = {}) {
   Child c;
   c.err = dir / "stderr.txt";
   const fs::path out = dir / "stdout.txt";
@@ -41,6 +42,7 @@ Child Spawn(const std::vector<std::string>& args, const fs::path& dir) {
     if (!std::freopen(out.c_str(), "w", stdout) || !std::freopen(c.err.c_str(), "w", stderr)) {
       ::_exit(126);
     }
+    if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(125);
     std::vector<char*> argv;
     std::string bin = std::string(RVM_BINARY_DIR) + "/rvm-edge";
     argv.push_back(bin.data());
@@ -193,10 +195,34 @@ TEST_F(RunCliTest, AStartUpFailureIsOnStandardErrorWhenTheLogGoesToAFile) {
 }
 
 TEST_F(RunCliTest, ConfigCheckAcceptsTheExampleFile) {
-  Child c = Spawn(
-      {"config", "check", std::string(RVM_SOURCE_DIR) + "/config/rvm-edge.example.toml"}, dir_);
+  // From the source tree, where its relative model_path leads to the model.
+  Child c = Spawn({"config", "check", "config/rvm-edge.example.toml"}, dir_, RVM_SOURCE_DIR);
   EXPECT_EQ(WaitExit(c, std::chrono::seconds(30)), 0) << ReadAll(c.err);
   EXPECT_NE(ReadAll(dir_ / "stdout.txt").find("[pipeline]"), std::string::npos);
+}
+
+TEST_F(RunCliTest, ConfigCheckNamesEveryMissingFileAndFolderByKey) {
+  const fs::path missing = dir_ / "missing";
+  const fs::path config =
+      Write("paths.toml",
+            "[detector]\nmodel_path = \"" + (missing / "m.onnx").string() + "\"\nlabels_path = \"" +
+                dir_.string() + "\"\n[capture]\nsource = \"images\"\npath = \"" +
+                (missing / "frames").string() + "\"\n[sink]\ndecisions_path = \"" +
+                (missing / "d.jsonl").string() + "\"\n[uplink]\nca_path = \"relative-ca.pem\"\n");
+  Child c = Spawn({"config", "check", config.string()}, dir_, dir_);
+  EXPECT_EQ(WaitExit(c, std::chrono::seconds(30)), 2);
+  const std::string err = ReadAll(c.err);
+  EXPECT_NE(err.find("has 5 problems:"), std::string::npos) << err;
+  for (const std::string& line :
+       {"detector.model_path = \"" + (missing / "m.onnx").string() + "\": no such file",
+        "detector.labels_path = \"" + dir_.string() + "\": is a folder, not a file",
+        "capture.path = \"" + (missing / "frames").string() + "\": no such folder",
+        "sink.decisions_path = \"" + (missing / "d.jsonl").string() + "\": its folder '" +
+            missing.string() + "' does not exist",
+        "uplink.ca_path = \"relative-ca.pem\": no such file (relative to the working directory " +
+            dir_.string() + ")"}) {
+    EXPECT_NE(err.find(line), std::string::npos) << line << "\nin:\n" << err;
+  }
 }
 
 TEST_F(RunCliTest, ADirectoryGivenAsTheConfigFileIsAnErrorSayingSo) {

@@ -1,7 +1,13 @@
-// `rvm-edge config check FILE`: parses and validates a configuration file the
-// way `rvm-edge run` does at start-up, and prints every problem (exit 2) or
-// the effective configuration with secrets redacted (exit 0).
+// `rvm-edge config check FILE`: parses and validates a configuration file
+// with the rules `rvm-edge run` applies at start-up (every key's type and
+// range, the outbox's minimum quota), checks that the files and folders it
+// names are there (ConfigPathProblems: model, labels, capture path, the
+// decisions file's folder, CA bundle), and prints every problem (exit 2) or
+// the effective configuration with secrets redacted (exit 0). It does not
+// load the model, open the camera or reach the platform.
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "app/commands.h"
 #include "app/service.h"
@@ -22,9 +28,16 @@ int RunConfigCheck(const ConfigFlags& f) {
     std::cerr << "rvm-edge config check: " << config.status().message() << "\n";
     return kExitUsage;
   }
-  // Rules of the modules `run` opens, beyond the configuration's own.
-  if (Status st = CheckOutboxConfig(config->outbox); !st.ok()) {
-    std::cerr << "rvm-edge config check: " << f.path << ": " << st.message() << "\n";
+  // Rules of the modules `run` opens, beyond the configuration's own, and
+  // the files and folders it opens.
+  std::vector<std::string> problems;
+  if (Status st = CheckOutboxConfig(config->outbox); !st.ok()) problems.push_back(st.message());
+  for (std::string& p : ConfigPathProblems(*config)) problems.push_back(std::move(p));
+  if (!problems.empty()) {
+    std::cerr << "rvm-edge config check: config '" << f.path << "' has " << problems.size()
+              << (problems.size() == 1 ? " problem:" : " problems:");
+    for (const std::string& p : problems) std::cerr << "\n  " << p;
+    std::cerr << "\n";
     return kExitUsage;
   }
   if (!f.quiet) std::cout << RenderConfigSummary(*config);

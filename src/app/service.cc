@@ -8,6 +8,7 @@
 #include "app/command.h"
 #include "app/detector_flags.h"
 #include "app/tee_sink.h"
+#include "config/toml_text.h"
 #include "deposit/decision_policy.h"
 #include "logging/logging.h"
 #include "outbox/env.h"
@@ -61,6 +62,55 @@ rvm::Status CheckOutboxConfig(const OutboxConfig& c) {
   const std::string problem = outbox::QuotaBytesProblem(OutboxOptionsFromConfig(c));
   if (!problem.empty()) return InvalidArgument("outbox.quota_bytes: " + problem);
   return rvm::Status::Ok();
+}
+
+std::vector<std::string> ConfigPathProblems(const Config& c) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> problems;
+  enum class Want { kFile, kFolder };
+  auto check = [&problems](const std::string& key, const std::string& path, Want want) {
+    std::error_code ec;
+    const fs::file_status st = fs::status(path, ec);
+    std::string what;
+    if (!fs::exists(st)) {
+      what = want == Want::kFile ? "no such file" : "no such folder";
+    } else if (want == Want::kFile && fs::is_directory(st)) {
+      what = "is a folder, not a file";
+    } else if (want == Want::kFile && !fs::is_regular_file(st)) {
+      what = "is not a regular file";
+    } else if (want == Want::kFolder && !fs::is_directory(st)) {
+      what = "is not a folder";
+    } else {
+      return;
+    }
+    if (fs::path(path).is_relative()) {
+      what += " (relative to the working directory " + fs::current_path(ec).string() + ")";
+    }
+    problems.push_back(key + " = " + TomlString(path) + ": " + what);
+  };
+  check("detector.model_path", c.detector.model_path, Want::kFile);
+  if (!c.detector.labels_path.empty()) {
+    check("detector.labels_path", c.detector.labels_path, Want::kFile);
+  }
+  if (c.capture.source == SourceKindName(SourceKind::kVideo) && !c.capture.path.empty()) {
+    check("capture.path", c.capture.path, Want::kFile);
+  }
+  if (c.capture.source == SourceKindName(SourceKind::kImages) && !c.capture.path.empty()) {
+    check("capture.path", c.capture.path, Want::kFolder);
+  }
+  if (c.sink.decisions_path != "-" && !c.sink.decisions_path.empty()) {
+    const fs::path folder = fs::path(c.sink.decisions_path).parent_path();
+    std::error_code ec;
+    if (fs::is_directory(c.sink.decisions_path, ec)) {
+      problems.push_back("sink.decisions_path = " + TomlString(c.sink.decisions_path) +
+                         ": is a folder, not a file");
+    } else if (!folder.empty() && !fs::is_directory(folder, ec)) {
+      problems.push_back("sink.decisions_path = " + TomlString(c.sink.decisions_path) +
+                         ": its folder '" + folder.string() + "' does not exist");
+    }
+  }
+  if (!c.uplink.ca_path.empty()) check("uplink.ca_path", c.uplink.ca_path, Want::kFile);
+  return problems;
 }
 
 Service::Service(ServiceOptions options)

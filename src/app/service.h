@@ -74,6 +74,16 @@ outbox::OutboxOptions OutboxOptionsFromConfig(const OutboxConfig& c);
 // InvalidArgument naming outbox.quota_bytes when it is below the outbox's
 // minimum (outbox::MinimumQuotaBytes); `config check` and `run` both ask.
 rvm::Status CheckOutboxConfig(const OutboxConfig& c);
+// The files and folders `run` opens at start-up, checked on disk: the model
+// (detector.model_path) and labels (detector.labels_path) must be files, a
+// video (capture.path, source "video") a file and an image directory (source
+// "images") a folder, the decisions file's folder (sink.decisions_path,
+// unless "-") must exist, and the CA bundle (uplink.ca_path) be a file. One
+// line per problem, naming the key and the path (and, for a relative path,
+// the working directory it is taken from); empty when all are there.
+// `config check` reports them; `run` finds the same problems as it opens
+// each part.
+std::vector<std::string> ConfigPathProblems(const Config& c);
 
 class Service final : public ServiceParts {
  public:
