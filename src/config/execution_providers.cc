@@ -29,7 +29,10 @@ std::vector<ExecutionProviderProblem> ExecutionProviderProblems(
                      TomlString(p) + " is not one of tensorrt, cuda, cpu"});
     } else if (!seen.insert(p).second) {
       out.push_back({"execution_providers", list, "names " + TomlString(p) + " twice"});
-    } else if (p == "cpu" && i + 1 != o.providers.size()) {
+    } else if (p == "cpu" && std::any_of(o.providers.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                                         o.providers.end(),
+                                         [](const std::string& next) { return next != "cpu"; })) {
+      // Only another provider after it; a second "cpu" is reported as twice.
       out.push_back({"execution_providers", list,
                      "\"cpu\" must come last: it runs what no other provider takes"});
     }

@@ -55,6 +55,9 @@ TEST(ExecutionProvidersTest, AnEmptyListADuplicateAndTheCpuBeforeAGpuAreRefused)
                           "[\"cpu\"]"));
   EXPECT_THAT(Problems(With({"cuda", "cuda"})),
               ElementsAre("execution_providers = [\"cuda\", \"cuda\"]: names \"cuda\" twice"));
+  EXPECT_THAT(Problems(With({"cpu", "cpu"})),
+              ElementsAre("execution_providers = [\"cpu\", \"cpu\"]: names \"cpu\" twice"))
+      << "a duplicate, not a cpu out of place";
   EXPECT_THAT(Problems(With({"cpu", "cuda"})),
               ElementsAre("execution_providers = [\"cpu\", \"cuda\"]: \"cpu\" must come last: it "
                           "runs what no other provider takes"));

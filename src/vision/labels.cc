@@ -1,21 +1,28 @@
 #include "vision/labels.h"
 
 #include <cctype>
-#include <fstream>
 #include <map>
+
+#include "base/file_util.h"
 
 namespace rvm {
 
-Result<std::vector<std::string>> LoadLabelsFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return NotFound("labels file '" + path + "': cannot open");
+Result<std::vector<std::string>> ParseLabelsText(std::string_view text, const std::string& path) {
   std::vector<std::string> labels;
-  std::string line;
   int blank_line = 0;
   int line_no = 0;
-  while (std::getline(in, line)) {
+  while (!text.empty()) {
+    const size_t end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
     ++line_no;
-    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+    // Both ends: " bottle" from a hand-edited file must match "bottle" elsewhere.
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.front()))) {
+      line.remove_prefix(1);
+    }
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) {
+      line.remove_suffix(1);
+    }
     if (line.empty()) {
       if (!blank_line) blank_line = line_no;
       continue;
@@ -24,10 +31,17 @@ Result<std::vector<std::string>> LoadLabelsFile(const std::string& path) {
       return InvalidArgument("labels file '" + path + "': line " + std::to_string(blank_line) +
                              " is empty");
     }
-    labels.push_back(line);
+    labels.emplace_back(line);
   }
   if (labels.empty()) return InvalidArgument("labels file '" + path + "': holds no labels");
   return labels;
+}
+
+Result<std::vector<std::string>> LoadLabelsFile(const std::string& path) {
+  auto bytes = ReadFileBytes(path, "labels file");
+  if (!bytes.ok()) return bytes.status();
+  return ParseLabelsText(
+      std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()), path);
 }
 
 namespace {

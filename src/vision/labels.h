@@ -5,14 +5,21 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
 
 namespace rvm {
 
-// Reads one label per line; trailing whitespace and a final empty line are
-// ignored. An empty file, or an empty line in the middle, is an error naming the file.
+// One label per line, whitespace trimmed from both ends (so CRLF line ends
+// and indented names read as the bare name); empty lines at the end are
+// ignored. No label at all, or an empty line in the middle, is an error
+// naming `path` (and the line).
+Result<std::vector<std::string>> ParseLabelsText(std::string_view text, const std::string& path);
+
+// Reads `path` and parses it as above. A missing file or a directory is an
+// error saying so.
 Result<std::vector<std::string>> LoadLabelsFile(const std::string& path);
 
 // Parses a `names` metadata value: a dict literal {index: 'name', ...} with

@@ -43,6 +43,27 @@ TEST(LabelsTest, EmptyLineInTheMiddleIsAnErrorNamingTheLine) {
   EXPECT_NE(r.status().message().find("line 2"), std::string::npos);
 }
 
+TEST(LabelsTest, LabelsAreTrimmedAtBothEnds) {
+  auto r = ParseLabelsText("  can\r\n\tbottle  \r\ncarton\n\n", "x.txt");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(*r, (std::vector<std::string>{"can", "bottle", "carton"}));
+  r = ParseLabelsText(" \n\t\n", "blank.txt");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("'blank.txt': holds no labels"), std::string::npos);
+}
+
+TEST(LabelsTest, ADirectoryIsAnErrorSayingSo) {
+  const std::string dir = std::filesystem::temp_directory_path().string();
+  auto r = LoadLabelsFile(dir);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("labels file '" + dir + "': is a directory"),
+            std::string::npos)
+      << r.status().message();
+  r = LoadLabelsFile(dir + "/rvm_labels_test_absent.txt");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kNotFound);
+}
+
 TEST(LabelsTest, LabelForOutOfRangeIsSynthesised) {
   EXPECT_EQ(LabelFor({"a"}, 0), "a");
   EXPECT_EQ(LabelFor({"a"}, 5), "class_5");

@@ -41,6 +41,21 @@ TEST(ModelFamilyTest, UnknownShapeIsRejectedWithTheShapeInTheMessage) {
   EXPECT_FALSE(ResolveOutputLayout({1, 7}, 416, 416, ModelFamily::kAuto, 0).ok());
 }
 
+TEST(ModelFamilyTest, TheHintToNameTheFamilyComesOnlyWhenItWasGuessedFromA3DOr4DOutput) {
+  const std::string hint = "set the family explicitly";
+  auto message = [](const std::vector<int64_t>& shape, ModelFamily family) {
+    auto r = ResolveOutputLayout(shape, 416, 416, family, 0);
+    EXPECT_FALSE(r.ok());
+    return r.ok() ? std::string() : r.status().message();
+  };
+  EXPECT_NE(message({1, 1000, 7}, ModelFamily::kAuto).find(hint), std::string::npos);
+  EXPECT_NE(message({1, 4, 22, 22}, ModelFamily::kAuto).find(hint), std::string::npos);
+  EXPECT_EQ(message({1, 100, 85}, ModelFamily::kYoloX).find(hint), std::string::npos)
+      << "the family was given";
+  EXPECT_EQ(message({1, 7}, ModelFamily::kAuto).find(hint), std::string::npos) << "2-D";
+  EXPECT_EQ(message({1, 1, 2, 3, 4}, ModelFamily::kAuto).find(hint), std::string::npos) << "5-D";
+}
+
 TEST(ModelFamilyTest, LabelCountThatDisagreesWithTheShapeIsAnError) {
   auto r = ResolveOutputLayout({1, 3549, 85}, 416, 416, ModelFamily::kAuto, 2);
   ASSERT_FALSE(r.ok());
