@@ -81,7 +81,7 @@ Status ImageDirSource::Scan() {
 }
 
 void ImageDirSource::Skip(Status why) {
-  ++skipped_;
+  skipped_.fetch_add(1, std::memory_order_relaxed);
   if (options_.on_skip) options_.on_skip(why);
   last_skip_error_ = std::move(why);
 }
@@ -135,7 +135,7 @@ Status ImageDirSource::Read(Frame& into) {
 
 std::string ImageDirSource::Describe() const {
   std::string mode = options_.watch ? ", watching" : options_.loop ? ", looping" : "";
-  return name_ + " (" + options_.path + mode + ", " + std::to_string(skipped_) + " skipped)";
+  return name_ + " (" + options_.path + mode + ", " + std::to_string(skipped()) + " skipped)";
 }
 
 }  // namespace rvm

@@ -30,6 +30,7 @@
 // Thread-compatible, like every FrameSource.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -73,9 +74,10 @@ class ImageDirSource final : public FrameSource {
 
   // File name (without directory) of the last delivered frame.
   const std::string& last_file() const { return last_file_; }
-  // Files skipped because they could not be read or decoded, and why the
-  // latest one was.
-  int64_t skipped() const { return skipped_; }
+  // Files skipped because they could not be read or decoded (any thread may
+  // read the count, and Describe() with it, while another reads frames), and
+  // why the latest one was (the reading thread's).
+  int64_t skipped() const { return skipped_.load(std::memory_order_relaxed); }
   const Status& last_skip_error() const { return last_skip_error_; }
 
  private:
@@ -97,7 +99,7 @@ class ImageDirSource final : public FrameSource {
   cv::Mat scratch_;
   std::string last_file_;
   int64_t next_seq_ = 0;
-  int64_t skipped_ = 0;
+  std::atomic<int64_t> skipped_{0};
   Status last_skip_error_;
 };
 
