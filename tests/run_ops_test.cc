@@ -13,12 +13,16 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
 
 #include "platform_sim/platform_sim.h"
 
@@ -106,6 +110,99 @@ class RunOpsTest : public ::testing::Test {
   pid_t pid_ = -1;
   int admin_port_ = 0;
 };
+
+// A bottle lies in the chute across a restart. The pipeline before the
+// restart decided it; the one after it sees the same bottle and must not
+// decide it again. Once it has gone, a bottle put in the same place is a new
+// item. In the platform's books: two deposits, each once, and nothing more.
+// (Watched directory of frames, every frame detected.)
+TEST_F(RunOpsTest, AnItemInTheChuteAcrossARestartIsDecidedAndCreditedOnce) {
+  const std::string bottle = kShared + "/images/misc/smartbin_bottle.jpg";
+  const fs::path empty = dir_ / "empty.jpg";  // the empty chute: nothing to detect
+  const cv::Mat photo = cv::imread(bottle);
+  ASSERT_FALSE(photo.empty());
+  ASSERT_TRUE(cv::imwrite(empty.string(), cv::Mat(photo.size(), CV_8UC3, cv::Scalar(90, 90, 90))));
+  const fs::path chute = dir_ / "chute";
+  fs::create_directories(chute);
+  int next = 0;
+  auto put = [&](const std::string& image, int frames) {
+    for (int i = 0; i < frames; ++i) {
+      char name[32];
+      std::snprintf(name, sizeof name, "frame_%03d.jpg", next++);
+      fs::create_symlink(image, chute / name);
+    }
+  };
+  const fs::path config = dir_ / "rvm.toml";
+  std::ofstream(config) << "[machine]\nid = \"ops-test\"\n"
+                        << "[detector]\nmodel_path = \"" << kModel << "\"\ncache_dir = \"\"\n"
+                        << "[capture]\nsource = \"images\"\npath = \"" << chute.string()
+                        << "\"\nwatch = true\n"
+                        << "[outbox]\ndir = \"" << (dir_ / "outbox").string() << "\"\n"
+                        << "[uplink]\nbase_url = \"" << sim_->base_url() << "\"\n"
+                        << "[admin]\nport = 0\n"
+                        << "[sink]\ndecisions_path = \"" << (dir_ / "decisions.jsonl").string()
+                        << "\"\n";
+  const fs::path err = dir_ / "stderr.txt";
+  auto decisions = [&] {
+    std::vector<json> v;
+    std::istringstream in(ReadAll(dir_ / "decisions.jsonl"));
+    for (std::string line; std::getline(in, line);) {
+      const json j = json::parse(line, nullptr, false);
+      if (j.is_object() && j.value("type", "") == "decision") v.push_back(j);
+    }
+    return v;
+  };
+
+  put(bottle, 20);  // put in, lying still: decided once it settles
+  pid_ = rvm::e2e::SpawnRvmEdge({"run", "--config", config.string(), "--replay", "--drain", "10"},
+                                err, {{"RVM_EDGE_API_KEY", kKey}, {"RVM_EDGE_ADMIN_TOKEN", kToken}});
+  const std::regex url(R"(admin server on http://127\.0\.0\.1:(\d+))");
+  ASSERT_TRUE(WaitUntil([&] {
+    std::smatch m;
+    const std::string text = ReadAll(err);
+    if (!std::regex_search(text, m, url)) return false;
+    admin_port_ = std::stoi(m[1].str());
+    return true;
+  })) << ReadAll(err);
+  ASSERT_TRUE(WaitUntil([&] {
+    const json s = Status();
+    return decisions().size() == 1 && s.is_object() && s["pipeline"].value("frames_tracked", 0) >= 20;
+  })) << ReadAll(err);
+
+  httplib::Client c("127.0.0.1", admin_port_);
+  httplib::Headers auth = {{"Authorization", "Bearer " + kToken}};
+  auto restarted = c.Post("/api/restart", auth, "", "application/json");
+  ASSERT_TRUE(restarted);
+  ASSERT_EQ(restarted->status, 200) << restarted->body;
+  ASSERT_EQ(Status().value("pipeline_restarts", 0), 1);
+
+  put(bottle, 20);  // the same bottle, still there
+  put(empty.string(), 8);  // taken away
+  put(bottle, 20);  // a new bottle in the same place
+  put(empty.string(), 8);
+  ASSERT_TRUE(WaitUntil([&] {
+    const json s = Status();
+    return s.is_object() && s["pipeline"].value("frames_tracked", 0) >= 56;
+  })) << Status().dump() << ReadAll(err);
+  EXPECT_EQ(Stop(), 0) << ReadAll(err);
+
+  const std::vector<json> decided = decisions();
+  ASSERT_EQ(decided.size(), 2u) << ReadAll(dir_ / "decisions.jsonl");
+  std::vector<std::string> ids;
+  for (const json& d : decided) {
+    EXPECT_TRUE(d.value("accepted", false)) << d.dump();
+    ids.push_back(d.at("item_id").get<std::string>());
+  }
+  std::vector<std::string> deposited;
+  for (const json& d : sim_->Deposits()) deposited.push_back(d.at("item_id").get<std::string>());
+  EXPECT_EQ(deposited, ids) << sim_->Deposits().dump(1);
+  std::map<std::string, int> credited;
+  for (const json& t : sim_->Transactions()) {
+    for (const json& item : t.at("items")) ++credited[item.at("item_id").get<std::string>()];
+  }
+  EXPECT_EQ(credited.size(), 2u) << sim_->Transactions().dump(1);
+  for (const auto& [id, n] : credited) EXPECT_EQ(n, 1) << id;
+}
 
 // The platform queues MAINTENANCE; the next heartbeat brings it, the machine
 // enters maintenance (status and readiness say so) and reports the result;

@@ -243,7 +243,7 @@ Result<std::unique_ptr<Service>> Service::Open(Config config, ServiceOptions opt
   return s;
 }
 
-rvm::Status Service::BuildPipeline() {
+rvm::Status Service::BuildPipeline(const std::vector<Box>& decided_in_view) {
   const Config& config = settings_->startup();
   // The frame source is made once and reopened by every pipeline built over
   // it (a watched directory then goes on with the files it has not
@@ -273,6 +273,7 @@ rvm::Status Service::BuildPipeline() {
   parts.observer = &observers_;
   auto pipeline = std::make_unique<Pipeline>(options, std::move(parts));
   Pipeline* const built = pipeline.get();
+  built->FollowDecided(decided_in_view);
   {
     // Under the settings' lock: a change made from now on reaches this
     // pipeline through ApplySettings, and none is missed meanwhile.
@@ -332,10 +333,13 @@ bool Service::WaitFor(std::chrono::milliseconds timeout) {
   const bool finished = pipeline->WaitFor(timeout);
   if (!restart_.requested()) return finished;
   if (!finished) return false;  // the restart's Stop is still draining
-  // Restart: the old pipeline has drained; build a new one over a reopened source.
+  // Restart: the old pipeline has drained; build a new one over a reopened
+  // source, following the items the old one decided that are still in view.
   rvm::Status result = pipeline->Wait();
   sleeper_.Reset();
-  if (result.ok()) result = BuildPipeline();
+  // A copy: building the new pipeline destroys the old one.
+  const std::vector<Box> in_view = pipeline->decided_in_view();
+  if (result.ok()) result = BuildPipeline(in_view);
   if (result.ok()) ++restarts_;
   restart_.Complete(result);
   return !result.ok();

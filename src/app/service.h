@@ -150,7 +150,9 @@ class Service final : public ServiceParts {
 
  private:
   Service(ServiceOptions options);
-  rvm::Status BuildPipeline();
+  // `decided_in_view`: the items a pipeline before a restart decided that
+  // were still in view, for the new pipeline to follow as decided.
+  rvm::Status BuildPipeline(const std::vector<Box>& decided_in_view = {});
   // The one place run-time settings reach the parts (LiveSettings' apply).
   void ApplySettings(const RuntimeSettings& settings);
   void StopPipeline();

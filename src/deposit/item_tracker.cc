@@ -191,18 +191,30 @@ std::vector<TrackedItem> ItemTracker::Update(FrameTime frame_time, const Detecti
   return finished;
 }
 
-std::vector<TrackedItem> ItemTracker::Flush() {
+std::vector<TrackedItem> ItemTracker::Flush(std::vector<Box>* decided_in_view) {
   std::vector<TrackedItem> finished;
   for (const Track& track : tracks_) {
-    if (track.decided) continue;
-    if (track.frames_seen >= config_.min_frames_to_decide) {
+    if (!track.decided) {
+      if (track.frames_seen < config_.min_frames_to_decide) {
+        ++stats_.noise_dropped;
+        continue;
+      }
       finished.push_back(Finish(track, track.last_seen, FinishReason::kFlushed));
-    } else {
-      ++stats_.noise_dropped;
     }
+    if (decided_in_view != nullptr) decided_in_view->push_back(track.last_box);
   }
   tracks_.clear();
   return finished;
+}
+
+void ItemTracker::FollowDecided(const std::vector<Box>& boxes) {
+  for (const Box& box : boxes) {
+    Track track;
+    track.id = next_id_++;
+    track.last_box = box;
+    track.decided = true;
+    tracks_.push_back(std::move(track));
+  }
 }
 
 }  // namespace rvm

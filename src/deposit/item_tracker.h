@@ -87,8 +87,17 @@ class ItemTracker {
   std::vector<TrackedItem> Update(FrameTime frame_time, const Detections& detections);
 
   // End of stream: finishes every undecided item that has been seen at least
-  // min_frames_to_decide times (reason kFlushed) and forgets all items.
-  std::vector<TrackedItem> Flush();
+  // min_frames_to_decide times (reason kFlushed) and forgets all items. With
+  // `decided_in_view`, also gives there the last box of every item decided
+  // (by this flush or earlier) that was still followed: for FollowDecided.
+  std::vector<TrackedItem> Flush(std::vector<Box>* decided_in_view = nullptr);
+
+  // Follows items an earlier tracker decided that may still be in view (the
+  // pipeline before a restart): each box starts an item already decided,
+  // followed silently until it leaves like any decided item, so an item in
+  // the chute across a restart is never decided twice. An item seen first
+  // after it left is new and decided as usual.
+  void FollowDecided(const std::vector<Box>& boxes);
 
   // Items currently followed (undecided or decided-but-still-in-view).
   size_t active_items() const { return tracks_.size(); }

@@ -289,6 +289,50 @@ TEST(ItemTrackerTest, FlushFinishesUndecidedItemsAndDropsNoise) {
   EXPECT_EQ(s.tracker().active_items(), 0u);
 }
 
+// A restart: the first tracker's items still in view (one settled earlier,
+// one decided by the flush) are followed by the second tracker as decided.
+// They are not decided again while they stay; noise is not handed over; an
+// item put in after they left is new.
+TEST(ItemTrackerTest, ItemsDecidedBeforeARestartAreNotDecidedAgainAfterIt) {
+  Script before;
+  before.Frames(10, {At(50)});  // settles and is decided
+  before.Frames(4, {At(50), At(400, kCup)});
+  before.Frame({At(50), At(400, kCup), At(700)});  // the last: seen once, noise
+  std::vector<Box> in_view;
+  const std::vector<TrackedItem> flushed = before.tracker().Flush(&in_view);
+  ASSERT_EQ(flushed.size(), 1u);
+  EXPECT_EQ(flushed[0].fused.class_id, kCup);
+  ASSERT_EQ(in_view.size(), 2u);
+  EXPECT_FLOAT_EQ(in_view[0].x1, 50);
+  EXPECT_FLOAT_EQ(in_view[1].x1, 400);
+
+  Script after;
+  after.tracker().FollowDecided(in_view);
+  EXPECT_EQ(after.tracker().active_items(), 2u);
+  after.Frames(30, {At(55), At(405, kCup), At(700)});  // the two stay; the third is new
+  ASSERT_EQ(after.finished().size(), 1u);
+  EXPECT_FLOAT_EQ(after.finished()[0].best.box.x1, 700);
+  EXPECT_FALSE(after.finished()[0].multiple_items);
+  after.Empty(3);  // all leave
+  EXPECT_EQ(after.tracker().active_items(), 0u);
+  after.Frames(10, {At(50)});  // a new item where the first one was
+  ASSERT_EQ(after.finished().size(), 2u);
+  EXPECT_EQ(after.finished()[1].reason, FinishReason::kSettled);
+  EXPECT_EQ(after.tracker().stats().items_started, 2u);
+}
+
+// Handed-over items that never show again leave like any decided item.
+TEST(ItemTrackerTest, HandedOverItemsThatAreGoneLeaveWithoutADecision) {
+  Script s;
+  s.tracker().FollowDecided({At(50).box});
+  s.Empty(3);
+  EXPECT_EQ(s.tracker().active_items(), 0u);
+  EXPECT_TRUE(s.finished().empty());
+  std::vector<Box> in_view;
+  EXPECT_TRUE(s.tracker().Flush(&in_view).empty());
+  EXPECT_TRUE(in_view.empty());
+}
+
 TEST(ItemTrackerTest, ZeroMissedFramesAllowedEndsAnItemAtItsFirstGap) {
   TrackerConfig c = Script::DefaultConfig();
   c.max_missed_frames = 0;

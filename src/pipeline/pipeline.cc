@@ -113,6 +113,12 @@ Status Pipeline::Start() {
 
 void Pipeline::Stop() { stop_.store(true); }
 
+void Pipeline::FollowDecided(const std::vector<Box>& boxes) {
+  tracker_.FollowDecided(boxes);
+  // Capture sends frames to the detector while the tracker follows an item.
+  item_in_progress_.store(tracker_.active_items() > 0);
+}
+
 void Pipeline::SetRuntimeSettings(const RuntimeSettings& settings) {
   conf_threshold_.store(static_cast<float>(settings.conf_threshold));
   {
@@ -362,7 +368,7 @@ void Pipeline::DecideThread() {
     }
   }
   // Every frame captured has been tracked; decide what is still in view.
-  RecordItems(tracker_.Flush());
+  RecordItems(tracker_.Flush(&decided_in_view_));
   {
     std::lock_guard lock(stats_mu_);
     stats_.tracker = tracker_.stats();

@@ -44,7 +44,10 @@
 // reopened (a video file or image directory replays from its start, a
 // watched directory goes on with the files it has not delivered, a camera
 // delivers live frames again), new detectors are made, and the counters
-// start from zero. The recorder is not reset: the open session stays open
+// start from zero. Items the old pipeline decided that were still in view
+// when it ended are handed to the new one (decided_in_view, FollowDecided),
+// which follows them as decided: an item lying in the chute across a restart
+// is decided once. The recorder is not reset: the open session stays open
 // (the person at the machine keeps their session across a restart; the idle
 // timeout still closes it), and so does an out-of-service state. Settings
 // given with SetRuntimeSettings() belong to the old pipeline: give them to
@@ -177,6 +180,14 @@ class Pipeline {
   Status Wait();
   // Waits up to `timeout`; true when the pipeline has finished.
   bool WaitFor(std::chrono::milliseconds timeout);
+
+  // Before Start(): items the pipeline before a restart decided that may
+  // still be in view (its decided_in_view()); they are followed as decided
+  // (ItemTracker::FollowDecided) and never decided again.
+  void FollowDecided(const std::vector<Box>& boxes);
+  // After Wait(): the last boxes of the items decided (during the run or by
+  // its final flush) that were still followed when the run ended.
+  const std::vector<Box>& decided_in_view() const { return decided_in_view_; }
   // Whether the threads have finished (end of stream, Stop, or a fatal error).
   bool finished() const { return finished_.load(); }
 
@@ -216,6 +227,8 @@ class Pipeline {
   MotionGate gate_;
   CaptureLoop loop_;
   ItemTracker tracker_;  // decide thread only
+  // Written by the decide thread as it ends; read after Wait() joins it.
+  std::vector<Box> decided_in_view_;
   FrameRing ring_;       // decide thread only
   Detections scratch_;   // decide thread only: a frame's detections minus ignored labels
   // Capture thread only, with an observer: time spent in the capture loop's
