@@ -3,6 +3,7 @@
 // restarts). Test-only; thread-safe like the real one.
 #pragma once
 
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -87,6 +88,10 @@ class FakeServiceControl final : public ops::ServiceControl {
   void set_logs(std::vector<std::string> logs) {
     std::lock_guard lock(mu_);
     logs_ = std::move(logs);
+  }
+  void set_status(const std::function<void(ops::ServiceStatus&)>& change) {
+    std::lock_guard lock(mu_);
+    change(status_);
   }
   void set_restart_error(rvm::Status s) {
     std::lock_guard lock(mu_);

@@ -129,6 +129,26 @@ TEST_F(HeartbeatEdgeV1Test, AHeartbeatReportsVersionAndHealth) {
   EXPECT_EQ(s.last_success_ms, clock_.WallMillis());
 }
 
+// What the platform needs to see why a machine takes no items: the
+// outbox's reason, and failures of the decisions file (a side log).
+TEST_F(HeartbeatEdgeV1Test, AnOutboxThatTakesNoRecordsIsReportedWithItsReason) {
+  ASSERT_TRUE(heartbeat_->RunOnce().status.ok());
+  EXPECT_FALSE(LastHeartbeat()["health_metrics"].contains("outbox_not_accepting_reason"));
+  EXPECT_EQ(LastHeartbeat()["health_metrics"]["decisions_file_failures"], 0);
+  service_.set_status([](ops::ServiceStatus& s) {
+    s.accepting = false;
+    s.outbox->accepting = false;
+    s.outbox->not_accepting_reason = "disk full: 120 bytes free";
+    s.decisions_file_failures = 4;
+  });
+  ASSERT_TRUE(heartbeat_->RunOnce().status.ok());
+  const json h = LastHeartbeat()["health_metrics"];
+  EXPECT_EQ(h["accepting"], false);
+  EXPECT_EQ(h["outbox_accepting"], false);
+  EXPECT_EQ(h["outbox_not_accepting_reason"], "disk full: 120 bytes free");
+  EXPECT_EQ(h["decisions_file_failures"], 4);
+}
+
 TEST_F(HeartbeatEdgeV1Test, MaintenanceEndToEnd) {
   const json r = RoundTrip("MAINTENANCE");
   EXPECT_EQ(r["action"], "MAINTENANCE");

@@ -45,7 +45,9 @@ json HealthMetrics(const ops::ServiceStatus& s, const HostSample& host) {
     h["backlog_oldest_age_ms"] = s.outbox->oldest_pending_age_ms;
     h["parked_records"] = s.outbox->parked;
     h["outbox_accepting"] = s.outbox->accepting;
+    if (!s.outbox->accepting) h["outbox_not_accepting_reason"] = s.outbox->not_accepting_reason;
   }
+  h["decisions_file_failures"] = s.decisions_file_failures;
   if (s.delivery) {
     h["delivered"] = s.delivery->delivered;
     h["delivery_retries"] = s.delivery->retries;
