@@ -79,9 +79,12 @@ class RunOpsTest : public ::testing::Test {
     return p;
   }
 
-  // Starts the service; returns once its admin server answers.
-  void Start(const fs::path& config) {
-    pid_ = rvm::e2e::SpawnRvmEdge({"run", "--config", config.string()}, dir_ / "stderr.txt",
+  // Starts the service (with `more` arguments after the configuration);
+  // returns once its admin server answers.
+  void Start(const fs::path& config, const std::vector<std::string>& more = {}) {
+    std::vector<std::string> args = {"run", "--config", config.string()};
+    args.insert(args.end(), more.begin(), more.end());
+    pid_ = rvm::e2e::SpawnRvmEdge(args, dir_ / "stderr.txt",
                                   {{"RVM_EDGE_API_KEY", kKey}, {"RVM_EDGE_ADMIN_TOKEN", kToken}});
     const std::regex url(R"(admin server on http://127\.0\.0\.1:(\d+))");
     ASSERT_TRUE(WaitUntil([&] {
@@ -154,16 +157,7 @@ TEST_F(RunOpsTest, AnItemInTheChuteAcrossARestartIsDecidedAndCreditedOnce) {
   };
 
   put(bottle, 20);  // put in, lying still: decided once it settles
-  pid_ = rvm::e2e::SpawnRvmEdge({"run", "--config", config.string(), "--replay", "--drain", "10"},
-                                err, {{"RVM_EDGE_API_KEY", kKey}, {"RVM_EDGE_ADMIN_TOKEN", kToken}});
-  const std::regex url(R"(admin server on http://127\.0\.0\.1:(\d+))");
-  ASSERT_TRUE(WaitUntil([&] {
-    std::smatch m;
-    const std::string text = ReadAll(err);
-    if (!std::regex_search(text, m, url)) return false;
-    admin_port_ = std::stoi(m[1].str());
-    return true;
-  })) << ReadAll(err);
+  Start(config, {"--replay", "--drain", "10"});
   ASSERT_TRUE(WaitUntil([&] {
     const json s = Status();
     return decisions().size() == 1 && s.is_object() && s["pipeline"].value("frames_tracked", 0) >= 20;
