@@ -175,9 +175,7 @@ def transform_boxes(labels, m, width, height, size):
                         np.stack([x1, y1], 1)], 1)  # [K,4,2]
     pts = corners @ m[:, :2].T + m[:, 2]
     # The new box is the extent of the mapped corners: a few pixels loose for the small rotations. A box
-    # cut to under a quarter of its area by the frame is dropped. m maps box edges here, while
-    # cv2.warpAffine (`augment`) reads the same m as a map of pixel centres: there, each flip and quarter
-    # turn leaves the box one pixel up or left of its item's pixels (see docs/model-card.md, Known limits).
+    # cut to under a quarter of its area by the frame is dropped. m maps box edges (`edge_map`).
     bx0, by0 = pts[..., 0].min(1), pts[..., 1].min(1)
     bx1, by1 = pts[..., 0].max(1), pts[..., 1].max(1)
     area_before = (bx1 - bx0) * (by1 - by0)
@@ -252,21 +250,31 @@ def make_sample(img, labels, size, rng=None, quarter_turn=0.0, hue_sat=False):
     return augment(img, labels, size, rng, random_affine_matrix(w, h, size, rng), quarter_turn, hue_sat)
 
 
+def edge_map(m):
+    """The affine map of box edges for an affine m of pixel centres, as cv2.warpAffine reads m: pixel i
+    spans the edges i..i+1 around its centre i + 0.5, so the edge map is T(+0.5) m T(-0.5)."""
+    e = np.array(m, np.float64)
+    e[:, 2] += 0.5 - 0.5 * (e[:, 0] + e[:, 1])
+    return e
+
+
 def augment(img, labels, size, rng, m, quarter_turn=0.0, hue_sat=False):
     """Warps img through affine m (after random flips and, with probability quarter_turn, a quarter turn
-    either way: an item lying in a chute) into an S x S sample, then photometric changes."""
+    either way: an item lying in a chute) into an S x S sample, then photometric changes. m, the flips
+    and the turns map pixel centres (0..S-1 onto S-1..0 for a flip); the boxes go through `edge_map`."""
     h, w = img.shape[:2]
+    last = size - 1
     if rng.random() < 0.5:  # horizontal flip
-        m = np.array([[-1, 0, size], [0, 1, 0]], np.float64) @ np.vstack([m, [0, 0, 1]])
+        m = np.array([[-1, 0, last], [0, 1, 0]], np.float64) @ np.vstack([m, [0, 0, 1]])
     if rng.random() < 0.1:  # vertical flip: items can fall upside down
-        m = np.array([[1, 0, 0], [0, -1, size]], np.float64) @ np.vstack([m, [0, 0, 1]])
+        m = np.array([[1, 0, 0], [0, -1, last]], np.float64) @ np.vstack([m, [0, 0, 1]])
     if quarter_turn > 0 and rng.random() < quarter_turn:  # about the centre, clockwise or anticlockwise
-        turn = ([[0, -1, size], [1, 0, 0]], [[0, 1, 0], [-1, 0, size]])[int(rng.integers(0, 2))]
+        turn = ([[0, -1, last], [1, 0, 0]], [[0, 1, 0], [-1, 0, last]])[int(rng.integers(0, 2))]
         m = np.array(turn, np.float64) @ np.vstack([m, [0, 0, 1]])
     interp = cv2.INTER_LINEAR if rng.random() < 0.7 else cv2.INTER_AREA
     out = cv2.warpAffine(img, m, (size, size), flags=interp, borderMode=cv2.BORDER_CONSTANT,
                          borderValue=(PAD_VALUE, PAD_VALUE, PAD_VALUE))
-    boxes = transform_boxes(labels, m, w, h, size)
+    boxes = transform_boxes(labels, edge_map(m), w, h, size)
     out = photometric(out, rng, hue_sat)
     tensor = torch.from_numpy(np.ascontiguousarray(out.transpose(2, 0, 1))).float()
     return tensor, boxes

@@ -283,6 +283,29 @@ class AugmentationTest(unittest.TestCase):
         self.assertGreater(checked, 30)
         del rng
 
+    def test_after_flips_and_quarter_turns_the_box_sits_on_its_items_pixels(self):
+        # At scale 1 and a whole-pixel shift every warp is exact, so the box must be centred on the item's
+        # pixels to a fraction of a pixel (blur spreads the item both ways alike); flips and turns included.
+        img = np.full((320, 320, 3), 114, np.uint8)
+        x0, y0, x1, y1 = 120, 40, 180, 170
+        img[y0:y1, x0:x1] = (0, 0, 255)
+        label = np.array([[0, (x0 + x1) / 640, (y0 + y1) / 640, (x1 - x0) / 320, (y1 - y0) / 320]], np.float32)
+        shift = np.array([[1, 0, 7], [0, 1, 3]], np.float64)
+        checked, moved = 0, set()
+        for k in range(60):
+            t, boxes = dataset.augment(img, label, 320, np.random.default_rng([12, k]), shift, quarter_turn=0.5)
+            red = red_pixels(t)
+            xs, ys = np.nonzero(red.sum(0) >= 10)[0], np.nonzero(red.sum(1) >= 10)[0]  # not stray noise
+            if len(boxes) != 1 or len(xs) < 10:
+                continue  # turned grey
+            _, cx, cy, w, h = boxes[0]
+            self.assertAlmostEqual(cx, (xs.min() + xs.max() + 1) / 2, delta=0.25)
+            self.assertAlmostEqual(cy, (ys.min() + ys.max() + 1) / 2, delta=0.25)
+            moved.add((round(float(cx)), round(float(cy))))
+            checked += 1
+        self.assertGreater(checked, 40)
+        self.assertGreaterEqual(len(moved), 4)  # flipped and turned ways, not one placement
+
     def test_a_quarter_turn_lays_the_item_on_its_side_and_its_box_with_it(self):
         checked = 0
         for k in range(40):
@@ -500,6 +523,13 @@ class ExportAndResumeTest(unittest.TestCase):
             with mock.patch("sys.stderr", new_callable=io.StringIO) as err:
                 self.assertEqual(train.main(two + ["--epochs", "2"]), 1)
             self.assertIn("the data or base model (inputs)", err.getvalue())
+            # And a checkpoint made by other training code: `make model` trains anew, naming why.
+            os.remove(os.path.join(data, "train", "images", "extra.jpg"))
+            with mock.patch("sys.stderr", new_callable=io.StringIO) as err, \
+                    mock.patch.object(train, "code_digest", return_value="other"):
+                self.assertEqual(train.main(two + ["--epochs", "2"]), 1)
+            self.assertIn("the training code (code)", err.getvalue())
+            self.assertNotIn("inputs", err.getvalue())
 
 
 if __name__ == "__main__":

@@ -192,6 +192,19 @@ def sha256(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
+# The modules whose code makes the samples, the loss and the weights: a checkpoint made by other code is
+# refused, so that `make model` after a change trains anew rather than exporting an older run.
+TRAINING_SOURCES = ("dataset.py", "evaluate.py", "loss.py", "train.py", "yolox_onnx.py")
+
+
+def code_digest():
+    h = hashlib.sha256()
+    for name in TRAINING_SOURCES:
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), name), "rb") as f:
+            h.update(name.encode() + b"\0" + f.read())
+    return h.hexdigest()
+
+
 def fmt_time(s):
     s = int(s)
     return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
@@ -259,6 +272,7 @@ def main(argv=None):
     # What the run reads, not only where: a checkpoint made on other photos, labels or base weights is refused.
     config["inputs"] = {"train": train.fingerprint(), "val": val.fingerprint(), "base_model": sha256(a.base_model),
                         "base_labels": base_names}
+    config["code"] = code_digest()
     opt = make_optimizer(net, a.lr)
     ema = Ema(net)
     start_epoch, history = 0, []
@@ -266,8 +280,9 @@ def main(argv=None):
         ck = torch.load(ckpt_path, map_location=a.device)
         if ck["config"] != config:
             differ = sorted(k for k in config.keys() | ck["config"].keys() if ck["config"].get(k) != config.get(k))
-            what = ", ".join("the data or base model (inputs)" if k == "inputs" else
-                             f"{k} ({ck['config'].get(k)!r} then, {config.get(k)!r} now)" for k in differ)
+            said = {"inputs": "the data or base model (inputs)", "code": "the training code (code)"}
+            what = ", ".join(said.get(k) or f"{k} ({ck['config'].get(k)!r} then, {config.get(k)!r} now)"
+                             for k in differ)
             print(f"error: checkpoint '{ckpt_path}' was made with other arguments or data: {what}; "
                   f"use --restart or another --work-dir", file=sys.stderr)
             return 1
@@ -338,7 +353,7 @@ def main(argv=None):
     net.to("cpu")
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     export_onnx(net, a.out, a.size, names, {"training": json.dumps({k: v for k, v in config.items()
-                                                                    if k not in ("data", "base_model", "inputs")})})
+                                                                    if k not in ("data", "base_model", "inputs", "code")})})
     with open(os.path.join(a.work_dir, "history.json"), "w") as f:
         json.dump(history, f, indent=1)
     print(f"wrote '{a.out}' (sha256 {sha256(a.out)}), {len(names)} classes; "
