@@ -88,7 +88,8 @@ TEST_F(AdminServerTest, ReadyzNamesTheOutboxWhenItStopsAccepting) {
   control_.Update([](ops::ServiceStatus& s) { s.outbox->accepting = false; });
   auto r = Get("/readyz");
   EXPECT_EQ(r->status, 503);
-  EXPECT_EQ(Body(r)["failing"], json::array({"outbox"}));
+  // Items are refused while the outbox cannot record them.
+  EXPECT_EQ(Body(r)["failing"], json::array({"outbox", "accepting"}));
 }
 
 TEST_F(AdminServerTest, MetricsAreServedAsPrometheusText) {

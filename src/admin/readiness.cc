@@ -4,6 +4,15 @@
 #include <string>
 
 namespace rvm::admin {
+namespace {
+
+std::string NotAcceptingReason(const outbox::OutboxStats& o) {
+  return o.not_accepting_reason.empty() ? std::to_string(o.bytes_used) + " of " +
+                                              std::to_string(o.quota_bytes) + " quota bytes used"
+                                        : o.not_accepting_reason;
+}
+
+}  // namespace
 
 std::vector<ops::ReadinessCheck> EvaluateReadiness(const ops::ServiceStatus& status,
                                                    const ReadinessOptions& options) {
@@ -16,7 +25,9 @@ std::vector<ops::ReadinessCheck> EvaluateReadiness(const ops::ServiceStatus& sta
                         : "no detector loaded (" + status.model + ")"});
 
   const int64_t age = status.last_frame_age_ms;
-  if (age < 0) {
+  if (!status.pipeline_running) {
+    checks.push_back({"frame_source", false, "the pipeline is not running (" + status.source + ")"});
+  } else if (age < 0) {
     checks.push_back({"frame_source", false, "no frame received yet from " + status.source});
   } else if (age > options.max_frame_age_ms) {
     checks.push_back({"frame_source", false,
@@ -26,25 +37,30 @@ std::vector<ops::ReadinessCheck> EvaluateReadiness(const ops::ServiceStatus& sta
     checks.push_back({"frame_source", true, "last frame " + std::to_string(age) + " ms ago"});
   }
 
-  if (!status.outbox) {
-    checks.push_back({"outbox", true, "not used"});
-  } else if (!status.outbox->accepting) {
-    const std::string why = status.outbox->not_accepting_reason.empty()
-                                ? std::to_string(status.outbox->bytes_used) + " of " +
-                                      std::to_string(status.outbox->quota_bytes) +
-                                      " quota bytes used"
-                                : status.outbox->not_accepting_reason;
-    checks.push_back({"outbox", false, "stopped accepting records (" + why + ")"});
-  } else {
+  const auto& box = status.outbox;
+  if (!box) {
+    checks.push_back(status.outbox_unreadable
+                         ? ops::ReadinessCheck{"outbox", false, "outbox statistics unreadable"}
+                         : ops::ReadinessCheck{"outbox", true, "not used"});
+  } else if (!box->accepting) {
     checks.push_back(
-        {"outbox", true, std::to_string(status.outbox->pending) + " record(s) pending"});
+        {"outbox", false, "stopped accepting records (" + NotAcceptingReason(*box) + ")"});
+  } else {
+    checks.push_back({"outbox", true,
+                      std::to_string(box->pending) + " record(s) pending, " +
+                          std::to_string(box->bytes_used) + " of " +
+                          std::to_string(box->quota_bytes) + " bytes used"});
   }
 
   if (status.maintenance) {
     checks.push_back({"accepting", false,
                       "in maintenance" + (status.maintenance_reason.empty()
                                               ? std::string()
-                                              : ": " + status.maintenance_reason)});
+                                              : " (" + status.maintenance_reason + ")")});
+  } else if (box && !box->accepting) {
+    checks.push_back({"accepting", false,
+                      "the outbox is not accepting records (" + NotAcceptingReason(*box) +
+                          "): items are refused"});
   } else if (!status.accepting) {
     checks.push_back({"accepting", false, "items are not accepted"});
   } else {

@@ -1,6 +1,7 @@
 // Readiness: whether the machine can take items now, as the checks
-// `GET /readyz` lists. A pure function of a ServiceStatus, so the service's
-// ServiceControl::Readiness() and the tests share one definition.
+// `GET /readyz` lists. A pure function of a ServiceStatus: the service's
+// ServiceControl::Readiness() (app/control_surface.cc), the fakes and the
+// tests all use this one definition.
 #pragma once
 
 #include <cstdint>
@@ -19,9 +20,10 @@ struct ReadinessOptions {
 
 // Checks, in this order:
 //   model         a detector is loaded (pipeline workers > 0)
-//   frame_source  a frame arrived within max_frame_age_ms
-//   outbox        the outbox accepts records (absent outbox: passes)
-//   accepting     not in maintenance and items are accepted
+//   frame_source  the pipeline runs and a frame arrived within max_frame_age_ms
+//   outbox        the outbox accepts records (not used: passes; its
+//                 statistics unreadable: fails)
+//   accepting     not in maintenance and the outbox accepts records
 std::vector<ops::ReadinessCheck> EvaluateReadiness(const ops::ServiceStatus& status,
                                                    const ReadinessOptions& options = {});
 

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "admin/readiness.h"
 #include "app/live_settings.h"
 #include "app/recent_activity.h"
 #include "base/clock.h"
@@ -53,8 +54,8 @@ struct ControlSurfaceOptions {
   std::string machine_name;
   std::string version;
   std::string model;  // the model file
-  // The frame source counts as stalled (not ready) after this long without a frame.
-  std::chrono::milliseconds frame_stall{5000};
+  // When readiness counts the frame source as stalled.
+  admin::ReadinessOptions readiness;
   // Lines of recent logs; empty = none kept.
   std::function<std::vector<std::string>(int)> recent_logs;
 };

@@ -47,7 +47,7 @@ class ControlSurfaceTest : public ::testing::Test {
     ControlSurfaceOptions o;
     o.machine_id = "rvm-1";
     o.model = "models/m.onnx";
-    o.frame_stall = milliseconds(5000);
+    o.readiness.max_frame_age_ms = 5000;
     o.recent_logs = [](int max) { return std::vector<std::string>(max, "line"); };
     control_ = std::make_unique<ControlSurface>(o, parts_, settings_, activity_, clock_);
   }
@@ -116,7 +116,7 @@ TEST_F(ControlSurfaceTest, AFullOutboxMakesTheServiceNotAccepting) {
   EXPECT_FALSE(control_->Status().accepting);
   EXPECT_FALSE(Check("accepting").ok);
   EXPECT_EQ(Check("accepting").detail,
-            "the outbox is not accepting records (quota or disk full): items are refused");
+            "the outbox is not accepting records (0 of 0 quota bytes used): items are refused");
   EXPECT_FALSE(Check("outbox").ok);
 }
 
@@ -126,24 +126,42 @@ TEST_F(ControlSurfaceTest, AnOutboxWhoseCommitFailedFailsReadinessWithItsReason)
   EXPECT_FALSE(control_->Status().accepting);
   EXPECT_FALSE(Check("outbox").ok);
   EXPECT_EQ(Check("outbox").detail,
-            "not accepting records: a commit failed (I/O error: disk I/O error)");
+            "stopped accepting records (a commit failed (I/O error: disk I/O error))");
   EXPECT_FALSE(Check("accepting").ok);
   EXPECT_NE(Check("accepting").detail.find("a commit failed"), std::string::npos);
 }
 
 TEST_F(ControlSurfaceTest, TheFrameSourceIsReadyOnlyWhileFramesKeepComing) {
-  EXPECT_EQ(Check("frame_source").detail, "no frame delivered yet");
+  EXPECT_EQ(Check("frame_source").detail, "no frame received yet from fake camera");
   const int64_t now =
       std::chrono::duration_cast<milliseconds>(clock_.Now().time_since_epoch()).count();
   parts_.stats.last_frame_ms = now;
   EXPECT_TRUE(Check("frame_source").ok);
   clock_.Advance(milliseconds(6000));
   EXPECT_FALSE(Check("frame_source").ok);
-  EXPECT_EQ(Check("frame_source").detail, "no frame for 6.0 s");
+  EXPECT_EQ(Check("frame_source").detail,
+            "no frame for 6000 ms (limit 5000 ms) from fake camera");
   parts_.finished = true;
-  EXPECT_EQ(Check("frame_source").detail, "the pipeline is not running");
+  EXPECT_EQ(Check("frame_source").detail, "the pipeline is not running (fake camera)");
+}
+
+TEST_F(ControlSurfaceTest, ReadinessIsTheSharedDefinitionAppliedToTheServicesStatus) {
+  parts_.stats.workers = 1;
+  parts_.stats.last_frame_ms =
+      std::chrono::duration_cast<milliseconds>(clock_.Now().time_since_epoch()).count();
+  const auto checks = control_->Readiness();
+  EXPECT_TRUE(admin::AllReady(checks));
+  EXPECT_EQ(checks.size(), admin::EvaluateReadiness(control_->Status(),
+                                                    {.max_frame_age_ms = 5000})
+                               .size());
+  // The service always uses its outbox: statistics it cannot read fail the
+  // check (a fake without an outbox passes it as "not used").
   parts_.outbox.reset();
+  EXPECT_FALSE(Check("outbox").ok);
   EXPECT_EQ(Check("outbox").detail, "outbox statistics unreadable");
+  // Without a pipeline there is no detector.
+  parts_.stats.workers = 0;
+  EXPECT_FALSE(Check("model").ok);
 }
 
 TEST_F(ControlSurfaceTest, RequestsReachTheParts) {

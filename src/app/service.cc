@@ -161,7 +161,6 @@ Result<std::unique_ptr<Service>> Service::Open(Config config, ServiceOptions opt
   control.machine_name = c.machine.name;
   control.version = kSoftwareVersion;
   control.model = c.detector.model_path;
-  control.frame_stall = s->options_.frame_stall;
   control.recent_logs = s->options_.recent_logs;
   s->control_ = std::make_unique<ControlSurface>(std::move(control), *s, *s->settings_,
                                                  *s->activity_, s->clock_);

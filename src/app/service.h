@@ -58,8 +58,6 @@ struct ServiceOptions {
   bool replay = false;
   // The snapshot period and how many recent decisions are kept.
   RecentActivityOptions activity;
-  // The frame source counts as stalled (not ready) after this long without a frame.
-  std::chrono::milliseconds frame_stall{5000};
   // Outbox statistics older than this are read again (reading them scans
   // the backlog).
   std::chrono::milliseconds outbox_stats_max_age{1000};

@@ -50,7 +50,13 @@ struct ServiceStatus {
   int64_t last_frame_age_ms = -1;  // since the source last delivered a frame; -1 = never
   int64_t pipeline_restarts = 0;
   PipelineStats pipeline;
+  // The pipeline runs: false once a replayed recording has ended, or while
+  // there is none (between the two halves of a restart).
+  bool pipeline_running = true;
   std::optional<outbox::OutboxStats> outbox;       // absent when the outbox is not used
+  // The outbox is used but its statistics could not be read (`outbox` is
+  // then absent).
+  bool outbox_unreadable = false;
   std::optional<uplink::DeliveryStats> delivery;  // absent when offline (no platform)
   // Writes and flushes of the decisions file (JSON lines, a side log) that
   // failed. The outbox is the record; such a failure loses nothing.
