@@ -51,11 +51,12 @@ struct ServiceStatus {
   int64_t pipeline_restarts = 0;
   PipelineStats pipeline;
   // The pipeline runs: false once a replayed recording has ended, or while
-  // there is none (between the two halves of a restart).
+  // there is none (between the two halves of a restart). Read by readiness
+  // (admin/readiness.h), not reported on its own.
   bool pipeline_running = true;
   std::optional<outbox::OutboxStats> outbox;       // absent when the outbox is not used
   // The outbox is used but its statistics could not be read (`outbox` is
-  // then absent).
+  // then absent). Read by readiness, not reported on its own.
   bool outbox_unreadable = false;
   std::optional<uplink::DeliveryStats> delivery;  // absent when offline (no platform)
   // Writes and flushes of the decisions file (JSON lines, a side log) that
