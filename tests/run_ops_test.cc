@@ -198,6 +198,54 @@ TEST_F(RunOpsTest, AnItemInTheChuteAcrossARestartIsDecidedAndCreditedOnce) {
   for (const auto& [id, n] : credited) EXPECT_EQ(n, 1) << id;
 }
 
+// A picture dropped into a watched folder that cannot be decoded is skipped,
+// named in the log, and counted where an operator looks: /api/status,
+// /metrics and the heartbeat's health_metrics. The machine stays ready.
+TEST_F(RunOpsTest, AnUndecodablePictureIsSkippedAndCountedOnStatusMetricsAndHeartbeat) {
+  const fs::path chute = dir_ / "chute";
+  fs::create_directories(chute);
+  std::ofstream(chute / "frame_000.jpg") << "not a picture";
+  ASSERT_TRUE(cv::imwrite((chute / "frame_001.jpg").string(),
+                          cv::Mat(240, 320, CV_8UC3, cv::Scalar(90, 90, 90))));
+  const fs::path config = dir_ / "rvm.toml";
+  std::ofstream(config) << "[machine]\nid = \"ops-test\"\n"
+                        << "[detector]\nmodel_path = \"" << kModel << "\"\ncache_dir = \"\"\n"
+                        << "[capture]\nsource = \"images\"\npath = \"" << chute.string()
+                        << "\"\nwatch = true\n"
+                        << "[outbox]\ndir = \"" << (dir_ / "outbox").string() << "\"\n"
+                        << "[uplink]\nbase_url = \"" << sim_->base_url() << "\"\n"
+                        << "heartbeat_interval_s = 1\n"
+                        << "[admin]\nport = 0\n";
+  const fs::path err = dir_ / "stderr.txt";
+  Start(config, {"--replay"});
+  ASSERT_TRUE(WaitUntil([&] {
+    const json s = Status();
+    return s.is_object() && s.value("images_skipped", 0) == 1 &&
+           s["pipeline"].value("frames_tracked", 0) >= 1;
+  })) << Status().dump() << ReadAll(err);
+
+  httplib::Client c("127.0.0.1", admin_port_);
+  auto metrics = c.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("\nrvm_images_skipped_total 1\n"), std::string::npos)
+      << metrics->body;
+  auto ready = c.Get("/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200) << ready->body;
+  auto last_heartbeat = [&] {
+    const json rows = sim_->store().ListRecords(rvm::sim::RecordKind::kHeartbeat);
+    return rows.empty() ? json() : rows.back()["payload"];
+  };
+  ASSERT_TRUE(WaitUntil([&] {
+    const json hb = last_heartbeat();
+    return hb.is_object() && hb["health_metrics"].value("images_skipped", 0) == 1;
+  })) << last_heartbeat().dump();
+  EXPECT_EQ(Stop(), 0) << ReadAll(err);
+  EXPECT_NE(ReadAll(err).find("skipped image '" + (chute / "frame_000.jpg").string() + "'"),
+            std::string::npos)
+      << ReadAll(err);
+}
+
 // The platform queues MAINTENANCE; the next heartbeat brings it, the machine
 // enters maintenance (status and readiness say so) and reports the result;
 // EXIT_MAINTENANCE brings it back.

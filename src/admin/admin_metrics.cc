@@ -138,6 +138,9 @@ std::vector<MetricFamily> StatusFamilies(const ops::ServiceStatus& s, const Syst
   f.Counter("rvm_decisions_file_failures_total",
             "Writes to the decisions file (a side log) that failed; the outbox kept the records",
             D(s.decisions_file_failures));
+  f.Counter("rvm_images_skipped_total",
+            "Image files the image-folder source skipped as unreadable or undecodable",
+            D(s.images_skipped));
   f.Counter("rvm_tracker_items_started_total", "Tracks opened", D(p.tracker.items_started));
   f.Counter("rvm_tracker_noise_dropped_total", "Tracks that left before a decision",
             D(p.tracker.noise_dropped));

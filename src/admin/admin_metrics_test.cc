@@ -181,6 +181,14 @@ TEST(AdminMetricsTest, DecisionsFileFailuresAreACounter) {
   EXPECT_EQ(Value(Parse(m.Render(s, BareSystem())), "rvm_decisions_file_failures_total"), 17);
 }
 
+TEST(AdminMetricsTest, SkippedImagesAreACounter) {
+  AdminMetrics m;
+  ops::ServiceStatus s = RealisticStatus();
+  EXPECT_EQ(Value(Parse(m.Render(s, BareSystem())), "rvm_images_skipped_total"), 0);
+  s.images_skipped = 2;
+  EXPECT_EQ(Value(Parse(m.Render(s, BareSystem())), "rvm_images_skipped_total"), 2);
+}
+
 TEST(AdminMetricsTest, OfflineServiceHasNoOutboxOrUplinkSeries) {
   AdminMetrics m;
   ops::ServiceStatus s = RealisticStatus();

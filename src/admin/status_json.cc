@@ -62,6 +62,7 @@ json StatusToJson(const ops::ServiceStatus& s, const std::vector<StageLatency>& 
         {"record_failures", p.record_failures}}},
   };
   out["decisions_file_failures"] = s.decisions_file_failures;
+  out["images_skipped"] = s.images_skipped;
   json stage_list = json::array();
   for (const StageLatency& st : stages) {
     stage_list.push_back({{"stage", st.stage},

@@ -38,6 +38,7 @@ ops::ServiceStatus ControlSurface::Status() {
   s.outbox_unreadable = !s.outbox;  // the service always uses its outbox
   s.delivery = parts_.DeliveryStats();
   s.decisions_file_failures = parts_.decisions_file_failures();
+  s.images_skipped = parts_.images_skipped();
   s.accepting = !s.maintenance && (!s.outbox || s.outbox->accepting);
   return s;
 }

@@ -45,6 +45,8 @@ class ServiceParts {
   virtual std::optional<uplink::DeliveryStats> DeliveryStats() = 0;
   // Writes and flushes of the decisions file (a side log) that failed.
   virtual int64_t decisions_file_failures() = 0;
+  // Image files an image-folder source skipped; 0 for other sources.
+  virtual int64_t images_skipped() const = 0;
   // Stops (on) or resumes accepting items; `reason` goes on rejected items.
   virtual void SetOutOfService(bool on, const std::string& reason) = 0;
 };

@@ -24,6 +24,7 @@ class FakeParts final : public ServiceParts {
   std::optional<outbox::OutboxStats> OutboxStats() override { return outbox; }
   std::optional<uplink::DeliveryStats> DeliveryStats() override { return delivery; }
   int64_t decisions_file_failures() override { return decisions_file_failures_count; }
+  int64_t images_skipped() const override { return images_skipped_count; }
   void SetOutOfService(bool on, const std::string& reason) override {
     out_of_service = on;
     out_of_service_reason = reason;
@@ -37,6 +38,7 @@ class FakeParts final : public ServiceParts {
   std::optional<outbox::OutboxStats> outbox = outbox::OutboxStats{};
   std::optional<uplink::DeliveryStats> delivery;
   int64_t decisions_file_failures_count = 0;
+  int64_t images_skipped_count = 0;
   bool out_of_service = false;
   std::string out_of_service_reason;
 };
@@ -76,12 +78,16 @@ TEST_F(ControlSurfaceTest, StatusReadsEveryPartAtOneMoment) {
   parts_.stats.last_frame_ms =
       std::chrono::duration_cast<milliseconds>(clock_.Now().time_since_epoch()).count() - 250;
   parts_.restarts = 2;
+  parts_.decisions_file_failures_count = 3;
+  parts_.images_skipped_count = 5;
   const ops::ServiceStatus s = control_->Status();
   EXPECT_EQ(s.machine_id, "rvm-1");
   EXPECT_DOUBLE_EQ(s.uptime_s, 90);
   EXPECT_EQ(s.pipeline.frames_sampled, 42);
   EXPECT_EQ(s.last_frame_age_ms, 250);
   EXPECT_EQ(s.pipeline_restarts, 2);
+  EXPECT_EQ(s.decisions_file_failures, 3);
+  EXPECT_EQ(s.images_skipped, 5);
   EXPECT_EQ(s.source, "fake camera");
   EXPECT_DOUBLE_EQ(s.conf_threshold, Config{}.detector.conf_threshold);
   EXPECT_TRUE(s.accepting);

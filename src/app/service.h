@@ -123,7 +123,7 @@ class Service final : public ServiceParts {
   outbox::Outbox& outbox() { return *outbox_; }
   // Files an image-directory source skipped as unreadable or undecodable
   // (each logged as a warning naming the file); 0 for other sources. Any thread.
-  int64_t images_skipped() const { return images_skipped_.load(); }
+  int64_t images_skipped() const override { return images_skipped_.load(); }
 
   // Null when no platform is configured.
   uplink::DeliveryService* delivery() { return delivery_.get(); }

@@ -62,6 +62,9 @@ struct ServiceStatus {
   // Writes and flushes of the decisions file (JSON lines, a side log) that
   // failed. The outbox is the record; such a failure loses nothing.
   int64_t decisions_file_failures = 0;
+  // Image files an image-folder source skipped as unreadable or undecodable
+  // (each logged with its name); 0 for other sources.
+  int64_t images_skipped = 0;
 };
 
 class ServiceControl {

@@ -135,11 +135,13 @@ TEST_F(HeartbeatEdgeV1Test, AnOutboxThatTakesNoRecordsIsReportedWithItsReason) {
   ASSERT_TRUE(heartbeat_->RunOnce().status.ok());
   EXPECT_FALSE(LastHeartbeat()["health_metrics"].contains("outbox_not_accepting_reason"));
   EXPECT_EQ(LastHeartbeat()["health_metrics"]["decisions_file_failures"], 0);
+  EXPECT_EQ(LastHeartbeat()["health_metrics"]["images_skipped"], 0);
   service_.set_status([](ops::ServiceStatus& s) {
     s.accepting = false;
     s.outbox->accepting = false;
     s.outbox->not_accepting_reason = "disk full: 120 bytes free";
     s.decisions_file_failures = 4;
+    s.images_skipped = 6;
   });
   ASSERT_TRUE(heartbeat_->RunOnce().status.ok());
   const json h = LastHeartbeat()["health_metrics"];
@@ -147,6 +149,7 @@ TEST_F(HeartbeatEdgeV1Test, AnOutboxThatTakesNoRecordsIsReportedWithItsReason) {
   EXPECT_EQ(h["outbox_accepting"], false);
   EXPECT_EQ(h["outbox_not_accepting_reason"], "disk full: 120 bytes free");
   EXPECT_EQ(h["decisions_file_failures"], 4);
+  EXPECT_EQ(h["images_skipped"], 6);
 }
 
 TEST_F(HeartbeatEdgeV1Test, MaintenanceEndToEnd) {

@@ -48,6 +48,7 @@ json HealthMetrics(const ops::ServiceStatus& s, const HostSample& host) {
     if (!s.outbox->accepting) h["outbox_not_accepting_reason"] = s.outbox->not_accepting_reason;
   }
   h["decisions_file_failures"] = s.decisions_file_failures;
+  h["images_skipped"] = s.images_skipped;
   if (s.delivery) {
     h["delivered"] = s.delivery->delivered;
     h["delivery_retries"] = s.delivery->retries;
