@@ -79,6 +79,22 @@ class RunOpsTest : public ::testing::Test {
     return p;
   }
 
+  // A configuration: the pictures of the watched folder `chute`, the
+  // platform, the admin server on any free port without a token, and `more`
+  // lines appended (a [sink] or [uplink] key; the [uplink] table is last).
+  fs::path WriteWatchedFolderConfig(const fs::path& chute, const std::string& more = "") {
+    const fs::path p = dir_ / "rvm.toml";
+    std::ofstream(p) << "[machine]\nid = \"ops-test\"\n"
+                     << "[detector]\nmodel_path = \"" << kModel << "\"\ncache_dir = \"\"\n"
+                     << "[capture]\nsource = \"images\"\npath = \"" << chute.string()
+                     << "\"\nwatch = true\n"
+                     << "[outbox]\ndir = \"" << (dir_ / "outbox").string() << "\"\n"
+                     << "[admin]\nport = 0\n"
+                     << "[uplink]\nbase_url = \"" << sim_->base_url() << "\"\n"
+                     << more;
+    return p;
+  }
+
   // Starts the service (with `more` arguments after the configuration);
   // returns once its admin server answers.
   void Start(const fs::path& config, const std::vector<std::string>& more = {}) {
@@ -135,16 +151,8 @@ TEST_F(RunOpsTest, AnItemInTheChuteAcrossARestartIsDecidedAndCreditedOnce) {
       fs::create_symlink(image, chute / name);
     }
   };
-  const fs::path config = dir_ / "rvm.toml";
-  std::ofstream(config) << "[machine]\nid = \"ops-test\"\n"
-                        << "[detector]\nmodel_path = \"" << kModel << "\"\ncache_dir = \"\"\n"
-                        << "[capture]\nsource = \"images\"\npath = \"" << chute.string()
-                        << "\"\nwatch = true\n"
-                        << "[outbox]\ndir = \"" << (dir_ / "outbox").string() << "\"\n"
-                        << "[uplink]\nbase_url = \"" << sim_->base_url() << "\"\n"
-                        << "[admin]\nport = 0\n"
-                        << "[sink]\ndecisions_path = \"" << (dir_ / "decisions.jsonl").string()
-                        << "\"\n";
+  const fs::path config = WriteWatchedFolderConfig(
+      chute, "[sink]\ndecisions_path = \"" + (dir_ / "decisions.jsonl").string() + "\"\n");
   const fs::path err = dir_ / "stderr.txt";
   auto decisions = [&] {
     std::vector<json> v;
@@ -207,15 +215,7 @@ TEST_F(RunOpsTest, AnUndecodablePictureIsSkippedAndCountedOnStatusMetricsAndHear
   std::ofstream(chute / "frame_000.jpg") << "not a picture";
   ASSERT_TRUE(cv::imwrite((chute / "frame_001.jpg").string(),
                           cv::Mat(240, 320, CV_8UC3, cv::Scalar(90, 90, 90))));
-  const fs::path config = dir_ / "rvm.toml";
-  std::ofstream(config) << "[machine]\nid = \"ops-test\"\n"
-                        << "[detector]\nmodel_path = \"" << kModel << "\"\ncache_dir = \"\"\n"
-                        << "[capture]\nsource = \"images\"\npath = \"" << chute.string()
-                        << "\"\nwatch = true\n"
-                        << "[outbox]\ndir = \"" << (dir_ / "outbox").string() << "\"\n"
-                        << "[uplink]\nbase_url = \"" << sim_->base_url() << "\"\n"
-                        << "heartbeat_interval_s = 1\n"
-                        << "[admin]\nport = 0\n";
+  const fs::path config = WriteWatchedFolderConfig(chute, "heartbeat_interval_s = 1\n");
   const fs::path err = dir_ / "stderr.txt";
   Start(config, {"--replay"});
   ASSERT_TRUE(WaitUntil([&] {
