@@ -157,9 +157,13 @@ TEST_F(ControlSurfaceTest, ReadinessIsTheSharedDefinitionAppliedToTheServicesSta
       std::chrono::duration_cast<milliseconds>(clock_.Now().time_since_epoch()).count();
   const auto checks = control_->Readiness();
   EXPECT_TRUE(admin::AllReady(checks));
-  EXPECT_EQ(checks.size(), admin::EvaluateReadiness(control_->Status(),
-                                                    {.max_frame_age_ms = 5000})
-                               .size());
+  const auto shared = admin::EvaluateReadiness(control_->Status(), {.max_frame_age_ms = 5000});
+  ASSERT_EQ(checks.size(), shared.size());
+  for (size_t i = 0; i < checks.size(); ++i) {
+    EXPECT_EQ(checks[i].name, shared[i].name);
+    EXPECT_EQ(checks[i].ok, shared[i].ok) << checks[i].name;
+    EXPECT_EQ(checks[i].detail, shared[i].detail) << checks[i].name;
+  }
   // The service always uses its outbox: statistics it cannot read fail the
   // check (a fake without an outbox passes it as "not used").
   parts_.outbox.reset();
