@@ -19,6 +19,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace rvm::e2e {
 
 // The whole file, or "" when it cannot be read.
@@ -27,6 +29,27 @@ inline std::string ReadAll(const std::filesystem::path& p) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// The records of a JSON-lines file (a decisions file) whose "type" is `type`,
+// in file order. A last line without its newline is still being written and
+// is left out; any other line that is not a JSON object fails the test.
+inline std::vector<nlohmann::json> JsonRecords(const std::filesystem::path& p,
+                                               const std::string& type) {
+  std::vector<nlohmann::json> v;
+  const std::string text = ReadAll(p);
+  size_t start = 0;
+  for (size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1) {
+    const std::string line = text.substr(start, end - start);
+    if (line.empty()) continue;
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    if (!j.is_object()) {
+      ADD_FAILURE() << p << ": not a JSON object: " << line;
+    } else if (j.value("type", "") == type) {
+      v.push_back(std::move(j));
+    }
+  }
+  return v;
 }
 
 // Polls `done` every 50 ms until it holds or `limit` passes; its last answer.

@@ -37,6 +37,7 @@
 namespace {
 
 namespace fs = std::filesystem;
+using rvm::e2e::JsonRecords;
 using rvm::e2e::ReadAll;
 using rvm::e2e::WriteFrameSequence;
 using std::chrono::milliseconds;
@@ -45,15 +46,6 @@ const std::string kShared = RVM_SHARED_DIR;
 const std::string kKey = "ledger-crash-test-key";
 constexpr int kMaxInFlight = 4;
 constexpr int kSessionBatch = 10;
-
-std::vector<std::string> ReadLines(const fs::path& p) {
-  std::vector<std::string> lines;
-  std::ifstream in(p);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) lines.push_back(line);
-  }
-  return lines;
-}
 
 // Starts `rvm-edge` with `args` (output appended to files in `dir`);
 // `crash_at` arms a crash point (src/base/crash_point.h), "" none.
@@ -417,9 +409,8 @@ TEST_F(LedgerCrashTest, ThePlatformDownForTenSecondsLosesNothingAndDoublesNothin
   std::vector<std::string> received;
   for (const auto& d : sim_->Deposits()) received.push_back(d.at("item_id").get<std::string>());
   std::vector<std::string> decided;
-  for (const auto& line : ReadLines(dir_ / "decisions.jsonl")) {
-    const auto j = nlohmann::json::parse(line);
-    if (j.value("type", "") == "decision") decided.push_back(j.at("item_id").get<std::string>());
+  for (const auto& j : JsonRecords(dir_ / "decisions.jsonl", "decision")) {
+    decided.push_back(j.at("item_id").get<std::string>());
   }
   // In order: with a window of W requests in flight an item can reach the
   // books at most W - 1 places ahead of an earlier one (docs/uplink.md).

@@ -19,6 +19,7 @@
 namespace {
 
 namespace fs = std::filesystem;
+using rvm::e2e::JsonRecords;
 using rvm::e2e::ReadAll;
 using rvm::e2e::WriteFrameSequence;
 using Clock = std::chrono::steady_clock;
@@ -78,18 +79,6 @@ int WaitExit(const Child& c, std::chrono::seconds limit) {
   return -1;
 }
 
-std::vector<nlohmann::json> Records(const fs::path& p, const std::string& type) {
-  std::vector<nlohmann::json> v;
-  std::istringstream in(ReadAll(p));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    auto j = nlohmann::json::parse(line);
-    if (j.value("type", "") == type) v.push_back(j);
-  }
-  return v;
-}
-
 class RunCliTest : public ::testing::Test {
  protected:
   void SetUp() override { dir_ = rvm::e2e::FreshTestDir("rvm_run_cli"); }
@@ -120,12 +109,12 @@ TEST_F(RunCliTest, ReplayingAnImageSequenceWritesOneDecisionPerItemAndTheSession
                    "images", "--path", seq.string(), "--decisions", decisions.string()},
                   dir_);
   ASSERT_EQ(WaitExit(c, std::chrono::seconds(120)), 0) << ReadAll(c.err);
-  const auto ds = Records(decisions, "decision");
+  const auto ds = JsonRecords(decisions, "decision");
   ASSERT_EQ(ds.size(), 4u) << ReadAll(decisions);
   EXPECT_EQ(ds[0]["status"], "ACCEPTED");
   EXPECT_EQ(ds[0]["label"], "bottle");
   for (size_t i = 1; i < ds.size(); ++i) EXPECT_EQ(ds[i]["reason"], "multiple_items");
-  const auto sessions = Records(decisions, "session_summary");
+  const auto sessions = JsonRecords(decisions, "session_summary");
   ASSERT_EQ(sessions.size(), 1u) << "the open session is closed at shutdown";
   EXPECT_EQ(sessions[0]["accepted_items"], 1);
   EXPECT_NE(ReadAll(c.err).find("4 decisions (1 accepted)"), std::string::npos) << ReadAll(c.err);

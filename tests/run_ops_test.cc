@@ -31,6 +31,7 @@
 namespace {
 
 namespace fs = std::filesystem;
+using rvm::e2e::JsonRecords;
 using rvm::e2e::ReadAll;
 using rvm::e2e::WaitUntil;
 using Clock = std::chrono::steady_clock;
@@ -154,15 +155,7 @@ TEST_F(RunOpsTest, AnItemInTheChuteAcrossARestartIsDecidedAndCreditedOnce) {
   const fs::path config = WriteWatchedFolderConfig(
       chute, "[sink]\ndecisions_path = \"" + (dir_ / "decisions.jsonl").string() + "\"\n");
   const fs::path err = dir_ / "stderr.txt";
-  auto decisions = [&] {
-    std::vector<json> v;
-    std::istringstream in(ReadAll(dir_ / "decisions.jsonl"));
-    for (std::string line; std::getline(in, line);) {
-      const json j = json::parse(line, nullptr, false);
-      if (j.is_object() && j.value("type", "") == "decision") v.push_back(j);
-    }
-    return v;
-  };
+  auto decisions = [&] { return JsonRecords(dir_ / "decisions.jsonl", "decision"); };
 
   put(bottle, 20);  // put in, lying still: decided once it settles
   Start(config, {"--replay", "--drain", "10"});

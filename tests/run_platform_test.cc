@@ -28,6 +28,7 @@
 namespace {
 
 namespace fs = std::filesystem;
+using rvm::e2e::JsonRecords;
 using rvm::e2e::ReadAll;
 using rvm::e2e::WriteFrameSequence;
 using Clock = std::chrono::steady_clock;
@@ -67,18 +68,6 @@ int RunEdge(const std::vector<std::string>& args, const fs::path& dir,
   ::kill(pid, SIGKILL);
   ::waitpid(pid, &status, 0);
   return -1;
-}
-
-std::vector<nlohmann::json> Decisions(const fs::path& p) {
-  std::vector<nlohmann::json> v;
-  std::istringstream in(ReadAll(p));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    auto j = nlohmann::json::parse(line);
-    if (j.value("type", "") == "decision") v.push_back(j);
-  }
-  return v;
 }
 
 class RunPlatformTest : public ::testing::Test {
@@ -135,7 +124,7 @@ TEST_F(RunPlatformTest, EveryDecisionReachesThePlatformOnceInOrder) {
   const fs::path decisions = dir_ / "decisions.jsonl";
   ASSERT_EQ(RunEdge(RunArgs(Sequence(), platform, decisions), dir_), 0)
       << ReadAll(dir_ / "stderr.txt");
-  const auto written = Decisions(decisions);
+  const auto written = JsonRecords(decisions, "decision");
   ASSERT_GE(written.size(), 2u) << ReadAll(dir_ / "stderr.txt");
 
   const nlohmann::json deposits = sim_->Deposits();
@@ -163,7 +152,7 @@ TEST_F(RunPlatformTest, RecordsWrittenWhileThePlatformIsDownAreDeliveredWhenItRe
   const fs::path first = dir_ / "first.jsonl";
   ASSERT_EQ(RunEdge(RunArgs(Sequence(), url, first, "0.5"), dir_), 0)
       << ReadAll(dir_ / "stderr.txt");
-  const auto offline = Decisions(first);
+  const auto offline = JsonRecords(first, "decision");
   ASSERT_GE(offline.size(), 2u);
   const std::string err = ReadAll(dir_ / "stderr.txt");
   EXPECT_EQ(err.find("this run, 0 pending"), std::string::npos)
@@ -173,7 +162,7 @@ TEST_F(RunPlatformTest, RecordsWrittenWhileThePlatformIsDownAreDeliveredWhenItRe
   const fs::path second = dir_ / "second.jsonl";
   fs::remove_all(dir_ / "seq");
   ASSERT_EQ(RunEdge(RunArgs(Sequence(), url, second), dir_), 0) << ReadAll(dir_ / "stderr.txt");
-  const auto online = Decisions(second);
+  const auto online = JsonRecords(second, "decision");
 
   std::vector<std::string> expected;
   for (const auto& d : offline) expected.push_back(d.at("item_id").get<std::string>());

@@ -30,6 +30,7 @@
 namespace {
 
 namespace fs = std::filesystem;
+using rvm::e2e::JsonRecords;
 using rvm::e2e::ReadAll;
 using rvm::e2e::WaitUntil;
 using nlohmann::json;
@@ -172,14 +173,7 @@ class RunReloadTest : public ::testing::Test {
   }
 
   std::vector<json> Records(const std::string& type) {
-    std::vector<json> v;
-    std::istringstream in(ReadAll(dir_ / "decisions.jsonl"));
-    std::string line;
-    while (std::getline(in, line)) {
-      const json j = json::parse(line, nullptr, false);
-      if (j.is_object() && j.value("type", "") == type) v.push_back(j);
-    }
-    return v;
+    return JsonRecords(dir_ / "decisions.jsonl", type);
   }
   // Waits for the `n`-th decision and returns it.
   json Decision(size_t n) {
