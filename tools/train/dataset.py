@@ -9,7 +9,7 @@ split is fatal.
 
 Samples come out as the detector sees them: raw BGR 0-255 in an S x S letterbox at the top-left, pad 114
 (the agent's YOLOX preprocessing), with boxes as (class, cx, cy, w, h) in input pixels. A training
-sample is one photo under a random affine (scale, placement, rotation, flips, quarter turns) and
+sample is one photo under a random affine (scale, stretch, placement, rotation, flips, quarter turns) and
 photometric changes, or, with the `mosaic` probability, four photos pasted around a random centre and
 augmented as one.
 """
@@ -147,19 +147,28 @@ class SplitData:
         return h.hexdigest()
 
 
-def random_affine_matrix(width, height, size, rng, scale_range=(0.5, 1.5), centre=None):
-    """Letterbox scale times a random scale (scale_range of the fit), rotation (+-10 deg) and placement.
+def random_affine_matrix(width, height, size, rng, scale_range=(0.5, 1.5), centre=None, stretch=1.0):
+    """Letterbox scale times a random scale (scale_range of the fit), stretch, rotation (+-10 deg) and
+    placement.
 
-    The image is turned and scaled about `centre` (default its middle), which lands anywhere in the
-    middle half of the output."""
+    With stretch > 1 the width/height ratio is multiplied by a factor drawn log-uniformly from
+    [1/stretch, stretch] (the area kept): a 330 ml can stretched by 1.4 has the outline of a 500 ml one,
+    and a lens or a slanted view stretches items too, so the outline alone cannot tell the material. The
+    image is turned and scaled about `centre` (default its middle), which lands anywhere in the middle
+    half of the output. stretch 1 draws nothing more from rng than no stretch did."""
     fit = min(size / width, size / height)
     scale = fit * rng.uniform(*scale_range)
     angle = math.radians(rng.uniform(-10, 10))
-    c, s = math.cos(angle) * scale, math.sin(angle) * scale
+    sx = sy = scale
+    if stretch > 1:
+        root = math.sqrt(math.exp(rng.uniform(-math.log(stretch), math.log(stretch))))
+        sx, sy = scale * root, scale / root
+    cos, sin = math.cos(angle), math.sin(angle)
+    a, b, c, d = cos * sx, -sin * sy, sin * sx, cos * sy  # rotation after the scaling
     cx, cy = centre if centre is not None else (width / 2, height / 2)
     tx = rng.uniform(0.25, 0.75) * size
     ty = rng.uniform(0.25, 0.75) * size
-    return np.array([[c, -s, tx - (c * cx - s * cy)], [s, c, ty - (s * cx + c * cy)]], dtype=np.float64)
+    return np.array([[a, b, tx - (a * cx + b * cy)], [c, d, ty - (c * cx + d * cy)]], dtype=np.float64)
 
 
 def transform_boxes(labels, m, width, height, size):
@@ -236,7 +245,7 @@ def photometric(img, rng, hue_sat=False):
     return img
 
 
-def make_sample(img, labels, size, rng=None, quarter_turn=0.0, hue_sat=False):
+def make_sample(img, labels, size, rng=None, quarter_turn=0.0, hue_sat=False, stretch=1.0):
     """(CHW float32 tensor, boxes [K,5] in input pixels); augmented when rng is given (see `augment`),
     else plain letterbox."""
     h, w = img.shape[:2]
@@ -247,7 +256,8 @@ def make_sample(img, labels, size, rng=None, quarter_turn=0.0, hue_sat=False):
         out[:nh, :nw] = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_LINEAR)
         boxes = transform_boxes(labels, np.array([[nw / w, 0, 0], [0, nh / h, 0]]), w, h, size)
         return torch.from_numpy(np.ascontiguousarray(out.transpose(2, 0, 1))).float(), boxes
-    return augment(img, labels, size, rng, random_affine_matrix(w, h, size, rng), quarter_turn, hue_sat)
+    m = random_affine_matrix(w, h, size, rng, stretch=stretch)
+    return augment(img, labels, size, rng, m, quarter_turn, hue_sat)
 
 
 def edge_map(m):
@@ -286,7 +296,7 @@ MOSAIC_SCALE = (1.0, 2.0)
 MOSAIC_PHOTO_SCALE = (0.6, 1.0)
 
 
-def make_mosaic(parts, size, rng, quarter_turn=0.0, hue_sat=False):
+def make_mosaic(parts, size, rng, quarter_turn=0.0, hue_sat=False, stretch=1.0):
     """Four (image, labels) pasted around a random centre of a 2S x 2S canvas, each fit to S x S times
     MOSAIC_PHOTO_SCALE, then augmented like one photo (MOSAIC_SCALE, centred near the mosaic's centre):
     more items, partial items and other backgrounds per sample."""
@@ -306,7 +316,7 @@ def make_mosaic(parts, size, rng, quarter_turn=0.0, hue_sat=False):
         all_boxes.append(transform_boxes(labels, np.array([[nw / w, 0, x0], [0, nh / h, y0]]), w, h, s2))
     boxes = np.concatenate(all_boxes)
     normalised = np.concatenate([boxes[:, :1], boxes[:, 1:] / s2], 1)
-    m = random_affine_matrix(s2, s2, size, rng, MOSAIC_SCALE, centre=(xc, yc))
+    m = random_affine_matrix(s2, s2, size, rng, MOSAIC_SCALE, centre=(xc, yc), stretch=stretch)
     return augment(canvas, normalised, size, rng, m, quarter_turn, hue_sat)
 
 
@@ -316,11 +326,14 @@ class TrainSet(torch.utils.data.Dataset):
 
     In the first `mosaic_epochs` epochs (default all) a sample is, with probability `mosaic`, a mosaic of
     item i and three others drawn by the same rng. A share `quarter_turn` of the samples is turned a
-    quarter either way. With `hue_sat`, every sample's hue and saturation change (`hue_saturation`)."""
+    quarter either way. With `hue_sat`, every sample's hue and saturation change (`hue_saturation`); with
+    `stretch` > 1, every sample's width/height ratio (`random_affine_matrix`)."""
 
-    def __init__(self, split, size, seed, mosaic=0.0, mosaic_epochs=None, quarter_turn=0.0, hue_sat=False):
+    def __init__(self, split, size, seed, mosaic=0.0, mosaic_epochs=None, quarter_turn=0.0, hue_sat=False,
+                 stretch=1.0):
         self.split, self.size, self.seed, self.mosaic = split, size, seed, mosaic
         self.mosaic_epochs, self.quarter_turn, self.hue_sat = mosaic_epochs, quarter_turn, hue_sat
+        self.stretch = stretch
 
     def __len__(self):
         return len(self.split)
@@ -340,8 +353,8 @@ class TrainSet(torch.utils.data.Dataset):
                 if other is not None:
                     parts.append((other, self.split.labels[j]))
             if len(parts) == 4:
-                return make_mosaic(parts, size, rng, self.quarter_turn, self.hue_sat)
-        return make_sample(img, self.split.labels[i], size, rng, self.quarter_turn, self.hue_sat)
+                return make_mosaic(parts, size, rng, self.quarter_turn, self.hue_sat, self.stretch)
+        return make_sample(img, self.split.labels[i], size, rng, self.quarter_turn, self.hue_sat, self.stretch)
 
 
 SIZE_RUN_BATCHES = 10

@@ -7,6 +7,7 @@ for the comparison with ONNX Runtime; tests needing either skip without it).
 
 import io
 import json
+import math
 import os
 import subprocess
 import sys
@@ -220,7 +221,9 @@ class DatasetChecksTest(unittest.TestCase):
                             (["--size", "96", "--multiscale", "2"], "--multiscale 2"),
                             (["--size", "576", "--multiscale", "3"], "--multiscale 3"),
                             (["--freeze-stride", "3"], "--freeze-stride 3"),
-                            (["--freeze-stride", "8"], "--freeze-stride 8"), (["--limit", "-5"], "--limit")):
+                            (["--freeze-stride", "8"], "--freeze-stride 8"), (["--limit", "-5"], "--limit"),
+                            (["--quarter-turn", "1.2"], "--quarter-turn 1.2"), (["--stretch", "0.7"], "--stretch 0.7"),
+                            (["--stretch", "3"], "--stretch 3.0")):
             with self.subTest(bad=bad), mock.patch("sys.stderr", new_callable=io.StringIO) as err:
                 with self.assertRaises(SystemExit) as ctx:
                     train.parse_args(base + bad)
@@ -230,8 +233,8 @@ class DatasetChecksTest(unittest.TestCase):
             self.assertEqual(train.main(base + ["--device", "nosuchdevice"]), 1)
         self.assertIn("--device nosuchdevice", err.getvalue())
         a = train.parse_args(base)
-        self.assertEqual((a.size, a.epochs, a.mosaic, a.mosaic_off_epochs, a.multiscale, a.freeze_stride, a.device),
-                         (384, 30, 0.5, 4, 2, 4, "cpu"))
+        self.assertEqual((a.size, a.epochs, a.mosaic, a.mosaic_off_epochs, a.multiscale, a.freeze_stride, a.device,
+                          a.stretch), (384, 30, 0.5, 4, 2, 4, "cpu", 1.0))
         self.assertEqual(train.train_sizes(384, 2), [320, 352, 384, 416, 448])
         self.assertIsNone(train.train_sizes(384, 0))
 
@@ -326,6 +329,35 @@ class AugmentationTest(unittest.TestCase):
                 self.assertLess(abs(edge - pixel), 4)
             checked += 1
         self.assertGreater(checked, 20)
+
+    def test_stretch_changes_the_items_proportions_within_its_range_and_the_box_follows(self):
+        def proportions(stretch):
+            """The length/width of the item's pixels along its own axes (rotation-free), per sample."""
+            out = []
+            for k in range(40):
+                img = np.full((200, 300, 3), 114, np.uint8)
+                img[40:170, 120:180] = (0, 0, 255)  # standing: 60 wide, 130 high
+                label = np.array([[0, 0.5, 0.525, 0.2, 0.65]], np.float32)
+                t, boxes = make_sample(img, label, 320, np.random.default_rng([21, k]), stretch=stretch)
+                red = red_pixels(t)
+                ys, xs = np.nonzero(red)
+                if len(boxes) != 1 or len(xs) < 200 or xs.min() == 0 or ys.min() == 0 or \
+                        xs.max() == 319 or ys.max() == 319:
+                    continue  # cut by the frame or turned grey
+                _, cx, cy, w, h = boxes[0]
+                for edge, pixel in ((cx - w / 2, xs.min()), (cx + w / 2, xs.max() + 1),
+                                    (cy - h / 2, ys.min()), (cy + h / 2, ys.max() + 1)):
+                    self.assertLess(abs(edge - pixel), 4)
+                small, large = np.linalg.eigvalsh(np.cov(np.stack([xs, ys]).astype(np.float64)))
+                out.append(math.sqrt(large / small) / (130 / 60))
+            self.assertGreater(len(out), 25)
+            return np.array(out)
+
+        plain, stretched = proportions(1.0), proportions(1.4)
+        self.assertTrue(np.all(np.abs(plain - 1) < 0.08), plain)
+        self.assertTrue(np.all((stretched > 1 / 1.4 - 0.08) & (stretched < 1.4 + 0.08)), stretched)
+        self.assertLess(stretched.min(), 0.85)
+        self.assertGreater(stretched.max(), 1.18)
 
     def test_hue_turns_by_at_most_ten_degrees_and_saturation_scales_by_half_to_one_and_a_half(self):
         img = np.zeros((8, 8, 3), np.uint8)
