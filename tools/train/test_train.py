@@ -309,45 +309,38 @@ class AugmentationTest(unittest.TestCase):
         self.assertGreater(checked, 40)
         self.assertGreaterEqual(len(moved), 4)  # flipped and turned ways, not one placement
 
-    def test_a_quarter_turn_lays_the_item_on_its_side_and_its_box_with_it(self):
-        checked = 0
+    def standing_item_samples(self, seed, min_pixels, **augmentation):
+        """40 augmented samples of a standing red item (60 wide, 130 high) that the frame does not cut: per
+        sample its box and the columns and rows of its pixels; the box is checked to lie on those pixels."""
+        out = []
         for k in range(40):
             img = np.full((200, 300, 3), 114, np.uint8)
-            img[40:170, 120:180] = (0, 0, 255)  # standing: 60 wide, 130 high
+            img[40:170, 120:180] = (0, 0, 255)
             label = np.array([[0, 0.5, 0.525, 0.2, 0.65]], np.float32)
-            t, boxes = make_sample(img, label, 320, np.random.default_rng([8, k]), quarter_turn=1.0)
-            red = red_pixels(t)
-            ys, xs = np.nonzero(red)
-            if len(boxes) != 1 or len(xs) < 50 or xs.min() == 0 or ys.min() == 0 or \
+            t, boxes = make_sample(img, label, 320, np.random.default_rng([seed, k]), **augmentation)
+            ys, xs = np.nonzero(red_pixels(t))
+            if len(boxes) != 1 or len(xs) < min_pixels or xs.min() == 0 or ys.min() == 0 or \
                     xs.max() == 319 or ys.max() == 319:
                 continue  # cut by the frame or turned grey
             _, cx, cy, w, h = boxes[0]
+            for edge, pixel in ((cx - w / 2, xs.min()), (cx + w / 2, xs.max() + 1), (cy - h / 2, ys.min()),
+                                (cy + h / 2, ys.max() + 1)):
+                self.assertLess(abs(edge - pixel), 4)
+            out.append((boxes[0], xs, ys))
+        return out
+
+    def test_a_quarter_turn_lays_the_item_on_its_side_and_its_box_with_it(self):
+        samples = self.standing_item_samples(8, 50, quarter_turn=1.0)
+        for (_, _, _, w, h), xs, ys in samples:
             self.assertGreater(w, 1.5 * h)
             self.assertGreater(xs.ptp(), 1.5 * ys.ptp())
-            for edge, pixel in ((cx - w / 2, xs.min()), (cx + w / 2, xs.max()), (cy - h / 2, ys.min()),
-                                (cy + h / 2, ys.max())):
-                self.assertLess(abs(edge - pixel), 4)
-            checked += 1
-        self.assertGreater(checked, 20)
+        self.assertGreater(len(samples), 20)
 
     def test_stretch_changes_the_items_proportions_within_its_range_and_the_box_follows(self):
         def proportions(stretch):
             """The length/width of the item's pixels along its own axes (rotation-free), per sample."""
             out = []
-            for k in range(40):
-                img = np.full((200, 300, 3), 114, np.uint8)
-                img[40:170, 120:180] = (0, 0, 255)  # standing: 60 wide, 130 high
-                label = np.array([[0, 0.5, 0.525, 0.2, 0.65]], np.float32)
-                t, boxes = make_sample(img, label, 320, np.random.default_rng([21, k]), stretch=stretch)
-                red = red_pixels(t)
-                ys, xs = np.nonzero(red)
-                if len(boxes) != 1 or len(xs) < 200 or xs.min() == 0 or ys.min() == 0 or \
-                        xs.max() == 319 or ys.max() == 319:
-                    continue  # cut by the frame or turned grey
-                _, cx, cy, w, h = boxes[0]
-                for edge, pixel in ((cx - w / 2, xs.min()), (cx + w / 2, xs.max() + 1),
-                                    (cy - h / 2, ys.min()), (cy + h / 2, ys.max() + 1)):
-                    self.assertLess(abs(edge - pixel), 4)
+            for _, xs, ys in self.standing_item_samples(21, 200, stretch=stretch):
                 small, large = np.linalg.eigvalsh(np.cov(np.stack([xs, ys]).astype(np.float64)))
                 out.append(math.sqrt(large / small) / (130 / 60))
             self.assertGreater(len(out), 25)
