@@ -79,15 +79,16 @@ class RunOpsTest : public ::testing::Test {
     return p;
   }
 
-  // A configuration: the pictures of the watched folder `chute`, the
+  // A configuration: the pictures of the folder `chute`, watched or not, the
   // platform, the admin server on any free port without a token, and `more`
   // lines appended (a [sink] or [uplink] key; the [uplink] table is last).
-  fs::path WriteWatchedFolderConfig(const fs::path& chute, const std::string& more = "") {
+  fs::path WriteFolderConfig(const fs::path& chute, const std::string& more = "",
+                             bool watch = true) {
     const fs::path p = dir_ / "rvm.toml";
     std::ofstream(p) << "[machine]\nid = \"ops-test\"\n"
                      << "[detector]\nmodel_path = \"" << kModel << "\"\ncache_dir = \"\"\n"
                      << "[capture]\nsource = \"images\"\npath = \"" << chute.string()
-                     << "\"\nwatch = true\n"
+                     << "\"\nwatch = " << (watch ? "true" : "false") << "\n"
                      << "[outbox]\ndir = \"" << (dir_ / "outbox").string() << "\"\n"
                      << "[admin]\nport = 0\n"
                      << "[uplink]\nbase_url = \"" << sim_->base_url() << "\"\n"
@@ -151,7 +152,7 @@ TEST_F(RunOpsTest, AnItemInTheChuteAcrossARestartIsDecidedAndCreditedOnce) {
       fs::create_symlink(image, chute / name);
     }
   };
-  const fs::path config = WriteWatchedFolderConfig(
+  const fs::path config = WriteFolderConfig(
       chute, "[sink]\ndecisions_path = \"" + (dir_ / "decisions.jsonl").string() + "\"\n");
   const fs::path err = dir_ / "stderr.txt";
   auto decisions = [&] { return JsonRecords(dir_ / "decisions.jsonl", "decision"); };
@@ -207,7 +208,7 @@ TEST_F(RunOpsTest, AnUndecodablePictureIsSkippedAndCountedOnStatusMetricsAndHear
   std::ofstream(chute / "frame_000.jpg") << "not a picture";
   ASSERT_TRUE(cv::imwrite((chute / "frame_001.jpg").string(),
                           cv::Mat(240, 320, CV_8UC3, cv::Scalar(90, 90, 90))));
-  const fs::path config = WriteWatchedFolderConfig(chute, "heartbeat_interval_s = 1\n");
+  const fs::path config = WriteFolderConfig(chute, "heartbeat_interval_s = 1\n");
   const fs::path err = dir_ / "stderr.txt";
   Start(config, {"--replay"});
   ASSERT_TRUE(WaitUntil([&] {
@@ -262,6 +263,73 @@ TEST_F(RunOpsTest, PlatformCommandsReachTheServiceThroughTheHeartbeat) {
     return s.is_object() && !s.value("maintenance", true) && s.value("accepting", false);
   })) << ReadAll(dir_ / "stderr.txt");
   EXPECT_EQ(Stop(), 0) << ReadAll(dir_ / "stderr.txt");
+}
+
+// A replay restarted starts over: the item it had decided, still in view
+// when the restart came, is its first item again and is decided again, as in
+// the first play. (Nothing decided before the restart is followed into a
+// replay; over a watched folder it is, as the test above shows.) In the
+// platform's books: two deposits, each once.
+TEST_F(RunOpsTest, ARestartedReplayStartsOverAndDecidesItsFirstItemAgain) {
+  const std::string bottle = kShared + "/images/misc/smartbin_bottle.jpg";
+  const fs::path empty = dir_ / "empty.jpg";
+  const cv::Mat photo = cv::imread(bottle);
+  ASSERT_FALSE(photo.empty());
+  ASSERT_TRUE(cv::imwrite(empty.string(), cv::Mat(photo.size(), CV_8UC3, cv::Scalar(90, 90, 90))));
+  const fs::path chute = dir_ / "chute";
+  fs::create_directories(chute);
+  constexpr int kBottleFrames = 300;
+  for (int i = 0; i < kBottleFrames + 8; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "frame_%03d.jpg", i);
+    fs::create_symlink(i < kBottleFrames ? bottle : empty.string(), chute / name);
+  }
+  const fs::path config = WriteFolderConfig(
+      chute, "[sink]\ndecisions_path = \"" + (dir_ / "decisions.jsonl").string() + "\"\n",
+      /*watch=*/false);
+  const fs::path err = dir_ / "stderr.txt";
+  auto decisions = [&] { return JsonRecords(dir_ / "decisions.jsonl", "decision"); };
+
+  Start(config, {"--replay", "--drain", "10"});
+  int tracked_at_restart = 0;
+  ASSERT_TRUE(WaitUntil([&] {
+    const json s = Status();
+    if (decisions().size() != 1 || !s.is_object()) return false;
+    tracked_at_restart = s["pipeline"].value("frames_tracked", 0);
+    return true;
+  })) << ReadAll(err);
+  // The bottle is still in view: the replay is far from its empty frames.
+  ASSERT_LT(tracked_at_restart, kBottleFrames / 2) << ReadAll(err);
+  httplib::Client c("127.0.0.1", admin_port_);
+  httplib::Headers auth = {{"Authorization", "Bearer " + kToken}};
+  auto restarted = c.Post("/api/restart", auth, "", "application/json");
+  ASSERT_TRUE(restarted);
+  ASSERT_EQ(restarted->status, 200) << restarted->body;
+
+  // The replay plays to its end again and the service ends with it.
+  int status = 0;
+  ASSERT_TRUE(WaitUntil([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }))
+      << ReadAll(err);
+  pid_ = -1;
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status << ReadAll(err);
+
+  const std::vector<json> decided = decisions();
+  ASSERT_EQ(decided.size(), 2u) << ReadAll(dir_ / "decisions.jsonl");
+  std::vector<std::string> ids;
+  for (const json& d : decided) {
+    EXPECT_TRUE(d.value("accepted", false)) << d.dump();
+    ids.push_back(d.at("item_id").get<std::string>());
+  }
+  EXPECT_NE(ids[0], ids[1]);
+  std::vector<std::string> deposited;
+  for (const json& d : sim_->Deposits()) deposited.push_back(d.at("item_id").get<std::string>());
+  EXPECT_EQ(deposited, ids) << sim_->Deposits().dump(1);
+  std::map<std::string, int> credited;
+  for (const json& t : sim_->Transactions()) {
+    for (const json& item : t.at("items")) ++credited[item.at("item_id").get<std::string>()];
+  }
+  EXPECT_EQ(credited.size(), 2u) << sim_->Transactions().dump(1);
+  for (const auto& [id, n] : credited) EXPECT_EQ(n, 1) << id;
 }
 
 // RESTART from the platform rebuilds the pipeline over the same frame

@@ -333,11 +333,13 @@ bool Service::WaitFor(std::chrono::milliseconds timeout) {
   if (!restart_.requested()) return finished;
   if (!finished) return false;  // the restart's Stop is still draining
   // Restart: the old pipeline has drained; build a new one over a reopened
-  // source, following the items the old one decided that are still in view.
+  // source, following the items the old one decided that are still in view,
+  // unless the source starts over (a replay: its first items are new).
   rvm::Status result = pipeline->Wait();
   sleeper_.Reset();
   // A copy: building the new pipeline destroys the old one.
-  const std::vector<Box> in_view = pipeline->decided_in_view();
+  const std::vector<Box> in_view =
+      source_->StartsOverWhenReopened() ? std::vector<Box>{} : pipeline->decided_in_view();
   if (result.ok()) result = BuildPipeline(in_view);
   if (result.ok()) ++restarts_;
   restart_.Complete(result);

@@ -65,6 +65,7 @@ class CameraSource final : public FrameSource {
   void Close() override;
   const std::string& name() const override { return name_; }
   std::string Describe() const override;
+  bool StartsOverWhenReopened() const override { return false; }
 
   // Valid after a successful Open().
   const CameraMode& granted() const { return granted_; }

@@ -49,6 +49,7 @@ class FailingSource final : public FrameSource {
   void Close() override { inner_->Close(); }
   const std::string& name() const override { return inner_->name(); }
   std::string Describe() const override { return inner_->Describe() + " (failing on schedule)"; }
+  bool StartsOverWhenReopened() const override { return inner_->StartsOverWhenReopened(); }
 
   // For tests: calls seen and failures injected.
   int64_t open_calls() const { return open_calls_; }

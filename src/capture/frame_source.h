@@ -50,6 +50,14 @@ class FrameSource {
   // One line for logs and the status page: kind, settings, what the device
   // granted ("camera:/dev/video0 requested 1280x720@30, granted 1280x720@30").
   virtual std::string Describe() const = 0;
+  // Whether Open() after an earlier Open() plays the same frames again from
+  // the first (a video file, a directory that is not watched, a synthetic
+  // scene) rather than going on with what comes next (a camera, a GStreamer
+  // pipeline, a watched directory). A pipeline restart follows the items
+  // decided before it as still in view only over a source that goes on: over
+  // one that starts over, those are the recording's first items, to be
+  // decided again.
+  virtual bool StartsOverWhenReopened() const = 0;
 };
 
 // End of stream. Carried in StatusCode::kResourceExhausted (the source is

@@ -39,6 +39,7 @@ class GStreamerSource final : public FrameSource {
   void Close() override;
   const std::string& name() const override { return name_; }
   std::string Describe() const override;
+  bool StartsOverWhenReopened() const override { return false; }
 
  private:
   const std::string pipeline_;

@@ -71,6 +71,8 @@ class ImageDirSource final : public FrameSource {
   void Close() override;
   const std::string& name() const override { return name_; }
   std::string Describe() const override;
+  // Unless watched (see above).
+  bool StartsOverWhenReopened() const override { return !options_.watch; }
 
   // File name (without directory) of the last delivered frame.
   const std::string& last_file() const { return last_file_; }

@@ -77,6 +77,7 @@ class ReconnectingSource final : public FrameSource {
   void Close() override;
   const std::string& name() const override { return inner_->name(); }
   std::string Describe() const override;
+  bool StartsOverWhenReopened() const override { return inner_->StartsOverWhenReopened(); }
 
   SourceState state() const { return state_.load(std::memory_order_acquire); }
   // Successful reopens after a loss.

@@ -103,6 +103,36 @@ TEST(SourceFactoryTest, MissingCameraIsWrappedToKeepReconnecting) {
   EXPECT_EQ(built->reconnecting->failed_attempts(), 1);
 }
 
+// A pipeline restart hands the items decided before it on only over a
+// source that goes on; a replay starts over (FrameSource::
+// StartsOverWhenReopened). Each kind says which it is, through the
+// reconnecting wrapper too.
+TEST(SourceFactoryTest, ReplaysStartOverWhenReopenedAndLiveSourcesGoOn) {
+  FakeClock clock;
+  auto starts_over = [&clock](CaptureOptions o) {
+    auto built = MakeFrameSource(o, clock, FakeSleep(clock));
+    EXPECT_TRUE(built.ok()) << built.status().ToString();
+    return built.ok() && built->source->StartsOverWhenReopened();
+  };
+  CaptureOptions video;
+  video.kind = SourceKind::kVideo;
+  video.path = std::string(RVM_SHARED_DIR) + "/video/bottling_line_conveyor_bottles.mp4";
+  EXPECT_TRUE(starts_over(video));
+  CaptureOptions images;
+  images.kind = SourceKind::kImages;
+  images.path = std::string(RVM_SHARED_DIR) + "/images/misc";
+  EXPECT_TRUE(starts_over(images));
+  images.watch = true;
+  EXPECT_FALSE(starts_over(images));
+  CaptureOptions synthetic;
+  synthetic.kind = SourceKind::kSynthetic;
+  EXPECT_TRUE(starts_over(synthetic));
+  CaptureOptions camera;
+  camera.kind = SourceKind::kCamera;
+  camera.device = "/dev/video98";
+  EXPECT_FALSE(starts_over(camera));
+}
+
 TEST(SourceFactoryTest, InvalidOptionsNameTheKey) {
   FakeClock clock;
   CaptureOptions o;

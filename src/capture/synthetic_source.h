@@ -72,6 +72,7 @@ class SyntheticSource final : public FrameSource {
   void Close() override;
   const std::string& name() const override { return name_; }
   std::string Describe() const override;
+  bool StartsOverWhenReopened() const override { return true; }
 
   // Whether any object covers part of scene frame `n` (tests' ground truth).
   bool ObjectVisibleAt(int64_t n) const;

@@ -47,6 +47,7 @@ class VideoFileSource final : public FrameSource {
   void Close() override;
   const std::string& name() const override { return name_; }
   std::string Describe() const override;
+  bool StartsOverWhenReopened() const override { return true; }
 
   // The file's frame rate as used for pacing (valid after Open()).
   double fps() const { return fps_; }

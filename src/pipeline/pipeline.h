@@ -44,10 +44,12 @@
 // reopened (a video file or image directory replays from its start, a
 // watched directory goes on with the files it has not delivered, a camera
 // delivers live frames again), new detectors are made, and the counters
-// start from zero. Items the old pipeline decided that were still in view
-// when it ended are handed to the new one (decided_in_view, FollowDecided),
-// which follows them as decided: an item lying in the chute across a restart
-// is decided once. The recorder is not reset: the open session stays open
+// start from zero. Over a source that goes on (FrameSource::
+// StartsOverWhenReopened false), items the old pipeline decided that were
+// still in view when it ended are handed to the new one (decided_in_view,
+// FollowDecided), which follows them as decided: an item lying in the chute
+// across a restart is decided once. Over a replay, which starts over, nothing
+// is handed on: its first items are decided again, as in its first play. The recorder is not reset: the open session stays open
 // (the person at the machine keeps their session across a restart; the idle
 // timeout still closes it), and so does an out-of-service state. Settings
 // given with SetRuntimeSettings() belong to the old pipeline: give them to

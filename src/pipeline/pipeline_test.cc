@@ -177,6 +177,7 @@ class StallingSource final : public FrameSource {
   void Close() override {}
   const std::string& name() const override { return name_; }
   std::string Describe() const override { return name_; }
+  bool StartsOverWhenReopened() const override { return false; }
   std::chrono::steady_clock::time_point last_delivery() const { return last_delivery_; }
 
  private:
@@ -235,6 +236,7 @@ class BrokenSource final : public FrameSource {
   void Close() override {}
   const std::string& name() const override { return name_; }
   std::string Describe() const override { return name_; }
+  bool StartsOverWhenReopened() const override { return false; }
 
  private:
   const int frames_;
