@@ -11,7 +11,8 @@ Samples come out as the detector sees them: raw BGR 0-255 in an S x S letterbox 
 (the agent's YOLOX preprocessing), with boxes as (class, cx, cy, w, h) in input pixels. A training
 sample is one photo under a random affine (scale, stretch, placement, rotation, flips, quarter turns) and
 photometric changes, or, with the `mosaic` probability, four photos pasted around a random centre and
-augmented as one.
+augmented as one. With the `paste` probability, an item cut from another photo is first pasted into the
+photo (`paste_item`).
 """
 
 import hashlib
@@ -320,6 +321,59 @@ def make_mosaic(parts, size, rng, quarter_turn=0.0, hue_sat=False, stretch=1.0):
     return augment(canvas, normalised, size, rng, m, quarter_turn, hue_sat)
 
 
+# A pasted item's longer side, as a share of the host photo's shorter side; its edges fade over this share
+# of its own size; it may cover at most this share of any item already there (tries before giving up).
+PASTE_SIZE = (0.25, 0.6)
+PASTE_FEATHER = 0.08
+PASTE_MAX_COVER = 0.1
+PASTE_TRIES = 20
+
+
+def paste_item(img, labels, donor, donor_labels, rng):
+    """(image, labels) with one item cut from donor (its box, picked at random) pasted at a random place
+    of img, scaled by PASTE_SIZE, its edges faded into img over PASTE_FEATHER, covering at most
+    PASTE_MAX_COVER of each of img's items; the item's box is added to the labels. The photos come from a
+    few sources, each with its own kind of background and mostly one material: an item on another
+    source's background keeps the model from telling the material by the background. Returns img and
+    labels unchanged when the donor has no box or no place is found; img itself is not modified."""
+    if len(donor_labels) == 0:
+        return img, labels
+    h, w = img.shape[:2]
+    dh, dw = donor.shape[:2]
+    cls, cx, cy, bw, bh = donor_labels[int(rng.integers(0, len(donor_labels)))]
+    x0, x1 = int(round((cx - bw / 2) * dw)), int(round((cx + bw / 2) * dw))
+    y0, y1 = int(round((cy - bh / 2) * dh)), int(round((cy + bh / 2) * dh))
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, dw), min(y1, dh)
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return img, labels
+    r = rng.uniform(*PASTE_SIZE) * min(w, h) / max(x1 - x0, y1 - y0)
+    pw, ph = max(2, round((x1 - x0) * r)), max(2, round((y1 - y0) * r))
+    if pw >= w or ph >= h:
+        return img, labels
+    px0 = py0 = None
+    items = labels[:, 1:] * np.array([w, h, w, h], np.float32)
+    ix0, ix1 = items[:, 0] - items[:, 2] / 2, items[:, 0] + items[:, 2] / 2
+    iy0, iy1 = items[:, 1] - items[:, 3] / 2, items[:, 1] + items[:, 3] / 2
+    for _ in range(PASTE_TRIES):
+        tx, ty = int(rng.integers(0, w - pw + 1)), int(rng.integers(0, h - ph + 1))
+        ix = np.clip(np.minimum(tx + pw, ix1) - np.maximum(tx, ix0), 0, None)
+        iy = np.clip(np.minimum(ty + ph, iy1) - np.maximum(ty, iy0), 0, None)
+        if np.all(ix * iy <= PASTE_MAX_COVER * items[:, 2] * items[:, 3]):
+            px0, py0 = tx, ty
+            break
+    if px0 is None:
+        return img, labels
+    patch = cv2.resize(donor[y0:y1, x0:x1], (pw, ph), interpolation=cv2.INTER_AREA).astype(np.float32)
+    fx = np.clip(np.minimum(np.arange(pw) + 0.5, pw - np.arange(pw) - 0.5) / max(1.0, PASTE_FEATHER * pw), 0, 1)
+    fy = np.clip(np.minimum(np.arange(ph) + 0.5, ph - np.arange(ph) - 0.5) / max(1.0, PASTE_FEATHER * ph), 0, 1)
+    alpha = (fy[:, None] * fx[None, :])[..., None]
+    out = img.copy()
+    region = out[py0:py0 + ph, px0:px0 + pw].astype(np.float32)
+    out[py0:py0 + ph, px0:px0 + pw] = np.clip(region * (1 - alpha) + patch * alpha + 0.5, 0, 255).astype(np.uint8)
+    box = np.array([[cls, (px0 + pw / 2) / w, (py0 + ph / 2) / h, pw / w, ph / h]], np.float32)
+    return out, np.concatenate([labels.reshape(-1, 5), box])
+
+
 class TrainSet(torch.utils.data.Dataset):
     """Augmented samples, keyed (epoch, i) or (epoch, i, input size); the sample depends only on the key
     and the seed (without a size in the key, the sample is `size` square).
@@ -327,13 +381,15 @@ class TrainSet(torch.utils.data.Dataset):
     In the first `mosaic_epochs` epochs (default all) a sample is, with probability `mosaic`, a mosaic of
     item i and three others drawn by the same rng. A share `quarter_turn` of the samples is turned a
     quarter either way. With `hue_sat`, every sample's hue and saturation change (`hue_saturation`); with
-    `stretch` > 1, every sample's width/height ratio (`random_affine_matrix`)."""
+    `stretch` > 1, every sample's width/height ratio (`random_affine_matrix`). In the mosaic epochs, with
+    probability `paste`, item i's photo first gets an item of another photo drawn by the same rng
+    (`paste_item`); the last epochs show photos as the camera sees them."""
 
     def __init__(self, split, size, seed, mosaic=0.0, mosaic_epochs=None, quarter_turn=0.0, hue_sat=False,
-                 stretch=1.0):
+                 stretch=1.0, paste=0.0):
         self.split, self.size, self.seed, self.mosaic = split, size, seed, mosaic
         self.mosaic_epochs, self.quarter_turn, self.hue_sat = mosaic_epochs, quarter_turn, hue_sat
-        self.stretch = stretch
+        self.stretch, self.paste = stretch, paste
 
     def __len__(self):
         return len(self.split)
@@ -345,16 +401,23 @@ class TrainSet(torch.utils.data.Dataset):
         img = self.split.read(i)
         if img is None:
             return None
-        mosaic = self.mosaic if self.mosaic_epochs is None or epoch < self.mosaic_epochs else 0.0
+        labels = self.split.labels[i]
+        early = self.mosaic_epochs is None or epoch < self.mosaic_epochs
+        if early and self.paste > 0 and rng.random() < self.paste:  # draws nothing with paste 0
+            j = int(rng.integers(0, len(self.split)))
+            donor = self.split.read(j) if j != i else None
+            if donor is not None:
+                img, labels = paste_item(img, labels, donor, self.split.labels[j], rng)
+        mosaic = self.mosaic if early else 0.0
         if mosaic > 0 and rng.random() < mosaic:
-            parts = [(img, self.split.labels[i])]
+            parts = [(img, labels)]
             for j in rng.integers(0, len(self.split), 3).tolist():
                 other = self.split.read(j)
                 if other is not None:
                     parts.append((other, self.split.labels[j]))
             if len(parts) == 4:
                 return make_mosaic(parts, size, rng, self.quarter_turn, self.hue_sat, self.stretch)
-        return make_sample(img, self.split.labels[i], size, rng, self.quarter_turn, self.hue_sat, self.stretch)
+        return make_sample(img, labels, size, rng, self.quarter_turn, self.hue_sat, self.stretch)
 
 
 SIZE_RUN_BATCHES = 10

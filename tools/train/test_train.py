@@ -223,7 +223,8 @@ class DatasetChecksTest(unittest.TestCase):
                             (["--freeze-stride", "3"], "--freeze-stride 3"),
                             (["--freeze-stride", "8"], "--freeze-stride 8"), (["--limit", "-5"], "--limit"),
                             (["--quarter-turn", "1.2"], "--quarter-turn 1.2"), (["--stretch", "0.7"], "--stretch 0.7"),
-                            (["--stretch", "3"], "--stretch 3.0")):
+                            (["--stretch", "3"], "--stretch 3.0"),
+                            (["--paste", "1.5"], "--paste 1.5"), (["--paste", "-0.1"], "--paste -0.1")):
             with self.subTest(bad=bad), mock.patch("sys.stderr", new_callable=io.StringIO) as err:
                 with self.assertRaises(SystemExit) as ctx:
                     train.parse_args(base + bad)
@@ -234,7 +235,7 @@ class DatasetChecksTest(unittest.TestCase):
         self.assertIn("--device nosuchdevice", err.getvalue())
         a = train.parse_args(base)
         self.assertEqual((a.size, a.epochs, a.mosaic, a.mosaic_off_epochs, a.multiscale, a.freeze_stride, a.device,
-                          a.stretch), (384, 30, 0.5, 4, 2, 4, "cpu", 1.0))
+                          a.stretch, a.paste), (384, 30, 0.5, 4, 2, 4, "cpu", 1.0, 0.0))
         self.assertEqual(train.train_sizes(384, 2), [320, 352, 384, 416, 448])
         self.assertIsNone(train.train_sizes(384, 0))
 
@@ -414,6 +415,70 @@ class AugmentationTest(unittest.TestCase):
             self.assertGreater(len(a[1]), 1)  # items of several photos
             single = make_sample(split.read(2), split.labels[2], 128, np.random.default_rng([3, 2, 2]))
             torch.testing.assert_close(ts[(2, 2)][0], single[0])  # epoch 2: mosaics are over
+
+    def test_a_pasted_item_is_the_donors_item_boxed_where_it_lands_beside_the_hosts_items(self):
+        pasted = 0
+        for k in range(30):
+            rng = np.random.default_rng([12, k])
+            host = np.full((240, 320, 3), 90, np.uint8)
+            host[40:200, 20:100] = (230, 220, 200)  # a pale bottle, boxed
+            host_labels = np.array([[1, 60 / 320, 120 / 240, 80 / 320, 160 / 240]], np.float32)
+            donor = np.full((200, 200, 3), 30, np.uint8)
+            donor[50:150, 70:130] = (0, 0, 255)  # a red can, 60 x 100
+            donor_labels = np.array([[0, 0.5, 0.5, 0.3, 0.5]], np.float32)
+            before = host.copy()
+            out, labels = dataset.paste_item(host, host_labels, donor, donor_labels, rng)
+            np.testing.assert_array_equal(host, before)  # the host photo itself is not changed
+            if len(labels) == 1:  # no place found: nothing pasted
+                np.testing.assert_array_equal(out, host)
+                continue
+            pasted += 1
+            self.assertEqual(len(labels), 2)
+            np.testing.assert_array_equal(labels[0], host_labels[0])
+            cls, cx, cy, w, h = labels[1]
+            self.assertEqual(cls, 0)
+            x0, y0, x1, y1 = (cx - w / 2) * 320, (cy - h / 2) * 240, (cx + w / 2) * 320, (cy + h / 2) * 240
+            self.assertTrue(0 <= x0 and x1 <= 320 and 0 <= y0 and y1 <= 240)
+            self.assertAlmostEqual((x1 - x0) / (y1 - y0), 0.6, delta=0.05)  # the donor's proportions
+            longer = max(x1 - x0, y1 - y0) / 240
+            self.assertTrue(dataset.PASTE_SIZE[0] - 0.02 <= longer <= dataset.PASTE_SIZE[1] + 0.02, longer)
+            # The box is filled with the can's red but for its faded edges, and red is nowhere else.
+            inner = out[int(y0 + 0.1 * (y1 - y0)) + 1:int(y1 - 0.1 * (y1 - y0)),
+                        int(x0 + 0.1 * (x1 - x0)) + 1:int(x1 - 0.1 * (x1 - x0))].reshape(-1, 3)
+            np.testing.assert_allclose(inner, np.broadcast_to([0, 0, 255], inner.shape), atol=2)
+            red = (out[..., 2].astype(int) - out[..., 1]) > 100
+            outside = red.copy()
+            outside[int(y0):int(math.ceil(y1)), int(x0):int(math.ceil(x1))] = False
+            self.assertFalse(outside.any())
+            # The bottle stays in view: at most PASTE_MAX_COVER of its box is covered.
+            ix = max(0.0, min(x1, 100) - max(x0, 20))
+            iy = max(0.0, min(y1, 200) - max(y0, 40))
+            self.assertLessEqual(ix * iy, dataset.PASTE_MAX_COVER * 80 * 160 + 1)
+        self.assertGreater(pasted, 20)
+        rng = np.random.default_rng(1)
+        out, labels = dataset.paste_item(host, host_labels, donor, np.zeros((0, 5), np.float32), rng)
+        self.assertIs(out, host)  # a donor without items gives nothing
+        self.assertEqual(len(labels), 1)
+
+    def test_paste_draws_nothing_when_off_and_only_in_the_mosaic_epochs(self):
+        rng = np.random.default_rng(6)
+        with tempfile.TemporaryDirectory() as d:
+            write_dataset(d, {"train": [synthetic_item(rng) for _ in range(8)]})
+            split = SplitData(d, "train", read_classes(d))
+            plain = dataset.TrainSet(split, 128, seed=3, mosaic=0.0, mosaic_epochs=2)
+            pasting = dataset.TrainSet(split, 128, seed=3, mosaic=0.0, mosaic_epochs=2, paste=1.0)
+            for i in range(8):
+                # Off, the sample is the one the generator gave before paste existed.
+                expected = make_sample(split.read(i), split.labels[i], 128, np.random.default_rng([3, 0, i]))
+                got = plain[(0, i)]
+                torch.testing.assert_close(got[0], expected[0])
+                np.testing.assert_array_equal(got[1], expected[1])
+                # After the mosaic epochs, paste is off too.
+                torch.testing.assert_close(pasting[(2, i)][0], plain[(2, i)][0])
+            more = sum(len(pasting[(0, i)][1]) > len(plain[(0, i)][1]) for i in range(8))
+            self.assertGreater(more, 0)  # in the mosaic epochs, items are added
+            again = pasting[(1, 3)]
+            torch.testing.assert_close(again[0], pasting[(1, 3)][0])  # and reproducibly
 
     def test_each_epoch_is_a_seeded_shuffle_whose_keys_carry_the_epoch(self):
         order = dataset.EpochOrder(50, seed=1)

@@ -76,6 +76,10 @@ def parse_args(argv):
     p.add_argument("--stretch", type=float, default=1.0,
                    help="multiply each sample's width/height ratio by a factor from 1/N to N, drawn log-uniformly "
                         "(default 1: not stretched; 1.4 took more bottles for cans in a trial)")
+    p.add_argument("--paste", type=float, default=0.0,
+                   help="share of photos, in the mosaic epochs, that first get an item cut from another photo "
+                        "pasted in, items then seen on other sources' backgrounds (default 0: none; 0.5 rejected "
+                        "more photos as multiple items in a trial)")
     p.add_argument("--multiscale", type=int, default=2,
                    help="each batch at an input size up to N x 32 pixels either side of --size, validation and "
                         "export at --size (default 2: 320-448 for 384; 0 = one size)")
@@ -98,6 +102,8 @@ def parse_args(argv):
         p.error("--mosaic must be between 0 and 1, --mosaic-off-epochs >= 0")
     if not 0 <= a.quarter_turn <= 1:
         p.error(f"--quarter-turn {a.quarter_turn}: must be between 0 and 1")
+    if not 0 <= a.paste <= 1:
+        p.error(f"--paste {a.paste}: must be between 0 and 1")
     if not 1 <= a.stretch <= MAX_STRETCH:
         p.error(f"--stretch {a.stretch}: must be between 1 and {MAX_STRETCH}")
     if a.freeze_stride not in FREEZE_STRIDES:
@@ -272,7 +278,7 @@ def main(argv=None):
     ckpt_path = os.path.join(a.work_dir, CHECKPOINT)
     config = {k: getattr(a, k) for k in ("data", "base_model", "size", "epochs", "batch", "lr", "seed", "init_from",
                                          "limit", "mosaic", "mosaic_off_epochs", "quarter_turn", "multiscale",
-                                         "freeze_stride", "hue_saturation", "stretch")}
+                                         "freeze_stride", "hue_saturation", "stretch", "paste")}
     config["data"] = os.path.abspath(config["data"])
     config["base_model"] = os.path.abspath(config["base_model"])
     # What the run reads, not only where: a checkpoint made on other photos, labels or base weights is refused.
@@ -299,7 +305,8 @@ def main(argv=None):
         print(f"resuming after epoch {start_epoch} from '{ckpt_path}'", flush=True)
 
     dataset = TrainSet(train, a.size, a.seed, a.mosaic, mosaic_epochs=a.epochs - a.mosaic_off_epochs,
-                       quarter_turn=a.quarter_turn, hue_sat=a.hue_saturation, stretch=a.stretch)
+                       quarter_turn=a.quarter_turn, hue_sat=a.hue_saturation, stretch=a.stretch,
+                       paste=a.paste)
     sizes = train_sizes(a.size, a.multiscale)
     sampler = EpochOrder(len(train), a.seed, a.batch, sizes)
     loader = torch.utils.data.DataLoader(dataset, batch_size=a.batch, sampler=sampler, num_workers=a.workers,
@@ -312,6 +319,7 @@ def main(argv=None):
           f"steps, batch {a.batch}, seed {a.seed}, mosaic {a.mosaic} (off for the last {a.mosaic_off_epochs} epochs), "
           f"quarter turns {a.quarter_turn}, {'hue and saturation changed, ' if a.hue_saturation else ''}"
           f"{f'width/height stretched up to {a.stretch}x either way, ' if a.stretch > 1 else ''}"
+          f"{f'items pasted into {a.paste} of the photos in the mosaic epochs, ' if a.paste > 0 else ''}"
           f"{f'{frozen} convolutions (stride <= {a.freeze_stride}) kept as they are, ' if frozen else ''}"
           f"on {a.device} with {a.threads} threads and {a.workers} sample workers", flush=True)
     t_run = time.time()
