@@ -15,6 +15,7 @@ augmented as one. With the `paste` probability, an item cut from another photo i
 photo (`paste_item`).
 """
 
+import dataclasses
 import hashlib
 import math
 import os
@@ -148,6 +149,17 @@ class SplitData:
         return h.hexdigest()
 
 
+@dataclasses.dataclass(frozen=True)
+class Augmentation:
+    """The settings of the augmentations the training's options turn on or off (the defaults: off), carried
+    as one from `TrainSet` through `make_mosaic` and `make_sample` to `augment`."""
+
+    quarter_turn: float = 0.0  # share of samples turned a quarter either way (`augment`)
+    hue_sat: bool = False  # every sample's hue and saturation changed (`hue_saturation`)
+    stretch: float = 1.0  # width/height ratio scaled by up to this either way (`random_affine_matrix`)
+    paste: float = 0.0  # share of photos, in the mosaic epochs, given an item of another (`paste_item`)
+
+
 def random_affine_matrix(width, height, size, rng, scale_range=(0.5, 1.5), centre=None, stretch=1.0):
     """Letterbox scale times a random scale (scale_range of the fit), stretch, rotation (+-10 deg) and
     placement.
@@ -246,9 +258,9 @@ def photometric(img, rng, hue_sat=False):
     return img
 
 
-def make_sample(img, labels, size, rng=None, quarter_turn=0.0, hue_sat=False, stretch=1.0):
-    """(CHW float32 tensor, boxes [K,5] in input pixels); augmented when rng is given (see `augment`),
-    else plain letterbox."""
+def make_sample(img, labels, size, rng=None, aug=Augmentation()):
+    """(CHW float32 tensor, boxes [K,5] in input pixels); augmented as `aug` says when rng is given (see
+    `augment`), else plain letterbox."""
     h, w = img.shape[:2]
     if rng is None:  # exactly the agent's letterbox: resize, then paste at the top-left
         r = min(size / w, size / h)
@@ -257,8 +269,8 @@ def make_sample(img, labels, size, rng=None, quarter_turn=0.0, hue_sat=False, st
         out[:nh, :nw] = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_LINEAR)
         boxes = transform_boxes(labels, np.array([[nw / w, 0, 0], [0, nh / h, 0]]), w, h, size)
         return torch.from_numpy(np.ascontiguousarray(out.transpose(2, 0, 1))).float(), boxes
-    m = random_affine_matrix(w, h, size, rng, stretch=stretch)
-    return augment(img, labels, size, rng, m, quarter_turn, hue_sat)
+    m = random_affine_matrix(w, h, size, rng, stretch=aug.stretch)
+    return augment(img, labels, size, rng, m, aug)
 
 
 def edge_map(m):
@@ -269,24 +281,25 @@ def edge_map(m):
     return e
 
 
-def augment(img, labels, size, rng, m, quarter_turn=0.0, hue_sat=False):
-    """Warps img through affine m (after random flips and, with probability quarter_turn, a quarter turn
-    either way: an item lying in a chute) into an S x S sample, then photometric changes. m, the flips
-    and the turns map pixel centres (0..S-1 onto S-1..0 for a flip); the boxes go through `edge_map`."""
+def augment(img, labels, size, rng, m, aug=Augmentation()):
+    """Warps img through affine m (after random flips and, with probability aug.quarter_turn, a quarter
+    turn either way: an item lying in a chute) into an S x S sample, then photometric changes. m, the
+    flips and the turns map pixel centres (0..S-1 onto S-1..0 for a flip); the boxes go through
+    `edge_map`."""
     h, w = img.shape[:2]
     last = size - 1
     if rng.random() < 0.5:  # horizontal flip
         m = np.array([[-1, 0, last], [0, 1, 0]], np.float64) @ np.vstack([m, [0, 0, 1]])
     if rng.random() < 0.1:  # vertical flip: items can fall upside down
         m = np.array([[1, 0, 0], [0, -1, last]], np.float64) @ np.vstack([m, [0, 0, 1]])
-    if quarter_turn > 0 and rng.random() < quarter_turn:  # about the centre, clockwise or anticlockwise
+    if aug.quarter_turn > 0 and rng.random() < aug.quarter_turn:  # about the centre, clockwise or anticlockwise
         turn = ([[0, -1, last], [1, 0, 0]], [[0, 1, 0], [-1, 0, last]])[int(rng.integers(0, 2))]
         m = np.array(turn, np.float64) @ np.vstack([m, [0, 0, 1]])
     interp = cv2.INTER_LINEAR if rng.random() < 0.7 else cv2.INTER_AREA
     out = cv2.warpAffine(img, m, (size, size), flags=interp, borderMode=cv2.BORDER_CONSTANT,
                          borderValue=(PAD_VALUE, PAD_VALUE, PAD_VALUE))
     boxes = transform_boxes(labels, edge_map(m), w, h, size)
-    out = photometric(out, rng, hue_sat)
+    out = photometric(out, rng, aug.hue_sat)
     tensor = torch.from_numpy(np.ascontiguousarray(out.transpose(2, 0, 1))).float()
     return tensor, boxes
 
@@ -297,7 +310,7 @@ MOSAIC_SCALE = (1.0, 2.0)
 MOSAIC_PHOTO_SCALE = (0.6, 1.0)
 
 
-def make_mosaic(parts, size, rng, quarter_turn=0.0, hue_sat=False, stretch=1.0):
+def make_mosaic(parts, size, rng, aug=Augmentation()):
     """Four (image, labels) pasted around a random centre of a 2S x 2S canvas, each fit to S x S times
     MOSAIC_PHOTO_SCALE, then augmented like one photo (MOSAIC_SCALE, centred near the mosaic's centre):
     more items, partial items and other backgrounds per sample."""
@@ -317,8 +330,8 @@ def make_mosaic(parts, size, rng, quarter_turn=0.0, hue_sat=False, stretch=1.0):
         all_boxes.append(transform_boxes(labels, np.array([[nw / w, 0, x0], [0, nh / h, y0]]), w, h, s2))
     boxes = np.concatenate(all_boxes)
     normalised = np.concatenate([boxes[:, :1], boxes[:, 1:] / s2], 1)
-    m = random_affine_matrix(s2, s2, size, rng, MOSAIC_SCALE, centre=(xc, yc), stretch=stretch)
-    return augment(canvas, normalised, size, rng, m, quarter_turn, hue_sat)
+    m = random_affine_matrix(s2, s2, size, rng, MOSAIC_SCALE, centre=(xc, yc), stretch=aug.stretch)
+    return augment(canvas, normalised, size, rng, m, aug)
 
 
 # A pasted item's longer side, as a share of the host photo's shorter side; its edges fade over this share
@@ -379,17 +392,13 @@ class TrainSet(torch.utils.data.Dataset):
     and the seed (without a size in the key, the sample is `size` square).
 
     In the first `mosaic_epochs` epochs (default all) a sample is, with probability `mosaic`, a mosaic of
-    item i and three others drawn by the same rng. A share `quarter_turn` of the samples is turned a
-    quarter either way. With `hue_sat`, every sample's hue and saturation change (`hue_saturation`); with
-    `stretch` > 1, every sample's width/height ratio (`random_affine_matrix`). In the mosaic epochs, with
-    probability `paste`, item i's photo first gets an item of another photo drawn by the same rng
-    (`paste_item`); the last epochs show photos as the camera sees them."""
+    item i and three others drawn by the same rng. Every sample is augmented as `aug` says; in the
+    mosaic epochs, with probability `aug.paste`, item i's photo first gets an item of another photo drawn
+    by the same rng (`paste_item`); the last epochs show photos as the camera sees them."""
 
-    def __init__(self, split, size, seed, mosaic=0.0, mosaic_epochs=None, quarter_turn=0.0, hue_sat=False,
-                 stretch=1.0, paste=0.0):
+    def __init__(self, split, size, seed, mosaic=0.0, mosaic_epochs=None, aug=Augmentation()):
         self.split, self.size, self.seed, self.mosaic = split, size, seed, mosaic
-        self.mosaic_epochs, self.quarter_turn, self.hue_sat = mosaic_epochs, quarter_turn, hue_sat
-        self.stretch, self.paste = stretch, paste
+        self.mosaic_epochs, self.aug = mosaic_epochs, aug
 
     def __len__(self):
         return len(self.split)
@@ -403,7 +412,7 @@ class TrainSet(torch.utils.data.Dataset):
             return None
         labels = self.split.labels[i]
         early = self.mosaic_epochs is None or epoch < self.mosaic_epochs
-        if early and self.paste > 0 and rng.random() < self.paste:  # draws nothing with paste 0
+        if early and self.aug.paste > 0 and rng.random() < self.aug.paste:  # draws nothing with paste 0
             j = int(rng.integers(0, len(self.split)))
             donor = self.split.read(j) if j != i else None
             if donor is not None:
@@ -416,8 +425,8 @@ class TrainSet(torch.utils.data.Dataset):
                 if other is not None:
                     parts.append((other, self.split.labels[j]))
             if len(parts) == 4:
-                return make_mosaic(parts, size, rng, self.quarter_turn, self.hue_sat, self.stretch)
-        return make_sample(img, labels, size, rng, self.quarter_turn, self.hue_sat, self.stretch)
+                return make_mosaic(parts, size, rng, self.aug)
+        return make_sample(img, labels, size, rng, self.aug)
 
 
 SIZE_RUN_BATCHES = 10

@@ -297,7 +297,8 @@ class AugmentationTest(unittest.TestCase):
         shift = np.array([[1, 0, 7], [0, 1, 3]], np.float64)
         checked, moved = 0, set()
         for k in range(60):
-            t, boxes = dataset.augment(img, label, 320, np.random.default_rng([12, k]), shift, quarter_turn=0.5)
+            t, boxes = dataset.augment(img, label, 320, np.random.default_rng([12, k]), shift,
+                                       dataset.Augmentation(quarter_turn=0.5))
             red = red_pixels(t)
             xs, ys = np.nonzero(red.sum(0) >= 10)[0], np.nonzero(red.sum(1) >= 10)[0]  # not stray noise
             if len(boxes) != 1 or len(xs) < 10:
@@ -318,7 +319,8 @@ class AugmentationTest(unittest.TestCase):
             img = np.full((200, 300, 3), 114, np.uint8)
             img[40:170, 120:180] = (0, 0, 255)
             label = np.array([[0, 0.5, 0.525, 0.2, 0.65]], np.float32)
-            t, boxes = make_sample(img, label, 320, np.random.default_rng([seed, k]), **augmentation)
+            t, boxes = make_sample(img, label, 320, np.random.default_rng([seed, k]),
+                                   dataset.Augmentation(**augmentation))
             ys, xs = np.nonzero(red_pixels(t))
             if len(boxes) != 1 or len(xs) < min_pixels or xs.min() == 0 or ys.min() == 0 or \
                     xs.max() == 319 or ys.max() == 319:
@@ -466,7 +468,8 @@ class AugmentationTest(unittest.TestCase):
             write_dataset(d, {"train": [synthetic_item(rng) for _ in range(8)]})
             split = SplitData(d, "train", read_classes(d))
             plain = dataset.TrainSet(split, 128, seed=3, mosaic=0.0, mosaic_epochs=2)
-            pasting = dataset.TrainSet(split, 128, seed=3, mosaic=0.0, mosaic_epochs=2, paste=1.0)
+            pasting = dataset.TrainSet(split, 128, seed=3, mosaic=0.0, mosaic_epochs=2,
+                                       aug=dataset.Augmentation(paste=1.0))
             for i in range(8):
                 # Off, the sample is the one the generator gave before paste existed.
                 expected = make_sample(split.read(i), split.labels[i], 128, np.random.default_rng([3, 0, i]))

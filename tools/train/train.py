@@ -30,8 +30,8 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from dataset import (HUE_STEPS, SATURATION_SCALE, DatasetError, EpochOrder, SplitData, TrainSet,  # noqa: E402
-                     collate, read_classes)
+from dataset import (HUE_STEPS, Augmentation, SATURATION_SCALE, DatasetError, EpochOrder, SplitData,  # noqa: E402
+                     TrainSet, collate, read_classes)
 from evaluate import validate  # noqa: E402
 from loss import yolox_loss  # noqa: E402
 from yolox_onnx import ModelError, OnnxYolox, export_onnx  # noqa: E402
@@ -304,9 +304,8 @@ def main(argv=None):
         start_epoch, history = ck["epoch"] + 1, ck["history"]
         print(f"resuming after epoch {start_epoch} from '{ckpt_path}'", flush=True)
 
-    dataset = TrainSet(train, a.size, a.seed, a.mosaic, mosaic_epochs=a.epochs - a.mosaic_off_epochs,
-                       quarter_turn=a.quarter_turn, hue_sat=a.hue_saturation, stretch=a.stretch,
-                       paste=a.paste)
+    aug = Augmentation(quarter_turn=a.quarter_turn, hue_sat=a.hue_saturation, stretch=a.stretch, paste=a.paste)
+    dataset = TrainSet(train, a.size, a.seed, a.mosaic, mosaic_epochs=a.epochs - a.mosaic_off_epochs, aug=aug)
     sizes = train_sizes(a.size, a.multiscale)
     sampler = EpochOrder(len(train), a.seed, a.batch, sizes)
     loader = torch.utils.data.DataLoader(dataset, batch_size=a.batch, sampler=sampler, num_workers=a.workers,
