@@ -113,6 +113,36 @@ class RunOpsTest : public ::testing::Test {
     })) << ReadAll(dir_ / "stderr.txt");
   }
 
+  // An empty chute as the camera would see it beside `photo`: a grey picture
+  // of its size, nothing to detect.
+  fs::path WriteEmptyChuteLike(const std::string& photo) {
+    const fs::path empty = dir_ / "empty.jpg";
+    const cv::Mat image = cv::imread(photo);
+    EXPECT_FALSE(image.empty()) << photo;
+    EXPECT_TRUE(
+        cv::imwrite(empty.string(), cv::Mat(image.size(), CV_8UC3, cv::Scalar(90, 90, 90))));
+    return empty;
+  }
+
+  // The platform's books hold the items `decided` (all accepted), each
+  // deposited in that order and credited once, and nothing else.
+  void ExpectDepositedAndCreditedOnce(const std::vector<json>& decided) {
+    std::vector<std::string> ids;
+    for (const json& d : decided) {
+      EXPECT_TRUE(d.value("accepted", false)) << d.dump();
+      ids.push_back(d.at("item_id").get<std::string>());
+    }
+    std::vector<std::string> deposited;
+    for (const json& d : sim_->Deposits()) deposited.push_back(d.at("item_id").get<std::string>());
+    EXPECT_EQ(deposited, ids) << sim_->Deposits().dump(1);
+    std::map<std::string, int> credited;
+    for (const json& t : sim_->Transactions()) {
+      for (const json& item : t.at("items")) ++credited[item.at("item_id").get<std::string>()];
+    }
+    EXPECT_EQ(credited.size(), ids.size()) << sim_->Transactions().dump(1);
+    for (const auto& [id, n] : credited) EXPECT_EQ(n, 1) << id;
+  }
+
   json Status() {
     httplib::Client c("127.0.0.1", admin_port_);
     auto r = c.Get("/api/status");
@@ -121,9 +151,7 @@ class RunOpsTest : public ::testing::Test {
   }
 
   // Stops the service with SIGTERM; its exit code.
-  int Stop() {
-    return rvm::e2e::TerminateAndWait(pid_);
-  }
+  int Stop() { return rvm::e2e::TerminateAndWait(pid_); }
 
   fs::path dir_;
   std::unique_ptr<rvm::sim::PlatformSim> sim_;
@@ -138,10 +166,7 @@ class RunOpsTest : public ::testing::Test {
 // (Watched directory of frames, every frame detected.)
 TEST_F(RunOpsTest, AnItemInTheChuteAcrossARestartIsDecidedAndCreditedOnce) {
   const std::string bottle = kShared + "/images/misc/smartbin_bottle.jpg";
-  const fs::path empty = dir_ / "empty.jpg";  // the empty chute: nothing to detect
-  const cv::Mat photo = cv::imread(bottle);
-  ASSERT_FALSE(photo.empty());
-  ASSERT_TRUE(cv::imwrite(empty.string(), cv::Mat(photo.size(), CV_8UC3, cv::Scalar(90, 90, 90))));
+  const fs::path empty = WriteEmptyChuteLike(bottle);
   const fs::path chute = dir_ / "chute";
   fs::create_directories(chute);
   int next = 0;
@@ -161,7 +186,8 @@ TEST_F(RunOpsTest, AnItemInTheChuteAcrossARestartIsDecidedAndCreditedOnce) {
   Start(config, {"--replay", "--drain", "10"});
   ASSERT_TRUE(WaitUntil([&] {
     const json s = Status();
-    return decisions().size() == 1 && s.is_object() && s["pipeline"].value("frames_tracked", 0) >= 20;
+    return decisions().size() == 1 && s.is_object() &&
+           s["pipeline"].value("frames_tracked", 0) >= 20;
   })) << ReadAll(err);
 
   httplib::Client c("127.0.0.1", admin_port_);
@@ -171,32 +197,20 @@ TEST_F(RunOpsTest, AnItemInTheChuteAcrossARestartIsDecidedAndCreditedOnce) {
   ASSERT_EQ(restarted->status, 200) << restarted->body;
   ASSERT_EQ(Status().value("pipeline_restarts", 0), 1);
 
-  put(bottle, 20);  // the same bottle, still there
+  put(bottle, 20);         // the same bottle, still there
   put(empty.string(), 8);  // taken away
-  put(bottle, 20);  // a new bottle in the same place
+  put(bottle, 20);         // a new bottle in the same place
   put(empty.string(), 8);
   ASSERT_TRUE(WaitUntil([&] {
     const json s = Status();
     return s.is_object() && s["pipeline"].value("frames_tracked", 0) >= 56;
-  })) << Status().dump() << ReadAll(err);
+  })) << Status().dump()
+      << ReadAll(err);
   EXPECT_EQ(Stop(), 0) << ReadAll(err);
 
   const std::vector<json> decided = decisions();
   ASSERT_EQ(decided.size(), 2u) << ReadAll(dir_ / "decisions.jsonl");
-  std::vector<std::string> ids;
-  for (const json& d : decided) {
-    EXPECT_TRUE(d.value("accepted", false)) << d.dump();
-    ids.push_back(d.at("item_id").get<std::string>());
-  }
-  std::vector<std::string> deposited;
-  for (const json& d : sim_->Deposits()) deposited.push_back(d.at("item_id").get<std::string>());
-  EXPECT_EQ(deposited, ids) << sim_->Deposits().dump(1);
-  std::map<std::string, int> credited;
-  for (const json& t : sim_->Transactions()) {
-    for (const json& item : t.at("items")) ++credited[item.at("item_id").get<std::string>()];
-  }
-  EXPECT_EQ(credited.size(), 2u) << sim_->Transactions().dump(1);
-  for (const auto& [id, n] : credited) EXPECT_EQ(n, 1) << id;
+  ExpectDepositedAndCreditedOnce(decided);
 }
 
 // A picture dropped into a watched folder that cannot be decoded is skipped,
@@ -215,7 +229,8 @@ TEST_F(RunOpsTest, AnUndecodablePictureIsSkippedAndCountedOnStatusMetricsAndHear
     const json s = Status();
     return s.is_object() && s.value("images_skipped", 0) == 1 &&
            s["pipeline"].value("frames_tracked", 0) >= 1;
-  })) << Status().dump() << ReadAll(err);
+  })) << Status().dump()
+      << ReadAll(err);
 
   httplib::Client c("127.0.0.1", admin_port_);
   auto metrics = c.Get("/metrics");
@@ -272,10 +287,7 @@ TEST_F(RunOpsTest, PlatformCommandsReachTheServiceThroughTheHeartbeat) {
 // platform's books: two deposits, each once.
 TEST_F(RunOpsTest, ARestartedReplayStartsOverAndDecidesItsFirstItemAgain) {
   const std::string bottle = kShared + "/images/misc/smartbin_bottle.jpg";
-  const fs::path empty = dir_ / "empty.jpg";
-  const cv::Mat photo = cv::imread(bottle);
-  ASSERT_FALSE(photo.empty());
-  ASSERT_TRUE(cv::imwrite(empty.string(), cv::Mat(photo.size(), CV_8UC3, cv::Scalar(90, 90, 90))));
+  const fs::path empty = WriteEmptyChuteLike(bottle);
   const fs::path chute = dir_ / "chute";
   fs::create_directories(chute);
   constexpr int kBottleFrames = 300;
@@ -308,28 +320,14 @@ TEST_F(RunOpsTest, ARestartedReplayStartsOverAndDecidesItsFirstItemAgain) {
 
   // The replay plays to its end again and the service ends with it.
   int status = 0;
-  ASSERT_TRUE(WaitUntil([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }))
-      << ReadAll(err);
+  ASSERT_TRUE(WaitUntil([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; })) << ReadAll(err);
   pid_ = -1;
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status << ReadAll(err);
 
   const std::vector<json> decided = decisions();
   ASSERT_EQ(decided.size(), 2u) << ReadAll(dir_ / "decisions.jsonl");
-  std::vector<std::string> ids;
-  for (const json& d : decided) {
-    EXPECT_TRUE(d.value("accepted", false)) << d.dump();
-    ids.push_back(d.at("item_id").get<std::string>());
-  }
-  EXPECT_NE(ids[0], ids[1]);
-  std::vector<std::string> deposited;
-  for (const json& d : sim_->Deposits()) deposited.push_back(d.at("item_id").get<std::string>());
-  EXPECT_EQ(deposited, ids) << sim_->Deposits().dump(1);
-  std::map<std::string, int> credited;
-  for (const json& t : sim_->Transactions()) {
-    for (const json& item : t.at("items")) ++credited[item.at("item_id").get<std::string>()];
-  }
-  EXPECT_EQ(credited.size(), 2u) << sim_->Transactions().dump(1);
-  for (const auto& [id, n] : credited) EXPECT_EQ(n, 1) << id;
+  EXPECT_NE(decided[0].at("item_id"), decided[1].at("item_id"));
+  ExpectDepositedAndCreditedOnce(decided);
 }
 
 // RESTART from the platform rebuilds the pipeline over the same frame

@@ -49,9 +49,10 @@
 // still in view when it ended are handed to the new one (decided_in_view,
 // FollowDecided), which follows them as decided: an item lying in the chute
 // across a restart is decided once. Over a replay, which starts over, nothing
-// is handed on: its first items are decided again, as in its first play. The recorder is not reset: the open session stays open
-// (the person at the machine keeps their session across a restart; the idle
-// timeout still closes it), and so does an out-of-service state. Settings
+// is handed on: its first items are decided again, as in its first play.
+// The recorder is not reset: the open session stays open (the person at the
+// machine keeps their session across a restart; the idle timeout still
+// closes it), and so does an out-of-service state. Settings
 // given with SetRuntimeSettings() belong to the old pipeline: give them to
 // the new one too (before Start() is fine). Sleeps that the service interrupted
 // to stop promptly must be re-armed first (InterruptibleSleeper::Reset).
