@@ -33,6 +33,7 @@ namespace fs = std::filesystem;
 using rvm::e2e::JsonRecords;
 using rvm::e2e::ReadAll;
 using rvm::e2e::WaitUntil;
+using rvm::e2e::WriteFrameSequence;
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
@@ -288,14 +289,11 @@ TEST_F(RunOpsTest, PlatformCommandsReachTheServiceThroughTheHeartbeat) {
 TEST_F(RunOpsTest, ARestartedReplayStartsOverAndDecidesItsFirstItemAgain) {
   const std::string bottle = kShared + "/images/misc/smartbin_bottle.jpg";
   const fs::path empty = WriteEmptyChuteLike(bottle);
-  const fs::path chute = dir_ / "chute";
-  fs::create_directories(chute);
+  fs::create_symlink(bottle, dir_ / "bottle.jpg");  // beside it, for the sequence
   constexpr int kBottleFrames = 300;
-  for (int i = 0; i < kBottleFrames + 8; ++i) {
-    char name[32];
-    std::snprintf(name, sizeof name, "frame_%03d.jpg", i);
-    fs::create_symlink(i < kBottleFrames ? bottle : empty.string(), chute / name);
-  }
+  const fs::path chute =
+      WriteFrameSequence(dir_ / "chute", dir_.string(),
+                         {{"bottle.jpg", kBottleFrames}, {empty.filename().string(), 8}});
   const fs::path config = WriteFolderConfig(
       chute, "[sink]\ndecisions_path = \"" + (dir_ / "decisions.jsonl").string() + "\"\n",
       /*watch=*/false);

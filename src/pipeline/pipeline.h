@@ -52,10 +52,10 @@
 // is handed on: its first items are decided again, as in its first play.
 // The recorder is not reset: the open session stays open (the person at the
 // machine keeps their session across a restart; the idle timeout still
-// closes it), and so does an out-of-service state. Settings
-// given with SetRuntimeSettings() belong to the old pipeline: give them to
-// the new one too (before Start() is fine). Sleeps that the service interrupted
-// to stop promptly must be re-armed first (InterruptibleSleeper::Reset).
+// closes it), and so does an out-of-service state. Settings given with
+// SetRuntimeSettings() belong to the old pipeline: give them to the new one
+// too (before Start() is fine). Sleeps that the service interrupted to stop
+// promptly must be re-armed first (InterruptibleSleeper::Reset).
 //
 // Observer (PipelineParts::observer, optional): called on the stage threads
 // as frames pass, see pipeline_observer.h. With none, the pipeline does not

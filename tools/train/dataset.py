@@ -377,9 +377,12 @@ def paste_item(img, labels, donor, donor_labels, rng):
     if px0 is None:
         return img, labels
     patch = cv2.resize(donor[y0:y1, x0:x1], (pw, ph), interpolation=cv2.INTER_AREA).astype(np.float32)
-    fx = np.clip(np.minimum(np.arange(pw) + 0.5, pw - np.arange(pw) - 0.5) / max(1.0, PASTE_FEATHER * pw), 0, 1)
-    fy = np.clip(np.minimum(np.arange(ph) + 0.5, ph - np.arange(ph) - 0.5) / max(1.0, PASTE_FEATHER * ph), 0, 1)
-    alpha = (fy[:, None] * fx[None, :])[..., None]
+
+    def fade(n):  # 0 to 1 over PASTE_FEATHER of n pixels from either edge, measured at pixel centres
+        centres = np.arange(n) + 0.5
+        return np.clip(np.minimum(centres, n - centres) / max(1.0, PASTE_FEATHER * n), 0, 1)
+
+    alpha = (fade(ph)[:, None] * fade(pw)[None, :])[..., None]
     out = img.copy()
     region = out[py0:py0 + ph, px0:px0 + pw].astype(np.float32)
     out[py0:py0 + ph, px0:px0 + pw] = np.clip(region * (1 - alpha) + patch * alpha + 0.5, 0, 255).astype(np.uint8)

@@ -73,6 +73,12 @@ def synthetic_item(rng, size=160):
     return img, f"{cls} {cx:.6f} {cy:.6f} {w:.6f} {h:.6f}\n"
 
 
+def synthetic_split(root, rng, n):
+    """A training split of n `synthetic_item`s written under root, read back and checked."""
+    write_dataset(root, {"train": [synthetic_item(rng) for _ in range(n)]})
+    return SplitData(root, "train", read_classes(root))
+
+
 def red_pixels(sample):
     """Where a sample tensor (CHW, BGR) shows the synthetic red item: red well above green."""
     out = sample.numpy().transpose(1, 2, 0)
@@ -408,8 +414,7 @@ class AugmentationTest(unittest.TestCase):
     def test_a_mosaic_sample_is_reproducible_and_after_the_mosaic_epochs_single_photos_return(self):
         rng = np.random.default_rng(4)
         with tempfile.TemporaryDirectory() as d:
-            write_dataset(d, {"train": [synthetic_item(rng) for _ in range(6)]})
-            split = SplitData(d, "train", read_classes(d))
+            split = synthetic_split(d, rng, 6)
             ts = dataset.TrainSet(split, 128, seed=3, mosaic=1.0, mosaic_epochs=2)
             a, b = ts[(1, 2)], ts[(1, 2)]
             torch.testing.assert_close(a[0], b[0])
@@ -465,8 +470,7 @@ class AugmentationTest(unittest.TestCase):
     def test_paste_draws_nothing_when_off_and_only_in_the_mosaic_epochs(self):
         rng = np.random.default_rng(6)
         with tempfile.TemporaryDirectory() as d:
-            write_dataset(d, {"train": [synthetic_item(rng) for _ in range(8)]})
-            split = SplitData(d, "train", read_classes(d))
+            split = synthetic_split(d, rng, 8)
             plain = dataset.TrainSet(split, 128, seed=3, mosaic=0.0, mosaic_epochs=2)
             pasting = dataset.TrainSet(split, 128, seed=3, mosaic=0.0, mosaic_epochs=2,
                                        aug=dataset.Augmentation(paste=1.0))
@@ -505,8 +509,7 @@ class AugmentationTest(unittest.TestCase):
         self.assertEqual(set.union(*per_run), {64, 96, 128})
         rng = np.random.default_rng(5)
         with tempfile.TemporaryDirectory() as d:
-            write_dataset(d, {"train": [synthetic_item(rng) for _ in range(2)]})
-            ts = dataset.TrainSet(SplitData(d, "train", read_classes(d)), 128, seed=3)
+            ts = dataset.TrainSet(synthetic_split(d, rng, 2), 128, seed=3)
             t, boxes = ts[(0, 1, 96)]
             self.assertEqual(tuple(t.shape), (3, 96, 96))
             self.assertTrue(len(boxes) and (boxes[:, 1:3] <= 96).all())
