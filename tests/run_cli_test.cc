@@ -166,7 +166,10 @@ TEST_F(RunCliTest, ABadConfigurationStopsStartUpWithUsageExitAndTheKey) {
 TEST_F(RunCliTest, AMissingModelIsAFatalStartUpError) {
   Child c = Spawn({"run", "--replay", "--model", (dir_ / "none.onnx").string()}, dir_);
   EXPECT_EQ(WaitExit(c, std::chrono::seconds(30)), 3);
-  EXPECT_NE(ReadAll(c.err).find("none.onnx"), std::string::npos) << ReadAll(c.err);
+  EXPECT_NE(ReadAll(c.err).find("detector.model_path = \"" + (dir_ / "none.onnx").string() +
+                                "\": no such file"),
+            std::string::npos)
+      << ReadAll(c.err);
 }
 
 TEST_F(RunCliTest, AStartUpFailureIsOnStandardErrorWhenTheLogGoesToAFile) {
@@ -177,7 +180,10 @@ TEST_F(RunCliTest, AStartUpFailureIsOnStandardErrorWhenTheLogGoesToAFile) {
       dir_);
   EXPECT_EQ(WaitExit(c, std::chrono::seconds(30)), 3);
   const std::string err = ReadAll(c.err);
-  EXPECT_NE(err.find("rvm-edge run: model '" + (dir_ / "none.onnx").string()), std::string::npos)
+  EXPECT_NE(err.find("rvm-edge run: 1 problem with the files and folders the configuration names: "
+                     "detector.model_path = \"" +
+                     (dir_ / "none.onnx").string() + "\": no such file"),
+            std::string::npos)
       << err;
   EXPECT_NE(ReadAll(log).find("none.onnx"), std::string::npos) << "and in the log";
 }
@@ -189,7 +195,7 @@ TEST_F(RunCliTest, ConfigCheckAcceptsTheExampleFile) {
   EXPECT_NE(ReadAll(dir_ / "stdout.txt").find("[pipeline]"), std::string::npos);
 }
 
-TEST_F(RunCliTest, ConfigCheckNamesEveryMissingFileAndFolderByKey) {
+TEST_F(RunCliTest, ConfigCheckAndRunNameEveryMissingFileAndFolderByKey) {
   const fs::path missing = dir_ / "missing";
   const fs::path config =
       Write("paths.toml",
@@ -197,19 +203,28 @@ TEST_F(RunCliTest, ConfigCheckNamesEveryMissingFileAndFolderByKey) {
                 dir_.string() + "\"\n[capture]\nsource = \"images\"\npath = \"" +
                 (missing / "frames").string() + "\"\n[sink]\ndecisions_path = \"" +
                 (missing / "d.jsonl").string() + "\"\n[uplink]\nca_path = \"relative-ca.pem\"\n");
-  Child c = Spawn({"config", "check", config.string()}, dir_, dir_);
-  EXPECT_EQ(WaitExit(c, std::chrono::seconds(30)), 2);
-  const std::string err = ReadAll(c.err);
-  EXPECT_NE(err.find("has 5 problems:"), std::string::npos) << err;
-  for (const std::string& line :
-       {"detector.model_path = \"" + (missing / "m.onnx").string() + "\": no such file",
-        "detector.labels_path = \"" + dir_.string() + "\": is a folder, not a file",
-        "capture.path = \"" + (missing / "frames").string() + "\": no such folder",
-        "sink.decisions_path = \"" + (missing / "d.jsonl").string() + "\": its folder '" +
-            missing.string() + "' does not exist",
-        "uplink.ca_path = \"relative-ca.pem\": no such file (relative to the working directory " +
-            dir_.string() + ")"}) {
-    EXPECT_NE(err.find(line), std::string::npos) << line << "\nin:\n" << err;
+  const std::vector<std::string> lines = {
+      "detector.model_path = \"" + (missing / "m.onnx").string() + "\": no such file",
+      "detector.labels_path = \"" + dir_.string() + "\": is a folder, not a file",
+      "capture.path = \"" + (missing / "frames").string() + "\": no such folder",
+      "sink.decisions_path = \"" + (missing / "d.jsonl").string() + "\": its folder '" +
+          missing.string() + "' does not exist",
+      "uplink.ca_path = \"relative-ca.pem\": no such file (relative to the working directory " +
+          dir_.string() + ")"};
+  Child check = Spawn({"config", "check", config.string()}, dir_, dir_);
+  EXPECT_EQ(WaitExit(check, std::chrono::seconds(30)), 2);
+  const std::string check_err = ReadAll(check.err);
+  EXPECT_NE(check_err.find("has 5 problems:"), std::string::npos) << check_err;
+  // `run` names the same five at once, before it opens anything, as a fatal start-up error.
+  Child run = Spawn({"run", "--config", config.string()}, dir_, dir_);
+  EXPECT_EQ(WaitExit(run, std::chrono::seconds(30)), 3);
+  const std::string run_err = ReadAll(run.err);
+  EXPECT_NE(run_err.find("5 problems with the files and folders the configuration names:"),
+            std::string::npos)
+      << run_err;
+  for (const std::string& line : lines) {
+    EXPECT_NE(check_err.find("\n  " + line), std::string::npos) << line << "\nin:\n" << check_err;
+    EXPECT_NE(run_err.find(line), std::string::npos) << line << "\nin:\n" << run_err;
   }
 }
 

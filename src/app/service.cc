@@ -139,6 +139,15 @@ Result<std::unique_ptr<Service>> Service::Open(Config config, ServiceOptions opt
   s->settings_ = std::make_unique<LiveSettings>(
       std::move(config), [service](const RuntimeSettings& r) { service->ApplySettings(r); });
   const Config& c = s->settings_->startup();
+  // Every file and folder start-up opens, named at once as `config check`
+  // names them, before anything is opened; on one line, as the log has it.
+  if (std::vector<std::string> problems = ConfigPathProblems(c); !problems.empty()) {
+    std::string message = std::to_string(problems.size()) +
+                          (problems.size() == 1 ? " problem" : " problems") +
+                          " with the files and folders the configuration names: ";
+    for (size_t i = 0; i < problems.size(); ++i) message += (i > 0 ? "; " : "") + problems[i];
+    return NotFound(message);
+  }
   auto detector_options = DetectorOptionsFromConfig(c.detector);
   if (!detector_options.ok()) {
     usage_error = true;

@@ -79,8 +79,8 @@ rvm::Status CheckOutboxConfig(const OutboxConfig& c);
 // unless "-") must exist, and the CA bundle (uplink.ca_path) be a file. One
 // line per problem, naming the key and the path (and, for a relative path,
 // the working directory it is taken from); empty when all are there.
-// `config check` reports them; `run` finds the same problems as it opens
-// each part.
+// `config check` reports them (exit 2); `run` (Service::Open) reports them
+// all before it opens anything, as a fatal start-up error (exit 3).
 std::vector<std::string> ConfigPathProblems(const Config& c);
 
 class Service final : public ServiceParts {
