@@ -95,13 +95,18 @@ std::string Redactor::MaskSecrets(std::string_view text) const {
   if (secrets_.empty()) return std::string(text);
   // One left-to-right pass over the original text, so the mask itself is
   // never searched for secrets.
+  auto word_char = [&text](size_t at) {
+    return at < text.size() && std::isalnum(static_cast<unsigned char>(text[at])) != 0;
+  };
   std::string out;
   out.reserve(text.size());
   size_t i = 0;
   while (i < text.size()) {
     const std::string* hit = nullptr;
     for (const std::string& s : secrets_) {
-      if (text.substr(i).starts_with(s)) {
+      if (text.substr(i).starts_with(s) &&
+          (s.size() >= kMinEmbeddedSecret ||
+           ((i == 0 || !word_char(i - 1)) && !word_char(i + s.size())))) {
         hit = &s;
         break;
       }

@@ -2,7 +2,10 @@
 //
 // Two rules, both applied to every message and every field value:
 //  - each configured secret value (admin token, uplink API key, password,
-//    bearer token) is replaced by kMask wherever it occurs;
+//    bearer token) is replaced by kMask wherever it occurs; one shorter than
+//    kMinEmbeddedSecret characters only where it stands alone (not inside a
+//    longer run of letters and digits), so that a toy key such as "k" does
+//    not mask every "k" of the log;
 //  - common credential shapes are masked even when the value is not a known
 //    secret: `Authorization: Bearer ...`, `Bearer ...`, `X-API-Key: ...`,
 //    `password=...`, `"password":"..."`, `api_key`, `token` and `secret` keys
@@ -24,8 +27,11 @@ namespace rvm {
 class Redactor {
  public:
   static constexpr std::string_view kMask = "<redacted>";
+  // Secrets at least this long are masked inside words too.
+  static constexpr size_t kMinEmbeddedSecret = 8;
 
-  // Empty values are ignored; the rest are matched exactly (case-sensitive).
+  // Empty values are ignored; the rest are matched exactly (case-sensitive),
+  // short ones where they stand alone (above).
   explicit Redactor(std::vector<std::string> secrets = {});
 
   // `text` with secrets and credential patterns masked.

@@ -10,14 +10,22 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 TEST(RedactorTest, EveryConfiguredSecretIsMaskedWhereverItOccurs) {
-  const Redactor r({"sk-live-123", "hunter2", "admintok"});
-  EXPECT_EQ(r.Redact("key sk-live-123 and pw hunter2, twice hunter2hunter2; admintok."),
-            "key <redacted> and pw <redacted>, twice <redacted><redacted>; <redacted>.");
+  const Redactor r({"sk-live-123", "hunter2!", "admintok"});
+  EXPECT_EQ(r.Redact("key sk-live-123 and pw hunter2!, twice hunter2!hunter2!; xadmintokx."),
+            "key <redacted> and pw <redacted>, twice <redacted><redacted>; x<redacted>x.");
+}
+
+TEST(RedactorTest, AShortSecretIsMaskedOnlyWhereItStandsAlone) {
+  static_assert(Redactor::kMinEmbeddedSecret == 8);
+  const Redactor r({"k", "pw-7", "hunter2"});
+  EXPECT_EQ(r.Redact("k: kept keys, pw-7 (pw-77 apw-7), k hunter2 hunter22 \"hunter2\" k"),
+            "<redacted>: kept keys, <redacted> (pw-77 apw-7), <redacted> <redacted> hunter22 "
+            "\"<redacted>\" <redacted>");
 }
 
 TEST(RedactorTest, TheLongerOfTwoOverlappingSecretsWins) {
-  const Redactor r({"abc", "abcdef"});
-  EXPECT_EQ(r.Redact("xabcdefx"), "x<redacted>x");
+  const Redactor r({"abcdefgh", "abcdefghijkl"});
+  EXPECT_EQ(r.Redact("xabcdefghijklx"), "x<redacted>x");
 }
 
 TEST(RedactorTest, EmptySecretsAreIgnored) {
