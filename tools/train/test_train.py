@@ -165,6 +165,21 @@ class ModuleFromOnnxTest(unittest.TestCase):
             self.assertTrue(net.param(name).requires_grad, name)
             self.assertFalse(torch.equal(net.param(name), before[name]), name)
 
+    def test_freezing_to_stride_8_keeps_the_backbones_first_stages_and_trains_the_neck_and_head(self):
+        net = OnnxYolox(BASE_MODEL)
+        strides = net.conv_strides()
+        convs = [n[1][1] for n in net.nodes if n[0] == "Conv"]
+        backbone = convs[:next(i for i, w in enumerate(convs) if strides[w] == 16)]
+        self.assertEqual(net.freeze_convs(8), len(backbone))
+        self.assertEqual({strides[w] for w in backbone}, {2, 4, 8})
+        frozen = [w for w in convs if not net.param(w).requires_grad]
+        self.assertEqual(frozen, backbone)
+        # The neck and the head come back to stride 8 later: those layers, the class outputs among them, train.
+        later_8 = [w for w in convs[len(backbone):] if strides[w] == 8]
+        self.assertIn("head.cls_preds.0.weight", later_8)
+        self.assertGreater(len(later_8), 12)
+        self.assertTrue(all(net.param(w).requires_grad for w in later_8))
+
     def test_a_file_that_is_not_onnx_is_named_in_the_error(self):
         with tempfile.NamedTemporaryFile(suffix=".onnx") as f:
             f.write(b"not a model")
@@ -227,7 +242,7 @@ class DatasetChecksTest(unittest.TestCase):
                             (["--size", "96", "--multiscale", "2"], "--multiscale 2"),
                             (["--size", "576", "--multiscale", "3"], "--multiscale 3"),
                             (["--freeze-stride", "3"], "--freeze-stride 3"),
-                            (["--freeze-stride", "8"], "--freeze-stride 8"), (["--limit", "-5"], "--limit"),
+                            (["--freeze-stride", "16"], "--freeze-stride 16"), (["--limit", "-5"], "--limit"),
                             (["--quarter-turn", "1.2"], "--quarter-turn 1.2"), (["--stretch", "0.7"], "--stretch 0.7"),
                             (["--stretch", "3"], "--stretch 3.0"),
                             (["--paste", "1.5"], "--paste 1.5"), (["--paste", "-0.1"], "--paste -0.1")):

@@ -42,9 +42,9 @@ CHECKPOINT = "last.pt"
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # mallopt parameters (malloc.h)
 GRAD_CLIP = 10.0
 MIN_SIZE, MAX_SIZE = 64, 640  # input sizes trained at, --size and every --multiscale size
-# --freeze-stride: none, or the stride of the stem (2) or first stage (4). Deeper strides are not offered: at
-# stride 8 and beyond the detection head's own convolutions (the new class outputs among them) would be frozen.
-FREEZE_STRIDES = (0, 2, 4)
+# --freeze-stride: none, or the backbone up to the end of its stem (2), first stage (4) or second stage (8).
+# The deeper stages are where the features for the new classes are made: they always train.
+FREEZE_STRIDES = (0, 2, 4, 8)
 MAX_STRETCH = 2.0  # --stretch: beyond twice the ratio a can has the outline of a bottle
 
 
@@ -84,9 +84,9 @@ def parse_args(argv):
                    help="each batch at an input size up to N x 32 pixels either side of --size, validation and "
                         "export at --size (default 2: 320-448 for 384; 0 = one size)")
     p.add_argument("--freeze-stride", type=int, default=4,
-                   help="keep the base model's weights in the layers whose output is at stride <= N: the stem (2) "
-                        "and the first stage (4) hold 0.6%% of the weights; keeping them trained better and 15%% "
-                        "faster (default 4; 0 = train every layer)")
+                   help="keep the base model's weights in the backbone's layers up to stride N: the stem (2), "
+                        "the first stage (4, 0.6%% of the weights; kept, it trained better and 15%% faster than "
+                        "training every layer) or the second (8) (default 4; 0 = train every layer)")
     p.add_argument("--init-from", default=None,
                    help="class=base_class,... (default can=cup,plastic_bottle=bottle)")
     p.add_argument("--limit", type=int, default=0, help="use only the first N training images (smoke runs)")
@@ -319,7 +319,7 @@ def main(argv=None):
           f"quarter turns {a.quarter_turn}, {'hue and saturation changed, ' if a.hue_saturation else ''}"
           f"{f'width/height stretched up to {a.stretch}x either way, ' if a.stretch > 1 else ''}"
           f"{f'items pasted into {a.paste} of the photos in the mosaic epochs, ' if a.paste > 0 else ''}"
-          f"{f'{frozen} convolutions (stride <= {a.freeze_stride}) kept as they are, ' if frozen else ''}"
+          f"{f'{frozen} backbone convolutions (stride <= {a.freeze_stride}) kept as they are, ' if frozen else ''}"
           f"on {a.device} with {a.threads} threads and {a.workers} sample workers", flush=True)
     t_run = time.time()
     for epoch in range(start_epoch, a.epochs):

@@ -116,14 +116,19 @@ class OnnxYolox(torch.nn.Module):
         return {ins[1]: size // env[out].shape[-1] for op, ins, out, _ in self.nodes if op == "Conv"}
 
     def freeze_convs(self, max_stride):
-        """Keeps the weights of the convolutions whose output is at stride <= max_stride as they are (no
-        gradient); returns how many convolutions that is. These are the first, highest-resolution layers."""
+        """Keeps the weights of the first convolutions, those before the first whose output is at a stride
+        above max_stride, as they are (no gradient); returns how many convolutions that is. These are the
+        backbone's first, highest-resolution stages: the neck and the head, which come back up to stride 8
+        later in the graph, keep training."""
         strides, frozen = self.conv_strides(), 0
         for op, ins, _, _ in self.nodes:
-            if op == "Conv" and strides[ins[1]] <= max_stride:
-                for t in ins[1:]:
-                    self.param(t).requires_grad_(False)
-                frozen += 1
+            if op != "Conv":
+                continue
+            if strides[ins[1]] > max_stride:
+                break
+            for t in ins[1:]:
+                self.param(t).requires_grad_(False)
+            frozen += 1
         return frozen
 
     def _run(self, x):
