@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -49,7 +50,8 @@ Child Spawn(const std::vector<std::string>& args, const fs::path& dir, const fs:
     std::vector<std::string> copy = args;
     // Every run gets its own outbox (the default one is shared by the
     // working directory, and tests run in parallel) and any free admin port.
-    if (!copy.empty() && copy[0] == "run") {
+    if (!copy.empty() && copy[0] == "run" &&
+        std::find(copy.begin(), copy.end(), "--outbox") == copy.end()) {
       copy.push_back("--outbox");
       copy.push_back((dir / "outbox").string());
       copy.push_back("--admin-port");
@@ -226,6 +228,35 @@ TEST_F(RunCliTest, ConfigCheckAndRunNameEveryMissingFileAndFolderByKey) {
     EXPECT_NE(check_err.find("\n  " + line), std::string::npos) << line << "\nin:\n" << check_err;
     EXPECT_NE(run_err.find(line), std::string::npos) << line << "\nin:\n" << run_err;
   }
+}
+
+TEST_F(RunCliTest, ADecisionsFileBesideANewOutboxNeedsNoFolderYet) {
+  // state/ does not exist: the outbox makes it (and state/outbox) before the decisions file opens.
+  const fs::path state = dir_ / "state";
+  const fs::path config = Write("state.toml", "[detector]\nmodel_path = \"" + kModel +
+                                                  "\"\n[outbox]\ndir = \"" +
+                                                  (state / "outbox").string() +
+                                                  "\"\n[sink]\ndecisions_path = \"" +
+                                                  (state / "decisions.jsonl").string() + "\"\n");
+  Child check = Spawn({"config", "check", "--quiet", config.string()}, dir_);
+  EXPECT_EQ(WaitExit(check, std::chrono::seconds(30)), 0) << ReadAll(check.err);
+  const fs::path seq =
+      WriteFrameSequence(dir_ / "seq", kShared + "/images", {{"misc/smartbin_bottle.jpg", 6}});
+  Child run = Spawn({"run", "--config", config.string(), "--replay", "--source", "images", "--path",
+                     seq.string(), "--outbox", (state / "outbox").string(), "--admin-port", "0"},
+                    dir_);
+  ASSERT_EQ(WaitExit(run, std::chrono::seconds(120)), 0) << ReadAll(run.err);
+  EXPECT_EQ(JsonRecords(state / "decisions.jsonl", "decision").size(), 1u);
+  // A folder elsewhere that does not exist is still named.
+  const fs::path elsewhere = Write(
+      "elsewhere.toml", "[detector]\nmodel_path = \"" + kModel + "\"\n[outbox]\ndir = \"" +
+                            (state / "outbox").string() + "\"\n[sink]\ndecisions_path = \"" +
+                            (dir_ / "logs" / "decisions.jsonl").string() + "\"\n");
+  Child refused = Spawn({"config", "check", elsewhere.string()}, dir_);
+  EXPECT_EQ(WaitExit(refused, std::chrono::seconds(30)), 2);
+  EXPECT_NE(ReadAll(refused.err).find("its folder '" + (dir_ / "logs").string() + "' does not exist"),
+            std::string::npos)
+      << ReadAll(refused.err);
 }
 
 TEST_F(RunCliTest, ADirectoryGivenAsTheConfigFileIsAnErrorSayingSo) {

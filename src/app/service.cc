@@ -1,5 +1,6 @@
 #include "app/service.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <thread>
 
@@ -101,10 +102,17 @@ std::vector<std::string> ConfigPathProblems(const Config& c) {
   if (c.sink.decisions_path != "-" && !c.sink.decisions_path.empty()) {
     const fs::path folder = fs::path(c.sink.decisions_path).parent_path();
     std::error_code ec;
+    // The outbox makes its folder and the folders above it before the
+    // decisions file is opened.
+    const fs::path outbox = fs::absolute(c.outbox.dir, ec).lexically_normal();
+    const fs::path above = fs::absolute(folder, ec).lexically_normal();
+    const bool outbox_makes_it =
+        !folder.empty() &&
+        std::mismatch(above.begin(), above.end(), outbox.begin(), outbox.end()).first == above.end();
     if (fs::is_directory(c.sink.decisions_path, ec)) {
       problems.push_back("sink.decisions_path = " + TomlString(c.sink.decisions_path) +
                          ": is a folder, not a file");
-    } else if (!folder.empty() && !fs::is_directory(folder, ec)) {
+    } else if (!folder.empty() && !outbox_makes_it && !fs::is_directory(folder, ec)) {
       problems.push_back("sink.decisions_path = " + TomlString(c.sink.decisions_path) +
                          ": its folder '" + folder.string() + "' does not exist");
     }

@@ -76,7 +76,8 @@ rvm::Status CheckOutboxConfig(const OutboxConfig& c);
 // (detector.model_path) and labels (detector.labels_path) must be files, a
 // video (capture.path, source "video") a file and an image directory (source
 // "images") a folder, the decisions file's folder (sink.decisions_path,
-// unless "-") must exist, and the CA bundle (uplink.ca_path) be a file. One
+// unless "-") must exist or be one the outbox makes (outbox.dir or a folder
+// above it), and the CA bundle (uplink.ca_path) be a file. One
 // line per problem, naming the key and the path (and, for a relative path,
 // the working directory it is taken from); empty when all are there.
 // `config check` reports them (exit 2); `run` (Service::Open) reports them
