@@ -233,11 +233,12 @@ TEST_F(RunCliTest, ConfigCheckAndRunNameEveryMissingFileAndFolderByKey) {
 TEST_F(RunCliTest, ADecisionsFileBesideANewOutboxNeedsNoFolderYet) {
   // state/ does not exist: the outbox makes it (and state/outbox) before the decisions file opens.
   const fs::path state = dir_ / "state";
-  const fs::path config = Write("state.toml", "[detector]\nmodel_path = \"" + kModel +
-                                                  "\"\n[outbox]\ndir = \"" +
-                                                  (state / "outbox").string() +
-                                                  "\"\n[sink]\ndecisions_path = \"" +
-                                                  (state / "decisions.jsonl").string() + "\"\n");
+  auto config_with = [&](const std::string& name, const fs::path& decisions) {
+    return Write(name, "[detector]\nmodel_path = \"" + kModel + "\"\n[outbox]\ndir = \"" +
+                           (state / "outbox").string() + "\"\n[sink]\ndecisions_path = \"" +
+                           decisions.string() + "\"\n");
+  };
+  const fs::path config = config_with("state.toml", state / "decisions.jsonl");
   Child check = Spawn({"config", "check", "--quiet", config.string()}, dir_);
   EXPECT_EQ(WaitExit(check, std::chrono::seconds(30)), 0) << ReadAll(check.err);
   const fs::path seq =
@@ -248,14 +249,12 @@ TEST_F(RunCliTest, ADecisionsFileBesideANewOutboxNeedsNoFolderYet) {
   ASSERT_EQ(WaitExit(run, std::chrono::seconds(120)), 0) << ReadAll(run.err);
   EXPECT_EQ(JsonRecords(state / "decisions.jsonl", "decision").size(), 1u);
   // A folder elsewhere that does not exist is still named.
-  const fs::path elsewhere = Write(
-      "elsewhere.toml", "[detector]\nmodel_path = \"" + kModel + "\"\n[outbox]\ndir = \"" +
-                            (state / "outbox").string() + "\"\n[sink]\ndecisions_path = \"" +
-                            (dir_ / "logs" / "decisions.jsonl").string() + "\"\n");
+  const fs::path elsewhere = config_with("elsewhere.toml", dir_ / "logs" / "decisions.jsonl");
   Child refused = Spawn({"config", "check", elsewhere.string()}, dir_);
   EXPECT_EQ(WaitExit(refused, std::chrono::seconds(30)), 2);
-  EXPECT_NE(ReadAll(refused.err).find("its folder '" + (dir_ / "logs").string() + "' does not exist"),
-            std::string::npos)
+  EXPECT_NE(
+      ReadAll(refused.err).find("its folder '" + (dir_ / "logs").string() + "' does not exist"),
+      std::string::npos)
       << ReadAll(refused.err);
 }
 

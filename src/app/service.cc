@@ -108,7 +108,8 @@ std::vector<std::string> ConfigPathProblems(const Config& c) {
     const fs::path above = fs::absolute(folder, ec).lexically_normal();
     const bool outbox_makes_it =
         !folder.empty() &&
-        std::mismatch(above.begin(), above.end(), outbox.begin(), outbox.end()).first == above.end();
+        std::mismatch(above.begin(), above.end(), outbox.begin(), outbox.end()).first ==
+            above.end();
     if (fs::is_directory(c.sink.decisions_path, ec)) {
       problems.push_back("sink.decisions_path = " + TomlString(c.sink.decisions_path) +
                          ": is a folder, not a file");
