@@ -111,4 +111,10 @@ Status CreateDirectories(const std::string& path) {
   return Status::Ok();
 }
 
+std::string_view WithoutUtf8Bom(std::string_view text) {
+  constexpr std::string_view kBom = "\xEF\xBB\xBF";
+  if (text.substr(0, kBom.size()) == kBom) text.remove_prefix(kBom.size());
+  return text;
+}
+
 }  // namespace rvm

@@ -27,4 +27,8 @@ Status WriteFileAtomic(const std::string& path, std::string_view data);
 // Creates `path` and its parents if needed.
 Status CreateDirectories(const std::string& path);
 
+// `text` without a leading UTF-8 byte-order mark (EF BB BF), which some editors
+// write at the start of a text file; any other text is returned as it is.
+std::string_view WithoutUtf8Bom(std::string_view text);
+
 }  // namespace rvm

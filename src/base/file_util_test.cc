@@ -37,6 +37,15 @@ TEST_F(FileUtilTest, MissingFileIsNotFoundAndNamesTheRole) {
   EXPECT_NE(r.status().message().find("model '"), std::string::npos);
 }
 
+TEST(WithoutUtf8BomTest, DropsALeadingMarkAndNothingElse) {
+  EXPECT_EQ(WithoutUtf8Bom("\xEF\xBB\xBF"
+                           "can"),
+            "can");
+  EXPECT_EQ(WithoutUtf8Bom("can\xEF\xBB\xBF"), "can\xEF\xBB\xBF");
+  EXPECT_EQ(WithoutUtf8Bom("\xEF\xBB"), "\xEF\xBB");
+  EXPECT_EQ(WithoutUtf8Bom(""), "");
+}
+
 TEST_F(FileUtilTest, DirectoryIsRejected) {
   auto r = ReadFileBytes(dir_.string(), "image");
   ASSERT_FALSE(r.ok());

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "base/file_util.h"
 #include "vision/labels.h"
 
 namespace rvm::eval {
@@ -88,7 +89,7 @@ Result<std::vector<YoloBox>> ParseYoloLabels(std::string_view text, const std::s
     if (!problems.empty()) problems += "\n";
     problems += file + ":" + std::to_string(line) + ": " + what;
   };
-  std::istringstream in{std::string(text)};
+  std::istringstream in{std::string(WithoutUtf8Bom(text))};
   std::string line;
   int number = 0;
   while (std::getline(in, line)) {

@@ -24,6 +24,16 @@ TEST(YoloLabelsTest, ParsesBoxesAndSkipsEmptyLines) {
   EXPECT_FLOAT_EQ(b.y2, 70);
 }
 
+TEST(YoloLabelsTest, AByteOrderMarkBeforeTheFirstLineIsSkipped) {
+  auto boxes = ParseYoloLabels(
+      "\xEF\xBB\xBF"
+      "1 0.5 0.5 0.2 0.4\n",
+      "a.txt", 2);
+  ASSERT_TRUE(boxes.ok()) << boxes.status().message();
+  ASSERT_EQ(boxes->size(), 1u);
+  EXPECT_EQ((*boxes)[0].class_id, 1);
+}
+
 TEST(YoloLabelsTest, ATurnedBoxCoversTheSamePixelsOfTheTurnedImage) {
   // A 200 x 100 image; the box spans x 20-60, y 10-40. Turned clockwise, the
   // image is 100 x 200 and the point (x, y) lands at (100 - y, x): x 60-90, y 20-60.

@@ -8,6 +8,7 @@
 namespace rvm {
 
 Result<std::vector<std::string>> ParseLabelsText(std::string_view text, const std::string& path) {
+  text = WithoutUtf8Bom(text);
   std::vector<std::string> labels;
   int blank_line = 0;
   int line_no = 0;

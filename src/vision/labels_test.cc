@@ -52,6 +52,15 @@ TEST(LabelsTest, LabelsAreTrimmedAtBothEnds) {
   EXPECT_NE(r.status().message().find("'blank.txt': holds no labels"), std::string::npos);
 }
 
+TEST(LabelsTest, AByteOrderMarkIsNotPartOfTheFirstLabel) {
+  auto r = ParseLabelsText(
+      "\xEF\xBB\xBF"
+      "can\nplastic_bottle\n",
+      "classes.txt");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(*r, (std::vector<std::string>{"can", "plastic_bottle"}));
+}
+
 TEST(LabelsTest, ADirectoryIsAnErrorSayingSo) {
   const std::string dir = std::filesystem::temp_directory_path().string();
   auto r = LoadLabelsFile(dir);

@@ -48,7 +48,7 @@ def read_classes(root):
     path = os.path.join(root, "classes.txt")
     if not os.path.isfile(path):
         raise DatasetError(f"dataset '{root}': classes.txt is missing")
-    with open(path, encoding="utf-8") as f:
+    with open(path, encoding="utf-8-sig") as f:  # -sig: a byte-order mark is not part of the first name
         names = [line.strip() for line in f if line.strip()]
     if not names:
         raise DatasetError(f"dataset '{root}': classes.txt lists no class")
@@ -58,7 +58,7 @@ def read_classes(root):
 def parse_label_file(path, num_classes):
     """Returns (boxes [K,5] float32 as class,cx,cy,w,h normalised, problems as 'file:line: what')."""
     boxes, problems = [], []
-    with open(path, encoding="utf-8", errors="replace") as f:
+    with open(path, encoding="utf-8-sig", errors="replace") as f:
         for lineno, line in enumerate(f, 1):
             fields = line.split()
             if not fields:

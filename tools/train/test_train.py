@@ -212,6 +212,16 @@ class DatasetChecksTest(unittest.TestCase):
         self.assertIn("im4.txt:1: not numbers", msg)
         self.assertIn("im5.txt:1: box (0.9, 0.5, 0.5, 0.5) is not inside the image", msg)
 
+    def test_a_byte_order_mark_is_not_part_of_a_class_name_or_a_label_line(self):
+        img, good = synthetic_item(self.rng)
+        write_dataset(self.root, {"train": [(img, good)]})
+        for path, text in (("classes.txt", "can\nplastic_bottle\n"), ("train/labels/im0.txt", good)):
+            with open(os.path.join(self.root, path), "w", encoding="utf-8-sig") as f:
+                f.write(text)
+        names = read_classes(self.root)
+        self.assertEqual(names, ["can", "plastic_bottle"])
+        self.assertEqual(len(SplitData(self.root, "train", names)), 1)
+
     def test_corrupt_images_are_skipped_and_counted(self):
         img, good = synthetic_item(self.rng)
         jpeg = cv2.imencode(".jpg", img)[1].tobytes()

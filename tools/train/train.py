@@ -258,7 +258,7 @@ def main(argv=None):
     base_labels = a.base_labels or os.path.join(os.path.dirname(a.base_model), "coco.names")
     try:
         net = OnnxYolox(a.base_model)
-        with open(base_labels, encoding="utf-8") as f:
+        with open(base_labels, encoding="utf-8-sig") as f:
             base_names = [line.strip() for line in f if line.strip()]
     except ModelError as e:
         print(f"error: {e}", file=sys.stderr)
