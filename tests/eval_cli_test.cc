@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <vector>
 
 #include "e2e_util.h"
 
@@ -180,6 +181,47 @@ TEST_F(EvalCliTest, ACorruptImageIsCountedAndReportedAndTheRunGoesOn) {
   EXPECT_NE(j["failed"][0]["file"].get<std::string>().find("broken.jpg"), std::string::npos);
   EXPECT_EQ(j["without_label_file"], 1);
   EXPECT_NE(r.err.find("1 unreadable image skipped"), std::string::npos) << r.err;
+}
+
+TEST_F(EvalCliTest, WhenNoImageCanBeReadNothingIsMeasuredAndTheRunFails) {
+  const fs::path dir = SmallSet();
+  for (const auto& e : fs::directory_iterator(dir / "images")) {
+    std::ofstream(e.path(), std::ios::trunc) << "not a jpeg at all";
+  }
+  RunResult r = RunCli("eval --json " + Common() + dir.string(), tmp_);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("none of the 2 images could be read: nothing measured"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.out, "") << "no figures for a run that measured nothing";
+}
+
+TEST_F(EvalCliTest, AFolderWithNoLabelFileOrNoBoxAtAllIsAUsageErrorThatSaysSo) {
+  const fs::path dir = SmallSet();
+  std::vector<fs::path> labels;
+  for (const auto& e : fs::directory_iterator(dir / "labels")) labels.push_back(e.path());
+  ASSERT_EQ(labels.size(), 2u);
+  // Every label file empty: images without items, nothing for AP or decisions.
+  for (const fs::path& l : labels) std::ofstream(l, std::ios::trunc);
+  RunResult r = RunCli("eval " + Common() + dir.string(), tmp_);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("' hold no boxes: there is nothing to measure"), std::string::npos) << r.err;
+  // Label files that match no image (here named after the whole file name).
+  for (const fs::path& l : labels) fs::rename(l, fs::path(l.string() + ".jpg.txt"));
+  r = RunCli("eval " + Common() + dir.string(), tmp_);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("has no label file for any of the 2 images"), std::string::npos) << r.err;
+}
+
+TEST_F(EvalCliTest, TwoImagesThatWouldShareALabelFileAreBothNamed) {
+  const fs::path dir = SmallSet();
+  const fs::path jpg = *fs::directory_iterator(dir / "images");
+  const fs::path png = fs::path(jpg).replace_extension(".png");
+  ASSERT_TRUE(cv::imwrite(png.string(), cv::imread(jpg.string(), cv::IMREAD_COLOR)));
+  RunResult r = RunCli("eval " + Common() + dir.string(), tmp_);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("images that would share one label file"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(jpg.string()), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(png.string()), std::string::npos) << r.err;
 }
 
 TEST_F(EvalCliTest, MinAccuracyFailsTheRunBelowItAndPassesAtOrAbove) {

@@ -21,6 +21,7 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -139,6 +140,20 @@ int RunEval(const EvalFlags& f) {
   auto images = ExpandImageArgs({folder->images_dir});
   if (!images.ok()) return fail(images.status().message(), kExitUsage);
   if (images->empty()) return fail("no images in '" + folder->images_dir + "'", kExitUsage);
+  {
+    // A label file belongs to the image of the same name, whatever its extension.
+    std::map<std::string, std::string> by_label;
+    std::string shared;
+    for (const std::string& image : *images) {
+      const std::string label = eval::LabelPathFor(*folder, image);
+      auto [it, added] = by_label.emplace(label, image);
+      if (!added) shared += "\n  '" + it->second + "' and '" + image + "' -> '" + label + "'";
+    }
+    if (!shared.empty()) {
+      return fail("images that would share one label file (rename one of each pair):" + shared,
+                  kExitUsage);
+    }
+  }
 
   // Every label file is read before the model loads, so a bad one is found at once.
   std::vector<LabelledImage> set;
@@ -169,6 +184,17 @@ int RunEval(const EvalFlags& f) {
     set.push_back(std::move(li));
   }
   if (!label_problems.empty()) return fail("bad label files:" + label_problems, kExitUsage);
+  if (without_labels == static_cast<int>(set.size())) {
+    return fail(fmt::format("'{}' has no label file for any of the {} images (expected NAME.txt "
+                            "for each image NAME.jpg)",
+                            folder->labels_dir, set.size()),
+                kExitUsage);
+  }
+  if (std::all_of(set.begin(), set.end(), [](const LabelledImage& i) { return i.boxes.empty(); })) {
+    return fail("the label files in '" + folder->labels_dir +
+                    "' hold no boxes: there is nothing to measure",
+                kExitUsage);
+  }
 
   auto options = DetectorOptionsFromConfig(config->detector);
   if (!options.ok()) return fail(options.status().message(), kExitUsage);
@@ -265,6 +291,10 @@ int RunEval(const EvalFlags& f) {
   const eval::ConfusionMatrix& confusion = evaluator.confusion();
   const double accuracy = judged > 0 ? static_cast<double>(right) / judged : 0.0;
   const int evaluated = static_cast<int>(set.size() - failed.size());
+  if (evaluated == 0) {
+    return fail(fmt::format("none of the {} images could be read: nothing measured", set.size()),
+                kExitFailure);
+  }
 
   std::vector<std::string> rows = folder->classes, columns = folder->classes;
   rows.push_back("background");
@@ -413,7 +443,7 @@ void RegisterEvalCommand(CLI::App& root, CommandAction& action) {
   cmd->add_option("--turn", f->turn,
                   "Turn every photo and its labels clockwise by 0, 90, 180 or 270 degrees before "
                   "detection (items lying sideways or upside down)")
-      ->check(CLI::IsMember({0, 90, 180, 270}));
+      ->check(OneOf({0, 90, 180, 270}));
   cmd->add_flag("--json", f->json, "One JSON object instead of the report");
   cmd->add_option("--min-accuracy", f->min_accuracy,
                   "Exit 1 when the single-item decision accuracy is below this, [0, 1]")
