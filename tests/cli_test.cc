@@ -182,9 +182,37 @@ TEST_F(CliTest, OpenEndedRangesAreStatedReadably) {
   EXPECT_NE(drain.err.find("--drain: must be >= 0, not -1"), std::string::npos) << drain.err;
   RunResult megapixels = RunCli("detect --max-megapixels 0 x.jpg");
   EXPECT_EQ(megapixels.exit_code, 2);
-  EXPECT_NE(megapixels.err.find("--max-megapixels: must be > 0, not 0"), std::string::npos)
+  EXPECT_NE(megapixels.err.find("--max-megapixels: must be in [1e-06, 1000], not 0"),
+            std::string::npos)
       << megapixels.err;
   EXPECT_EQ(megapixels.err.find("17976931348623157"), std::string::npos) << "no DBL_MAX";
+}
+
+// detector.max_image_pixels' bounds, in millions: no limit that overflows or rounds to nothing.
+TEST_F(CliTest, AnImagePixelLimitOutsideTheConfigurationsBoundsIsAUsageErrorNamingTheFlag) {
+  for (const std::string value : {"1e20", "1e-9"}) {
+    RunResult r = RunCli("detect --max-megapixels " + value + " x.jpg");
+    EXPECT_EQ(r.exit_code, 2) << value;
+    EXPECT_NE(r.err.find("--max-megapixels: must be in [1e-06, 1000], not " + value),
+              std::string::npos)
+        << r.err;
+  }
+}
+
+// An empty value is not "not given": `--config ''` must not run the embedded demo.
+TEST_F(CliTest, AnEmptyTextValueOrArgumentIsAUsageErrorNotTheDefault) {
+  for (const std::string& args :
+       {std::string("run --config '' --max-seconds 1"), std::string("eval --model '' dir"),
+        std::string("detect --labels '' x.jpg"), std::string("detect --roi '' x.jpg"),
+        std::string("outbox list --dir ''")}) {
+    RunResult r = RunCli(args);
+    EXPECT_EQ(r.exit_code, 2) << args;
+    EXPECT_NE(r.err.find(": needs a value, not an empty one"), std::string::npos)
+        << args << ": " << r.err;
+  }
+  RunResult r = RunCli("detect ''");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("images: needs a value, not an empty one"), std::string::npos) << r.err;
 }
 
 TEST_F(CliTest, OutboxCommandsOnAFolderWithoutAnOutboxFailAndCreateNothing) {

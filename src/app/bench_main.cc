@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   rvm::app::CommandAction action;
   rvm::app::RegisterBenchCommand(app, action);
-  rvm::app::RequireNumbersNotEmpty(app);
+  rvm::app::RequireValuesNotEmpty(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

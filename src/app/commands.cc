@@ -24,7 +24,7 @@ void RegisterAllCommands(CLI::App& root, CommandAction& action) {
 #ifdef RVM_HAVE_OUTBOX
   RegisterOutboxCommand(root, action);
 #endif
-  RequireNumbersNotEmpty(root);
+  RequireValuesNotEmpty(root);
 }
 
 }  // namespace rvm::app

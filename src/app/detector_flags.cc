@@ -1,6 +1,7 @@
 #include "app/detector_flags.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
@@ -8,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "app/option_checks.h"
+#include "config/config.h"
 #include "config/default_model.h"
 #include "config/runtime_settings.h"
 
@@ -58,8 +60,10 @@ void AddDetectorFlags(CLI::App& cmd, DetectorFlags& f) {
   cmd.add_option("--roi", f.roi,
                  "Region of interest x0,y0,x1,y1 (fractions of the image): images are cropped "
                  "to it before detection, boxes stay in whole-image pixels");
-  cmd.add_option("--max-megapixels", f.max_megapixels, "Refuse images larger than this")
-      ->check(AboveZero())
+  cmd.add_option("--max-megapixels", f.max_megapixels,
+                 "Refuse images larger than this (detector.max_image_pixels, in millions)")
+      ->check(NumberIn(static_cast<double>(kMinImagePixelLimit) / 1e6,
+                       static_cast<double>(kMaxImagePixelLimit) / 1e6))
       ->capture_default_str();
   f.execution_providers.clear();
   for (const std::string& p : f.execution.providers) {
@@ -102,7 +106,7 @@ Result<DetectorOptions> ToDetectorOptions(const DetectorFlags& f) {
   if (!family.ok()) return family.status();
   o.family = *family;
   o.post = PostprocessOptions{static_cast<float>(f.conf), f.iou, f.max_detections};
-  o.max_image_pixels = static_cast<int64_t>(f.max_megapixels * 1e6);
+  o.max_image_pixels = std::llround(f.max_megapixels * 1e6);
   o.allow_unverified_int8 = f.force_int8;
   if (!f.roi.empty()) {
     auto roi = ParseRoi(f.roi, "--roi");

@@ -1,5 +1,6 @@
 #include "app/option_checks.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <functional>
@@ -57,19 +58,35 @@ CLI::Validator NotNegative() {
   return NumberRule(">= 0", [](double v) { return v >= 0; });
 }
 
-void RequireNumbersNotEmpty(CLI::App& app) {
+CLI::Validator OneOf(std::vector<int> allowed) {
+  std::string list;
+  for (int v : allowed) list += (list.empty() ? "" : ", ") + std::to_string(v);
+  return CLI::Validator(
+      [allowed, list](std::string& text) -> std::string {
+        int v = 0;
+        const char* end = text.data() + text.size();
+        const auto [ptr, ec] = std::from_chars(text.data(), end, v);
+        if (ec == std::errc() && ptr == end &&
+            std::find(allowed.begin(), allowed.end(), v) != allowed.end()) {
+          return "";
+        }
+        return "must be one of " + list + ", not " + text;
+      },
+      "one of " + list);
+}
+
+void RequireValuesNotEmpty(CLI::App& app) {
   for (CLI::Option* option : app.get_options()) {
-    if (!IsNumeric(*option)) continue;
+    if (option->get_type_size() == 0) continue;  // a flag: it takes no value
+    const std::string refusal = IsNumeric(*option) ? "needs a number, not an empty value"
+                                                   : "needs a value, not an empty one";
     CLI::Validator not_empty(
-        [](std::string& text) {
-          return text.empty() ? std::string("needs a number, not an empty value") : std::string();
-        },
-        "");
+        [refusal](std::string& text) { return text.empty() ? refusal : std::string(); }, "");
     not_empty.non_modifying();
     option->transform(not_empty);  // first in line: before any range check
   }
   for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
-    RequireNumbersNotEmpty(*sub);
+    RequireValuesNotEmpty(*sub);
   }
 }
 

@@ -24,7 +24,9 @@ class OptionChecksTest : public ::testing::Test {
     sub->add_option("--after", after_);
     sub->add_option("--maybe", maybe_);
     sub->add_option("--name", name_);
-    RequireNumbersNotEmpty(app_);
+    sub->add_flag("--verbose", verbose_);
+    sub->add_option("files", files_);
+    RequireValuesNotEmpty(app_);
   }
 
   std::string Parse(std::vector<std::string> args) {
@@ -44,6 +46,8 @@ class OptionChecksTest : public ::testing::Test {
   int64_t after_ = 7;
   std::optional<double> maybe_;
   std::string name_ = "x";
+  bool verbose_ = false;
+  std::vector<std::string> files_;
 };
 
 TEST_F(OptionChecksTest, AnEmptyNumericValueIsRefusedNotReadAsZero) {
@@ -52,7 +56,15 @@ TEST_F(OptionChecksTest, AnEmptyNumericValueIsRefusedNotReadAsZero) {
         << option;
   }
   EXPECT_EQ(after_, 7);
-  EXPECT_EQ(Parse({"--name", ""}), "") << "a text option may be empty";
+}
+
+TEST_F(OptionChecksTest, AnEmptyTextValueOrArgumentIsRefusedNotReadAsNotGiven) {
+  EXPECT_EQ(Parse({"--name", ""}), "--name: needs a value, not an empty one");
+  EXPECT_EQ(name_, "x");
+  EXPECT_EQ(Parse({"--name", "y", "file", ""}), "files: needs a value, not an empty one");
+  EXPECT_EQ(Parse({"--name", "y", "--verbose", "file"}), "");
+  EXPECT_EQ(name_, "y");
+  EXPECT_TRUE(verbose_) << "a flag takes no value and is left alone";
 }
 
 TEST_F(OptionChecksTest, BoundsAreStatedAsWritten) {

@@ -39,6 +39,10 @@ struct MachineConfig {
   bool operator==(const MachineConfig&) const = default;
 };
 
+// Bounds of detector.max_image_pixels (and of `--max-megapixels`, in millions).
+inline constexpr int64_t kMinImagePixelLimit = 1;
+inline constexpr int64_t kMaxImagePixelLimit = 1'000'000'000;
+
 struct DetectorConfig {
   std::string model_path = DefaultModelFile();  // ONNX model file (config/default_model.h)
   // Label list, one name per line; "" = the model's metadata or a list beside it.
@@ -51,7 +55,8 @@ struct DetectorConfig {
   int max_detections = 100;               // detections kept per image after NMS
   int intra_op_threads = 0;               // runtime threads per inference, 0 = runtime default
   std::string cache_dir = "var/cache";    // optimised-model cache, "" = no cache
-  int64_t max_image_pixels = 50'000'000;  // larger decoded images are refused, pixels
+  int64_t max_image_pixels = 50'000'000;  // larger decoded images are refused, pixels,
+                                          // [kMinImagePixelLimit, kMaxImagePixelLimit]
   // Region of the frame the detector and the motion gate look at, fractions
   // [x0, y0, x1, y1] of the frame (config/roi.h); default the whole frame.
   Roi roi;

@@ -72,7 +72,8 @@ void CheckDetector(const DetectorConfig& d, Checker& c) {
   c.InRange("detector.nms_iou", d.nms_iou, 0.0, 1.0);
   c.InRange("detector.max_detections", d.max_detections, 1, 10'000);
   c.InRange("detector.intra_op_threads", d.intra_op_threads, 0, 256);
-  c.InRange("detector.max_image_pixels", d.max_image_pixels, 1, 1'000'000'000);
+  c.InRange("detector.max_image_pixels", d.max_image_pixels, kMinImagePixelLimit,
+            kMaxImagePixelLimit);
   if (std::string problem = RoiProblem(d.roi); !problem.empty()) {
     c.Fail("detector.roi", RoiText(d.roi), problem);
   }
