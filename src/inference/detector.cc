@@ -12,6 +12,12 @@
 namespace rvm {
 namespace {
 
+// A postprocessing error names the model whose output it is.
+Status NamingTheModel(const DetectorModel& model, Status s) {
+  if (s.ok()) return s;
+  return InvalidArgument("model '" + model.options().engine.model_path + "': " + s.message());
+}
+
 using SteadyTime = std::chrono::steady_clock::time_point;
 SteadyTime Now() { return std::chrono::steady_clock::now(); }
 double Ms(SteadyTime a, SteadyTime b) {
@@ -158,7 +164,7 @@ Status Detector::Detect(const cv::Mat& bgr, DetectionResult& out) {
   const auto t1 = Now();
   RVM_RETURN_IF_ERROR(runner_->Run(1));
   const auto t2 = Now();
-  post_.Run(runner_->output(), t, out.detections);
+  RVM_RETURN_IF_ERROR(NamingTheModel(*model_, post_.Run(runner_->output(), t, out.detections)));
   FromCrop(origin, out.detections);
   const auto t3 = Now();
   out.width = bgr.cols;
@@ -237,7 +243,8 @@ Status Detector::DetectBatch(const std::vector<const cv::Mat*>& images,
   const auto t2 = Now();
   const size_t out_stride = model_->info().output_elements_per_image();
   for (int i = 0; i < n; ++i) {
-    post_.Run(runner_->output() + i * out_stride, transforms_[i], out[i].detections);
+    RVM_RETURN_IF_ERROR(NamingTheModel(
+        *model_, post_.Run(runner_->output() + i * out_stride, transforms_[i], out[i].detections)));
     FromCrop(origins_[i], out[i].detections);
     out[i].width = images[i]->cols;
     out[i].height = images[i]->rows;

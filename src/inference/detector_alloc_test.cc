@@ -34,12 +34,16 @@ int64_t CountPrePostAllocations(const DetectorModel& model, const std::vector<cv
   std::vector<float> tensor(pre.tensor_size());
   Detections dets;
   for (int warm = 0; warm < 2; ++warm) {
-    for (const auto& f : frames) post.Run(output.data(), pre.Run(f, tensor.data()), dets);
+    for (const auto& f : frames) {
+      EXPECT_TRUE(post.Run(output.data(), pre.Run(f, tensor.data()), dets).ok());
+    }
   }
   EXPECT_FALSE(dets.empty()) << "the test output should decode to detections";
   const int64_t before = HeapAllocationCount();
   for (int i = 0; i < 20; ++i) {
-    for (const auto& f : frames) post.Run(output.data(), pre.Run(f, tensor.data()), dets);
+    for (const auto& f : frames) {
+      EXPECT_TRUE(post.Run(output.data(), pre.Run(f, tensor.data()), dets).ok());
+    }
   }
   return HeapAllocationCount() - before;
 }

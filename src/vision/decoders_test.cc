@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 #include "vision/postprocess.h"
 
@@ -132,12 +133,48 @@ TEST(PostprocessorTest, MapsBackToSourcePixelsAppliesNmsAndDropsPaddingBoxes) {
   ImageTransform tr = ComputeTransform(200, 100, 100, 100, ResizeMode::kLetterboxCenter);
   Postprocessor post(layout, PostprocessOptions{0.3f, 0.45f, 100});
   Detections out;
-  post.Run(t.data(), tr, out);
+  ASSERT_TRUE(post.Run(t.data(), tr, out).ok());
   ASSERT_EQ(out.size(), 1u);
   EXPECT_NEAR(out[0].box.x1, 80, 1e-3);
   EXPECT_NEAR(out[0].box.y1, 30, 1e-3);
   EXPECT_NEAR(out[0].box.x2, 120, 1e-3);
   EXPECT_NEAR(out[0].box.y2, 70, 1e-3);
+}
+
+TEST(PostprocessorTest, AScoreOutsideZeroToOneOrABoxNotFiniteIsRefusedNotReported) {
+  const int n = 2;
+  OutputLayout layout{ModelFamily::kYoloV8, kClasses, n};
+  const ImageTransform tr = ComputeTransform(100, 100, 100, 100, ResizeMode::kLetterboxCenter);
+  Postprocessor post(layout, PostprocessOptions{0.3f, 0.45f, 100});
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inf = std::numeric_limits<float>::infinity();
+  struct Case {
+    int cls;
+    float score, cx;
+    const char* expected;
+  };
+  // (A NaN in a later class never wins the argmax, so it cannot become a detection.)
+  for (const Case& c :
+       {Case{1, 15776.9f, 50, "holds a score of 15776.9 (class 1)"},
+        Case{1, inf, 50, "holds a score of inf"}, Case{0, nan, 50, "holds a score of "},
+        Case{1, 0.9f, nan, "holds a box that is not finite"},
+        Case{1, 0.9f, inf, "holds a box that is not finite"}}) {
+    std::vector<float> t((4 + kClasses) * n, 0.0f);
+    t[0] = 20, t[n] = 20, t[2 * n] = 10, t[3 * n] = 10, t[4 * n] = 0.8f;  // a good detection
+    t[1] = c.cx, t[n + 1] = 50, t[2 * n + 1] = 10, t[3 * n + 1] = 10;
+    t[(4 + c.cls) * n + 1] = c.score;
+    Detections out{Detection{0, 0.5f, Box{1, 1, 2, 2}}};
+    const Status s = post.Run(t.data(), tr, out);
+    ASSERT_FALSE(s.ok()) << c.expected;
+    EXPECT_NE(s.message().find(c.expected), std::string::npos) << s.message();
+    EXPECT_TRUE(out.empty()) << "nothing from an output that is not detections";
+  }
+  // A score of exactly 1 is a score.
+  std::vector<float> t((4 + kClasses) * n, 0.0f);
+  t[0] = 20, t[n] = 20, t[2 * n] = 10, t[3 * n] = 10, t[4 * n] = 1.0f;
+  Detections out;
+  ASSERT_TRUE(post.Run(t.data(), tr, out).ok());
+  EXPECT_EQ(out.size(), 1u);
 }
 
 }  // namespace

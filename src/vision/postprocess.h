@@ -6,6 +6,7 @@
 
 #include <vector>
 
+#include "base/status.h"
 #include "vision/decoders.h"
 #include "vision/image_transform.h"
 #include "vision/nms.h"
@@ -29,8 +30,11 @@ class Postprocessor {
   const PostprocessOptions& options() const { return options_; }
 
   // `output` points at this image's slice of the output tensor. `out` is
-  // cleared and filled in descending score order.
-  void Run(const float* output, const ImageTransform& transform, Detections& out);
+  // cleared and filled in descending score order. A candidate whose score is
+  // not in [0, 1] (NaN, infinite, or a raw logit from an export without its
+  // final sigmoid) or whose box is not finite is not a detection: the output
+  // is refused, `out` left empty, and the error says what was found.
+  Status Run(const float* output, const ImageTransform& transform, Detections& out);
 
  private:
   OutputLayout layout_;
