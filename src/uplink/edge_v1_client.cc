@@ -1,6 +1,7 @@
 #include "uplink/edge_v1_client.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <optional>
 
@@ -34,6 +35,76 @@ SendOutcome FromClassification(const Classification& c) {
   o.retry_after_ms = c.retry_after_ms;
   return o;
 }
+
+bool WordChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+}
+
+// True when `text` holds `word` with no word character right before or after it.
+bool NamesWord(const std::string& text, const std::string& word) {
+  for (size_t at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) {
+    const size_t end = at + word.size();
+    if ((at == 0 || !WordChar(text[at - 1])) && (end == text.size() || !WordChar(text[end]))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The whole numbers written in `text` ("User not found: -1" -> {-1}).
+std::vector<int64_t> NumbersIn(const std::string& text) {
+  std::vector<int64_t> out;
+  auto digit = [&](size_t i) {
+    return i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]));
+  };
+  for (size_t i = 0; i < text.size();) {
+    const bool minus = text[i] == '-' && digit(i + 1);
+    if (!minus && !digit(i)) {
+      ++i;
+      continue;
+    }
+    size_t end = i + (minus ? 1 : 0);
+    while (digit(end)) ++end;
+    // A number inside a word ("sess-12", "v2") is not one.
+    const bool whole =
+        (i == 0 || !WordChar(text[i - 1])) && (end == text.size() || !WordChar(text[end]));
+    if (whole && end - i < 19) out.push_back(std::stoll(text.substr(i, end - i)));
+    i = end;
+  }
+  return out;
+}
+
+}  // namespace
+
+SyncErrorTies TieSyncErrors(const std::vector<std::string>& errors,
+                            const std::vector<std::string>& session_ids,
+                            const std::vector<int64_t>& user_ids) {
+  SyncErrorTies t;
+  t.error_of.assign(session_ids.size(), "");
+  for (const std::string& e : errors) {
+    bool tied = false;
+    // A session id is unique to its row: an error naming one is that row's.
+    for (size_t k = 0; k < session_ids.size(); ++k) {
+      if (!session_ids[k].empty() && NamesWord(e, session_ids[k])) {
+        if (t.error_of[k].empty()) t.error_of[k] = e;
+        tied = true;
+      }
+    }
+    if (!tied) {
+      // Otherwise a user id written as a whole number: every row of that user was skipped.
+      const std::vector<int64_t> numbers = NumbersIn(e);
+      for (size_t k = 0; k < user_ids.size(); ++k) {
+        if (std::find(numbers.begin(), numbers.end(), user_ids[k]) == numbers.end()) continue;
+        if (t.error_of[k].empty()) t.error_of[k] = e;
+        tied = true;
+      }
+    }
+    if (!tied) t.untied.push_back(e);
+  }
+  return t;
+}
+
+namespace {
 
 SendOutcome Parked(std::string message) {
   SendOutcome o;
@@ -267,25 +338,46 @@ void EdgeV1Client::SendSyncBatch(std::span<const OutgoingRecord> records,
     c = Classify(resp, clock_.WallMillis(), synced);
   }
   if (c.verdict == Verdict::kAck) {
-    // Rows in errors[] (unknown user) were skipped by the server: park them.
+    // Rows in errors[] (an unknown user) were skipped by the server: park them.
+    // The contract does not fix the errors' wording, so each is tied to rows
+    // by the session id or user id it names (TieSyncErrors), and synced_count
+    // must agree. When an error names no row, or the count disagrees, which
+    // sessions were credited is not known: every row is parked rather than
+    // marked delivered (`outbox replay` resends them; a platform that has a
+    // session_id already skips it).
     const json j = json::parse(resp.body, nullptr, false);
     std::vector<std::string> errors;
     if (j.is_object() && j.contains("errors") && j["errors"].is_array()) {
-      for (const auto& e : j["errors"]) {
-        if (e.is_string()) errors.push_back(e.get<std::string>());
-      }
+      for (const auto& e : j["errors"])
+        errors.push_back(e.is_string() ? e.get<std::string>() : e.dump());
+    }
+    std::vector<std::string> session_ids;
+    std::vector<int64_t> user_ids;
+    for (const json& t : transactions) {
+      session_ids.push_back(t["session_id"].is_string() ? t["session_id"].get<std::string>() : "");
+      user_ids.push_back(t["user_id"].is_number_integer() ? t["user_id"].get<int64_t>() : -1);
+    }
+    const SyncErrorTies ties = TieSyncErrors(errors, session_ids, user_ids);
+    const auto skipped =
+        static_cast<int64_t>(std::count_if(ties.error_of.begin(), ties.error_of.end(),
+                                           [](const std::string& e) { return !e.empty(); }));
+    const int64_t expected = static_cast<int64_t>(rows.size()) - skipped;
+    const bool has_count =
+        j.is_object() && j.contains("synced_count") && j["synced_count"].is_number_integer();
+    const int64_t count = has_count ? j["synced_count"].get<int64_t>() : expected;
+    std::string doubt;
+    if (!ties.untied.empty() || count != expected) {
+      doubt = "sync-offline: the platform answered 200 with synced_count " +
+              (has_count ? std::to_string(count) : std::string("(none)")) + " for " +
+              std::to_string(rows.size()) + " sessions";
+      for (const std::string& e : ties.untied) doubt += "; an error naming no session sent: " + e;
+      doubt += "; which sessions it credited is unknown, so none is marked delivered";
     }
     for (size_t k = 0; k < rows.size(); ++k) {
-      const std::string sid = transactions[k]["session_id"].is_string()
-                                  ? transactions[k]["session_id"].get<std::string>()
-                                  : "";
-      const std::string user = "User ID " + transactions[k]["user_id"].dump() + " ";
-      auto hit = std::find_if(errors.begin(), errors.end(), [&](const std::string& e) {
-        return (!sid.empty() && e.find("session " + sid) != std::string::npos) ||
-               (e.find(user) != std::string::npos && e.find("session ") == std::string::npos);
-      });
-      if (hit != errors.end()) {
-        out[rows[k]] = Parked("sync-offline: " + *hit);
+      if (!ties.error_of[k].empty()) {
+        out[rows[k]] = Parked("sync-offline: " + ties.error_of[k]);
+      } else if (!doubt.empty()) {
+        out[rows[k]] = Parked(doubt);
       } else {
         out[rows[k]].kind = OutcomeKind::kDelivered;
       }

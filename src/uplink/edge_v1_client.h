@@ -17,7 +17,9 @@
 //                sent (the platform rejects an empty `items`): it counts as
 //                delivered, skipped. Rows the server reports in `errors[]`
 //                (unknown user) are parked with that message, never taken as
-//                synced; a 422 naming `transactions.N` parks row N and
+//                synced (TieSyncErrors below); an error that names no row
+//                sent, or a synced_count that disagrees, parks the whole
+//                batch; a 422 naming `transactions.N` parks row N and
 //                retries the others at once.
 //   Heartbeat    POST /edge/heartbeat; returns the commands.
 //
@@ -29,14 +31,30 @@
 // Not thread-safe (see PlatformClient).
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "uplink/http_client.h"
 #include "uplink/platform_client.h"
 #include "uplink/platform_client_options.h"
 
 namespace rvm::uplink {
+
+// Which rows of a sync-offline batch the errors[] of a 200 name. The contract
+// says an unknown user_id is skipped and reported there but not in what words
+// (platform-api.md B3.4), so an error is tied to the row whose session_id it
+// contains as a whole word, else to every row whose user_id it writes as a
+// whole number ("User not found: -1"). Pure.
+struct SyncErrorTies {
+  std::vector<std::string> error_of;  // per row: the error naming it, "" = none
+  std::vector<std::string> untied;    // errors naming no row
+};
+SyncErrorTies TieSyncErrors(const std::vector<std::string>& errors,
+                            const std::vector<std::string>& session_ids,
+                            const std::vector<int64_t>& user_ids);
 
 class EdgeV1Client final : public PlatformClient {
  public:

@@ -300,6 +300,64 @@ TEST_F(EdgeV1BearerSyncTest, RowsTheServerSkipsAreParkedAndTheOthersDelivered) {
   EXPECT_NE(o[1].message.find("999"), std::string::npos);
 }
 
+TEST_F(EdgeV1BearerSyncTest, AnErrorNamingOnlyTheUserParksThatUsersRows) {
+  sim::PlatformSimOptions o;
+  o.sync_offline_auth = sim::SyncOfflineAuth::kBearer;
+  o.unknown_user_error = "User not found: {user}";
+  StartSim(o);
+  std::vector<outbox::StoredRecord> recs = {SessionRecord(1, "sess-1", 1, 1),
+                                            SessionRecord(2, "sess-999", 1, 999),
+                                            SessionRecord(3, "sess-9", 1, 999)};
+  std::vector<OutgoingRecord> out = {{&recs[0], {}}, {&recs[1], {}}, {&recs[2], {}}};
+  const auto o2 = client_->SendSessions(out);
+  EXPECT_EQ(o2[0].kind, OutcomeKind::kDelivered) << o2[0].message;
+  EXPECT_EQ(o2[1].kind, OutcomeKind::kPark);
+  EXPECT_EQ(o2[1].message, "sync-offline: User not found: 999");
+  EXPECT_EQ(o2[2].kind, OutcomeKind::kPark);
+  ASSERT_EQ(sim_->Transactions().size(), 1u);
+  EXPECT_EQ(sim_->Transactions()[0]["session_id"], "sess-1");
+}
+
+TEST_F(EdgeV1BearerSyncTest, AnErrorNamingNoRowParksTheWholeBatchRatherThanMarkItDelivered) {
+  sim::PlatformSimOptions o;
+  o.sync_offline_auth = sim::SyncOfflineAuth::kBearer;
+  o.unknown_user_error = "Transaction skipped: unknown account";
+  StartSim(o);
+  std::vector<outbox::StoredRecord> recs = {SessionRecord(1, "sess-a1", 1, 1),
+                                            SessionRecord(2, "sess-a2", 1, 999)};
+  std::vector<OutgoingRecord> out = {{&recs[0], {}}, {&recs[1], {}}};
+  const auto o2 = client_->SendSessions(out);
+  for (const SendOutcome& x : o2) {
+    EXPECT_EQ(x.kind, OutcomeKind::kPark) << x.message;
+    EXPECT_NE(x.message.find("synced_count 1 for 2 sessions"), std::string::npos) << x.message;
+    EXPECT_NE(x.message.find("an error naming no session sent: Transaction skipped"),
+              std::string::npos)
+        << x.message;
+  }
+  // Resent (as `outbox replay` does), the session the platform has is skipped
+  // there, not credited twice.
+  client_->SendSessions(out);
+  EXPECT_EQ(sim_->Transactions().size(), 1u);
+  EXPECT_EQ(sim_->Stats()["duplicates"]["transactions"], 1) << sim_->Stats().dump();
+}
+
+TEST(TieSyncErrorsTest, AnErrorIsTiedBySessionIdElseByAWholeNumberUserId) {
+  const std::vector<std::string> sessions = {"s-1", "s-10", "guest-7", ""};
+  const std::vector<int64_t> users = {5, 12, -1, 12};
+  SyncErrorTies t = TieSyncErrors({"User ID 5 not found for session s-10"}, sessions, users);
+  EXPECT_EQ(t.error_of,
+            (std::vector<std::string>{"", "User ID 5 not found for session s-10", "", ""}))
+      << "the session it names, not the user's other rows, nor s-1 inside s-10";
+  EXPECT_TRUE(t.untied.empty());
+  t = TieSyncErrors({"User not found: -1", "user 12 unknown"}, sessions, users);
+  EXPECT_EQ(t.error_of, (std::vector<std::string>{"", "user 12 unknown", "User not found: -1",
+                                                  "user 12 unknown"}));
+  // Numbers inside words are not user ids; an error that names nothing is untied.
+  t = TieSyncErrors({"row v5 failed", "guest-7x", "Skipped 12abc"}, sessions, users);
+  EXPECT_EQ(t.error_of, (std::vector<std::string>(4, "")));
+  EXPECT_EQ(t.untied.size(), 3u);
+}
+
 TEST_F(EdgeV1BearerSyncTest, AValidationErrorParksOnlyTheRowItNames) {
   std::vector<outbox::StoredRecord> recs = {SessionRecord(1, "sess-v1", 1, 1),
                                             SessionRecord(2, "sess-v2", 1, 1)};

@@ -369,11 +369,21 @@ void SyncOffline(ApiContext& ctx, const httplib::Request& req, httplib::Response
         res, 500,
         json{{"status", "error"}, {"message", out.status().message()}, {"synced_count", 0}});
   }
+  std::vector<std::string> errors;
+  for (const SyncOutcome::Skipped& s : out->unknown_user) {
+    std::string e = ctx.options.unknown_user_error;
+    for (const auto& [key, value] :
+         {std::pair<std::string, std::string>{"{user}", std::to_string(s.user_id)},
+          {"{session}", s.session_id}}) {
+      if (const size_t at = e.find(key); at != std::string::npos) e.replace(at, key.size(), value);
+    }
+    errors.push_back(std::move(e));
+  }
   RespondJson(res, 200,
               json{{"status", "success"},
                    {"message", "Synced " + std::to_string(out->synced_count) + " transactions"},
                    {"synced_count", out->synced_count},
-                   {"errors", out->errors}});
+                   {"errors", errors}});
 }
 
 }  // namespace

@@ -32,6 +32,9 @@ struct PlatformSimOptions {
   // this, as the server's cache entry does (600 s).
   int64_t command_ttl_ms = 600'000;
   SyncOfflineAuth sync_offline_auth = SyncOfflineAuth::kEither;
+  // The errors[] entry of a sync-offline row skipped for an unknown user_id;
+  // {user} and {session} are replaced. The contract does not fix the words.
+  std::string unknown_user_error = "User ID {user} not found for session {session}";
   // Without "Accept: application/json" Laravel answers a failed validation or
   // Sanctum auth with a 302 redirect instead of JSON; true mimics that.
   bool redirect_without_json_accept = true;

@@ -421,8 +421,7 @@ Result<SyncOutcome> SimStore::SyncTransactions(int64_t machine_id,
       Stmt q(db_, "SELECT 1 FROM users WHERE id = ?1");
       q.Bind(1, *t.user_id);
       if (q.Step() != SQLITE_ROW) {
-        out.errors.push_back("User ID " + std::to_string(*t.user_id) + " not found for session " +
-                             t.session_id);
+        out.unknown_user.push_back({t.session_id, *t.user_id});
         continue;
       }
     }

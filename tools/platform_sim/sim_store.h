@@ -112,7 +112,11 @@ struct SyncOutcome {
   int64_t synced_count = 0;  // stored now plus already present
   int64_t stored = 0;
   int64_t duplicates = 0;
-  std::vector<std::string> errors;  // rows skipped, e.g. "User ID 9 not found"
+  struct Skipped {
+    std::string session_id;
+    int64_t user_id = 0;
+  };
+  std::vector<Skipped> unknown_user;  // rows skipped: their user_id is no user's
 };
 
 class SimStore {

@@ -83,8 +83,8 @@ TEST_F(SimStoreTest, SyncSkipsKnownSessionsAndUnknownUsersInArrayOrder) {
   ASSERT_TRUE(out.ok());
   EXPECT_EQ(out->stored, 2);
   EXPECT_EQ(out->synced_count, 2);
-  ASSERT_EQ(out->errors.size(), 1u);
-  EXPECT_NE(out->errors[0].find("User ID 99 not found"), std::string::npos);
+  ASSERT_EQ(out->unknown_user.size(), 1u);
+  EXPECT_EQ(out->unknown_user[0].user_id, 99);
   EXPECT_EQ(store_->UserById(1)->points_balance, 5);
 
   auto retry = store_->SyncTransactions(1, batch, /*check_users=*/true, "bearer", 200);
