@@ -1,6 +1,7 @@
 // End-to-end tests of the rvm-edge binary: exit codes, JSON output, error
 // records for bad inputs, annotation files.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/wait.h>
 
 #include <array>
@@ -224,6 +225,49 @@ TEST_F(CliTest, OutboxCommandsOnAFolderWithoutAnOutboxFailAndCreateNothing) {
         << sub << ": " << r.err;
     EXPECT_FALSE(fs::exists(typo)) << sub << " created the folder";
   }
+}
+
+// `replay` and `purge-delivered` write; pointed at an empty or another
+// program's database they must refuse it as `stats` and `list` do, and add
+// nothing to it.
+TEST_F(CliTest, OutboxCommandsRefuseADatabaseWithoutTheOutboxSchemaAndLeaveItAsItWas) {
+  const fs::path empty = tmp_ / "empty", foreign = tmp_ / "foreign";
+  fs::create_directories(empty);
+  fs::create_directories(foreign);
+  std::ofstream(empty / "outbox.db").flush();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((foreign / "outbox.db").string().c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE notes(t TEXT)", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto tables = [](const fs::path& file) {
+    sqlite3* d = nullptr;
+    int n = -1;
+    if (sqlite3_open_v2(file.string().c_str(), &d, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+      sqlite3_exec(
+          d, "SELECT COUNT(*) FROM sqlite_master",
+          [](void* out, int, char** v, char**) {
+            *static_cast<int*>(out) = std::atoi(v[0]);
+            return 0;
+          },
+          &n, nullptr);
+    }
+    sqlite3_close(d);
+    return n;
+  };
+  for (const fs::path& dir : {empty, foreign}) {
+    for (const char* sub : {"replay", "purge-delivered --older-than 0s", "stats", "list"}) {
+      RunResult r = RunCli(std::string("outbox ") + sub + " --dir " + dir.string());
+      EXPECT_EQ(r.exit_code, 3) << sub << ": " << r.err;
+      EXPECT_NE(r.err.find("outbox '" + dir.string() + "': outbox.db holds no outbox schema"),
+                std::string::npos)
+          << sub << ": " << r.err;
+    }
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename());
+    EXPECT_EQ(names, std::vector<std::string>{"outbox.db"}) << dir << ": no spool/, no LOCK";
+  }
+  EXPECT_EQ(fs::file_size(empty / "outbox.db"), 0u);
+  EXPECT_EQ(tables(foreign / "outbox.db"), 1) << "no outbox tables added";
 }
 
 TEST_F(CliTest, AnOutboxQuotaBelowTheOutboxsMinimumIsAUsageError) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <set>
 #include <thread>
 #include <unordered_map>
@@ -146,11 +147,35 @@ Result<std::unique_ptr<Outbox>> Outbox::Open(const OutboxOptions& options, Env& 
 
 Status Outbox::Init() {
   const std::string name = "outbox '" + options_.dir + "': ";
-  if (!options_.read_only && !options_.create_if_missing && !env_.FileSize(db_path_).ok()) {
-    return NotFound(name + "no " + kDbName + " (nothing has been recorded here)");
+  if (!options_.read_only && !options_.create_if_missing) {
+    if (!env_.FileSize(db_path_).ok()) {
+      return NotFound(name + "no " + kDbName + " (nothing has been recorded here)");
+    }
+    // A command that must not create an outbox looks before it writes: an
+    // empty or foreign database gets no schema, spool/ or lock from it.
+    auto peek = SqliteDb::Open(db_path_, /*read_only=*/true, /*create=*/false, options_.sqlite_vfs);
+    if (!peek.ok()) return peek.status();
+    auto tables = (*peek)->QueryInt(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
+    if (!tables.ok()) return tables.status();
+    if (*tables == 0) return NotFound(name + kDbName + " holds no outbox schema");
   }
   if (!options_.read_only) {
+    // A folder made here (spool/, the outbox's own, any missing parent) is
+    // durable only once its entry in its parent is: sync each such parent,
+    // top down, after making them.
+    std::vector<std::filesystem::path> made;
+    std::error_code ec;
+    for (std::filesystem::path p = std::filesystem::path(spool_dir_).lexically_normal();
+         !p.empty() && p != p.parent_path() && !std::filesystem::exists(p, ec);
+         p = p.parent_path()) {
+      made.push_back(p);
+    }
     RVM_RETURN_IF_ERROR(env_.CreateDir(spool_dir_));
+    for (auto it = made.rbegin(); it != made.rend(); ++it) {
+      const std::filesystem::path parent = it->parent_path();
+      RVM_RETURN_IF_ERROR(env_.SyncDir(parent.empty() ? "." : parent.string()));
+    }
     auto lock = env_.LockFile(options_.dir + "/LOCK");
     if (!lock.ok()) return Status(lock.status().code(), name + lock.status().message());
     lock_ = std::move(*lock);
@@ -198,6 +223,15 @@ Status Outbox::CreateOrCheckSchema() {
   if (!tables.ok()) return tables.status();
   if (*tables == 0) {
     if (options_.read_only) return NotFound(name + kDbName + " holds no outbox schema");
+    // Another program's database is not made an outbox by adding tables to it.
+    auto others =
+        db_->QueryInt("SELECT COUNT(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'");
+    if (!others.ok()) return others.status();
+    if (*others > 0) {
+      return InvalidArgument(name + kDbName + " holds " + std::to_string(*others) +
+                             " tables or indexes but no outbox schema: it is another "
+                             "database; move it aside or point outbox.dir elsewhere");
+    }
     return RunInTransactionLocked([&]() -> Status {
       RVM_RETURN_IF_ERROR(db_->Exec(kSchemaSql));
       return db_->Exec("INSERT INTO schema_version VALUES (" + std::to_string(kSchemaVersion) +

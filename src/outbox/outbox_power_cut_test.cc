@@ -7,8 +7,10 @@
 
 #include <atomic>
 #include <filesystem>
+#include <mutex>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "outbox/fault_injection_env.h"
 #include "outbox/fault_injection_vfs.h"
@@ -59,6 +61,23 @@ class OutboxPowerCutTest : public ::testing::Test {
   std::unique_ptr<FaultInjectionVfs> vfs_;
   OutboxOptions options_;
 };
+
+TEST_F(OutboxPowerCutTest, EveryFolderItMakesIsSyncedIntoItsParentTopDown) {
+  options_.dir = dir_.path() + "/var/rvm/outbox";
+  std::vector<std::string> synced;
+  std::mutex mu;
+  env_.SetHook([&](const std::string& op, const std::string& path) {
+    std::lock_guard l(mu);
+    if (op == "SyncDir") synced.push_back(path);
+  });
+  auto outbox = OpenOrDie(env_);
+  ASSERT_NE(outbox, nullptr);
+  env_.SetHook(nullptr);
+  const std::vector<std::string> parents = {dir_.path(), dir_.path() + "/var",
+                                            dir_.path() + "/var/rvm", options_.dir};
+  ASSERT_GE(synced.size(), parents.size());
+  EXPECT_EQ(std::vector<std::string>(synced.begin(), synced.begin() + 4), parents);
+}
 
 TEST_F(OutboxPowerCutTest, EveryAcknowledgedRecordAndImageSurvivesAPowerCut) {
   auto outbox = OpenOrDie(env_);
