@@ -257,9 +257,12 @@ TEST(EdgeV1ClientOptionsTest, MissingSettingsAreRefusedByName) {
 
 class EdgeV1BearerSyncTest : public EdgeV1ClientTest {
  protected:
-  void SetUp() override {
+  void SetUp() override { StartBearerSim(sim::PlatformSimOptions().unknown_user_error); }
+  // The dev-server variant, reporting a row skipped for an unknown user in these words.
+  void StartBearerSim(const std::string& unknown_user_error) {
     sim::PlatformSimOptions o;
     o.sync_offline_auth = sim::SyncOfflineAuth::kBearer;
+    o.unknown_user_error = unknown_user_error;
     StartSim(o);
   }
   PlatformClientOptions Options() override {
@@ -301,10 +304,7 @@ TEST_F(EdgeV1BearerSyncTest, RowsTheServerSkipsAreParkedAndTheOthersDelivered) {
 }
 
 TEST_F(EdgeV1BearerSyncTest, AnErrorNamingOnlyTheUserParksThatUsersRows) {
-  sim::PlatformSimOptions o;
-  o.sync_offline_auth = sim::SyncOfflineAuth::kBearer;
-  o.unknown_user_error = "User not found: {user}";
-  StartSim(o);
+  StartBearerSim("User not found: {user}");
   std::vector<outbox::StoredRecord> recs = {SessionRecord(1, "sess-1", 1, 1),
                                             SessionRecord(2, "sess-999", 1, 999),
                                             SessionRecord(3, "sess-9", 1, 999)};
@@ -319,10 +319,7 @@ TEST_F(EdgeV1BearerSyncTest, AnErrorNamingOnlyTheUserParksThatUsersRows) {
 }
 
 TEST_F(EdgeV1BearerSyncTest, AnErrorNamingNoRowParksTheWholeBatchRatherThanMarkItDelivered) {
-  sim::PlatformSimOptions o;
-  o.sync_offline_auth = sim::SyncOfflineAuth::kBearer;
-  o.unknown_user_error = "Transaction skipped: unknown account";
-  StartSim(o);
+  StartBearerSim("Transaction skipped: unknown account");
   std::vector<outbox::StoredRecord> recs = {SessionRecord(1, "sess-a1", 1, 1),
                                             SessionRecord(2, "sess-a2", 1, 999)};
   std::vector<OutgoingRecord> out = {{&recs[0], {}}, {&recs[1], {}}};
