@@ -93,6 +93,14 @@ std::string_view AsChars(std::span<const uint8_t> bytes) {
   return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
 }
 
+// Whether `db` holds the outbox's tables (its schema_version table).
+Result<bool> HasOutboxSchema(SqliteDb& db) {
+  auto tables = db.QueryInt(
+      "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
+  if (!tables.ok()) return tables.status();
+  return *tables > 0;
+}
+
 }  // namespace
 
 std::string QuotaBytesProblem(const OutboxOptions& o) {
@@ -155,10 +163,9 @@ Status Outbox::Init() {
     // empty or foreign database gets no schema, spool/ or lock from it.
     auto peek = SqliteDb::Open(db_path_, /*read_only=*/true, /*create=*/false, options_.sqlite_vfs);
     if (!peek.ok()) return peek.status();
-    auto tables = (*peek)->QueryInt(
-        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
-    if (!tables.ok()) return tables.status();
-    if (*tables == 0) return NotFound(name + kDbName + " holds no outbox schema");
+    auto schema = HasOutboxSchema(**peek);
+    if (!schema.ok()) return schema.status();
+    if (!*schema) return NotFound(name + kDbName + " holds no outbox schema");
   }
   if (!options_.read_only) {
     // A folder made here (spool/, the outbox's own, any missing parent) is
@@ -218,10 +225,9 @@ Status Outbox::Init() {
 
 Status Outbox::CreateOrCheckSchema() {
   const std::string name = "outbox '" + options_.dir + "': ";
-  auto tables = db_->QueryInt(
-      "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
-  if (!tables.ok()) return tables.status();
-  if (*tables == 0) {
+  auto schema = HasOutboxSchema(*db_);
+  if (!schema.ok()) return schema.status();
+  if (!*schema) {
     if (options_.read_only) return NotFound(name + kDbName + " holds no outbox schema");
     // Another program's database is not made an outbox by adding tables to it.
     auto others =
