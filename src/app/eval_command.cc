@@ -140,29 +140,21 @@ int RunEval(const EvalFlags& f) {
   auto images = ExpandImageArgs({folder->images_dir});
   if (!images.ok()) return fail(images.status().message(), kExitUsage);
   if (images->empty()) return fail("no images in '" + folder->images_dir + "'", kExitUsage);
-  {
-    // A label file belongs to the image of the same name, whatever its extension.
-    std::map<std::string, std::string> by_label;
-    std::string shared;
-    for (const std::string& image : *images) {
-      const std::string label = eval::LabelPathFor(*folder, image);
-      auto [it, added] = by_label.emplace(label, image);
-      if (!added) shared += "\n  '" + it->second + "' and '" + image + "' -> '" + label + "'";
-    }
-    if (!shared.empty()) {
-      return fail("images that would share one label file (rename one of each pair):" + shared,
-                  kExitUsage);
-    }
-  }
 
   // Every label file is read before the model loads, so a bad one is found at once.
   std::vector<LabelledImage> set;
   std::string label_problems;
+  // A label file belongs to the image of the same name, whatever its extension.
+  std::map<std::string, std::string> image_of_label;
+  std::string shared;
   int without_labels = 0;
   const int num_classes = static_cast<int>(folder->classes.size());
   for (const std::string& image : *images) {
     LabelledImage li{image, {}};
     const std::string label_path = eval::LabelPathFor(*folder, image);
+    if (auto [it, added] = image_of_label.emplace(label_path, image); !added) {
+      shared += "\n  '" + it->second + "' and '" + image + "' -> '" + label_path + "'";
+    }
     std::error_code ec;
     if (!std::filesystem::exists(label_path, ec)) {
       ++without_labels;  // YOLO's convention: no label file, no objects
@@ -182,6 +174,10 @@ int RunEval(const EvalFlags& f) {
       }
     }
     set.push_back(std::move(li));
+  }
+  if (!shared.empty()) {
+    return fail("images that would share one label file (rename one of each pair):" + shared,
+                kExitUsage);
   }
   if (!label_problems.empty()) return fail("bad label files:" + label_problems, kExitUsage);
   if (without_labels == static_cast<int>(set.size())) {
