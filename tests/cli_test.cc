@@ -10,6 +10,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "e2e_util.h"
 
@@ -164,17 +166,20 @@ TEST_F(CliTest, AConfidenceThresholdOutsideZeroToOneIsAUsageErrorNamingTheFlag) 
   EXPECT_NE(run.err.find("--conf: must be in [0, 1], not -0.5"), std::string::npos) << run.err;
 }
 
-TEST_F(CliTest, AnEmptyNumericValueIsAUsageErrorNotZero) {
-  for (const std::string& args :
-       {std::string("detect --conf '' x.jpg"), std::string("detect --gpu-device-id '' x.jpg"),
-        std::string("detect --tensorrt-workspace-bytes '' x.jpg"),
-        std::string("run --conf '' --max-seconds 1"), std::string("outbox list --after ''"),
-        std::string("outbox stats --quota-bytes ''")}) {
+// Each command line is a usage error (exit 2) whose message holds `message`.
+void ExpectUsageErrors(const std::vector<std::string>& command_lines, const std::string& message) {
+  for (const std::string& args : command_lines) {
     RunResult r = RunCli(args);
     EXPECT_EQ(r.exit_code, 2) << args;
-    EXPECT_NE(r.err.find(": needs a number, not an empty value"), std::string::npos)
-        << args << ": " << r.err;
+    EXPECT_NE(r.err.find(message), std::string::npos) << args << ": " << r.err;
   }
+}
+
+TEST_F(CliTest, AnEmptyNumericValueIsAUsageErrorNotZero) {
+  ExpectUsageErrors({"detect --conf '' x.jpg", "detect --gpu-device-id '' x.jpg",
+                     "detect --tensorrt-workspace-bytes '' x.jpg", "run --conf '' --max-seconds 1",
+                     "outbox list --after ''", "outbox stats --quota-bytes ''"},
+                    ": needs a number, not an empty value");
 }
 
 TEST_F(CliTest, OpenEndedRangesAreStatedReadably) {
@@ -202,18 +207,10 @@ TEST_F(CliTest, AnImagePixelLimitOutsideTheConfigurationsBoundsIsAUsageErrorNami
 
 // An empty value is not "not given": `--config ''` must not run the embedded demo.
 TEST_F(CliTest, AnEmptyTextValueOrArgumentIsAUsageErrorNotTheDefault) {
-  for (const std::string& args :
-       {std::string("run --config '' --max-seconds 1"), std::string("eval --model '' dir"),
-        std::string("detect --labels '' x.jpg"), std::string("detect --roi '' x.jpg"),
-        std::string("outbox list --dir ''")}) {
-    RunResult r = RunCli(args);
-    EXPECT_EQ(r.exit_code, 2) << args;
-    EXPECT_NE(r.err.find(": needs a value, not an empty one"), std::string::npos)
-        << args << ": " << r.err;
-  }
-  RunResult r = RunCli("detect ''");
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("images: needs a value, not an empty one"), std::string::npos) << r.err;
+  ExpectUsageErrors({"run --config '' --max-seconds 1", "eval --model '' dir",
+                     "detect --labels '' x.jpg", "detect --roi '' x.jpg", "outbox list --dir ''"},
+                    ": needs a value, not an empty one");
+  ExpectUsageErrors({"detect ''"}, "images: needs a value, not an empty one");
 }
 
 TEST_F(CliTest, OutboxCommandsOnAFolderWithoutAnOutboxFailAndCreateNothing) {
